@@ -1,0 +1,116 @@
+"""Configuration from the environment (prefix ``BOT_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# BotFather tokens look like "123456789:AAH..." (bot id, colon, at least 30 url-safe characters).
+TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
+
+Language = Literal["nl", "en"]
+
+
+class ConfigError(Exception):
+    """Configuration that cannot work; the message names the variable in one line."""
+
+
+class Settings(BaseSettings):
+    """Everything an operator configures; see config/example.env for the documented list."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    token: SecretStr | None = None
+    api_base_url: str = "https://api.telegram.org/bot"
+    database_path: Path = Path("data/constellation.db")
+    timezone: str = "Europe/Amsterdam"
+    language: Language = "nl"
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # Off only in the simulator's tests: Telegram's 20-messages-a-minute group limit would
+    # otherwise make a scripted conversation crawl.
+    rate_limit: bool = True
+    log_level: str = "INFO"
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _token_format(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not TOKEN_PATTERN.match(text.strip()):
+            raise ValueError(
+                "this does not look like a bot token from @BotFather (expected 123456789:ABC...)"
+            )
+        return text.strip()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (try Europe/Amsterdam)") from exc
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            try:
+                return frozenset(int(part) for part in parts if part)
+            except ValueError as exc:
+                raise ValueError("use comma-separated numeric Telegram user ids") from exc
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The default time zone for new constellations."""
+        return ZoneInfo(self.timezone)
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else "settings"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"BOT_{field.upper()}: {message}"
+
+
+def check_database_path(path: Path) -> None:
+    """Create the database directory and prove we may write there, or raise ConfigError."""
+    directory = path.expanduser().resolve().parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"BOT_DATABASE_PATH: cannot create directory {directory} ({exc.strerror})"
+        ) from exc
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ConfigError(f"BOT_DATABASE_PATH: {path} is not writable")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ConfigError(f"BOT_DATABASE_PATH: directory {directory} is not writable")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and check the configuration; raise ConfigError with a one-line explanation."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(_first_error(exc)) from None
+    check_database_path(settings.database_path)
+    return settings

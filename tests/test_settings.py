@@ -1,0 +1,99 @@
+"""Configuration: defaults, parsing, and the one-line exit-2 error for bad values."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ConfigError, load_settings
+
+GOOD_TOKEN = "123456789:AAHk-very_long_token_value_0123456789"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("BOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no stray .env file
+
+
+def test_defaults(tmp_path: Path) -> None:
+    settings = load_settings()
+    assert settings.token is None
+    assert settings.api_base_url == "https://api.telegram.org/bot"
+    assert settings.database_path == Path("data/constellation.db")
+    assert (tmp_path / "data").is_dir()  # the database directory is created
+    assert settings.timezone == "Europe/Amsterdam"
+    assert settings.language == "nl"
+    assert settings.admin_ids == frozenset()
+
+
+def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"BOT_TOKEN={GOOD_TOKEN}\nBOT_LANGUAGE=en\n")
+    monkeypatch.setenv("BOT_ADMIN_IDS", "12, 34,56")
+    monkeypatch.setenv("BOT_TIMEZONE", "Europe/Brussels")
+    settings = load_settings()
+    assert settings.token is not None
+    assert settings.token.get_secret_value() == GOOD_TOKEN
+    assert GOOD_TOKEN not in repr(settings)  # the secret stays hidden
+    assert settings.language == "en"
+    assert settings.admin_ids == frozenset({12, 34, 56})
+    assert settings.timezone == "Europe/Brussels"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("BOT_TOKEN", "not-a-token", "BOT_TOKEN"),
+        ("BOT_TIMEZONE", "Mars/Olympus", "BOT_TIMEZONE"),
+        ("BOT_LANGUAGE", "fr", "BOT_LANGUAGE"),
+        ("BOT_ADMIN_IDS", "12,abc", "BOT_ADMIN_IDS"),
+        ("BOT_API_BASE_URL", "ftp://example", "BOT_API_BASE_URL"),
+    ],
+)
+def test_invalid_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, named: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(named + ":")
+    assert "\n" not in message
+
+
+def test_unwritable_database_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("BOT_DATABASE_PATH", str(blocker / "sub" / "db.sqlite"))
+    with pytest.raises(ConfigError, match=r"^BOT_DATABASE_PATH:"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("BOT_TOKEN", "12:short"), ("BOT_TIMEZONE", "Nowhere/Atall")],
+)
+def test_cli_exits_2_with_one_line(tmp_path: Path, variable: str, value: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env[variable] = value
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0]
+    assert "Traceback" not in result.stderr
