@@ -1,0 +1,84 @@
+"""Constellations: one row per registered group."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain import Constellation, ConstellationStatus
+from bot.storage.db import Database, from_db_time, to_db_time
+
+_COLUMNS = "id, chat_id, name, language, timezone, status, link_token, created_at, created_by"
+
+
+def _constellation(row: aiosqlite.Row) -> Constellation:
+    return Constellation(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        name=row["name"],
+        language=row["language"],
+        timezone=row["timezone"],
+        status=ConstellationStatus(row["status"]),
+        link_token=row["link_token"],
+        created_at=from_db_time(row["created_at"]),
+        created_by=row["created_by"],
+    )
+
+
+class ConstellationRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        *,
+        chat_id: int,
+        name: str,
+        language: str,
+        timezone: str,
+        link_token: str,
+        created_at: datetime,
+        created_by: int | None,
+    ) -> Constellation | None:
+        """Insert a constellation; None when the group already is one (the UNIQUE decides)."""
+        inserted = await self._db.execute(
+            "INSERT INTO constellations (chat_id, name, language, timezone, link_token,"
+            " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (chat_id) DO NOTHING",
+            (chat_id, name, language, timezone, link_token, to_db_time(created_at), created_by),
+        )
+        return await self.by_chat(chat_id) if inserted else None
+
+    async def by_chat(self, chat_id: int) -> Constellation | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM constellations WHERE chat_id = ?",  # noqa: S608
+            (chat_id,),
+        )
+        return _constellation(row) if row else None
+
+    async def by_id(self, constellation_id: int) -> Constellation | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM constellations WHERE id = ?",  # noqa: S608
+            (constellation_id,),
+        )
+        return _constellation(row) if row else None
+
+    async def by_link_token(self, token: str) -> Constellation | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM constellations WHERE link_token = ?",  # noqa: S608
+            (token,),
+        )
+        return _constellation(row) if row else None
+
+    async def set_language(self, constellation_id: int, language: str) -> None:
+        await self._db.execute(
+            "UPDATE constellations SET language = ? WHERE id = ?", (language, constellation_id)
+        )
+
+    async def set_status(self, chat_id: int, status: ConstellationStatus) -> bool:
+        changed = await self._db.execute(
+            "UPDATE constellations SET status = ? WHERE chat_id = ? AND status <> ?",
+            (status.value, chat_id, status.value),
+        )
+        return changed > 0

@@ -1,0 +1,115 @@
+"""People (Telegram users) and their memberships of constellations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain import Member, MembershipStatus, Person, Role
+from bot.storage.db import Database, from_db_time, to_db_time
+
+_MEMBER_SELECT = (
+    "SELECT m.constellation_id, m.role, m.status, m.joined_at,"
+    " p.user_id, p.first_name, p.last_name, p.username, p.language_code, p.private_chat_linked"
+    " FROM memberships m JOIN people p ON p.user_id = m.user_id"
+)
+
+
+def _person(row: aiosqlite.Row) -> Person:
+    return Person(
+        user_id=row["user_id"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        username=row["username"],
+        language_code=row["language_code"],
+        private_chat_linked=bool(row["private_chat_linked"]),
+    )
+
+
+def _member(row: aiosqlite.Row) -> Member:
+    return Member(
+        constellation_id=row["constellation_id"],
+        person=_person(row),
+        role=Role(row["role"]),
+        status=MembershipStatus(row["status"]),
+        joined_at=from_db_time(row["joined_at"]),
+    )
+
+
+class PeopleRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def upsert(self, person: Person, now: datetime) -> None:
+        """Remember the person's current Telegram name and language; keep the link flag."""
+        stamp = to_db_time(now)
+        await self._db.execute(
+            "INSERT INTO people (user_id, first_name, last_name, username, language_code,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name,"
+            " last_name = excluded.last_name, username = excluded.username,"
+            " language_code = excluded.language_code, updated_at = excluded.updated_at",
+            (
+                person.user_id,
+                person.first_name,
+                person.last_name,
+                person.username,
+                person.language_code,
+                stamp,
+                stamp,
+            ),
+        )
+
+    async def get(self, user_id: int) -> Person | None:
+        row = await self._db.fetch_one(
+            "SELECT user_id, first_name, last_name, username, language_code, private_chat_linked"
+            " FROM people WHERE user_id = ?",
+            (user_id,),
+        )
+        return _person(row) if row else None
+
+    async def set_private_chat_linked(self, user_id: int, linked: bool, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE people SET private_chat_linked = ?, updated_at = ? WHERE user_id = ?",
+            (int(linked), to_db_time(now), user_id),
+        )
+
+
+class MembershipRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def ensure_active(self, constellation_id: int, user_id: int, now: datetime) -> None:
+        """Add the person as a member, or bring back someone who had left (as a member)."""
+        await self._db.execute(
+            "INSERT INTO memberships (constellation_id, user_id, joined_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (constellation_id, user_id) DO UPDATE SET"
+            " status = 'active', left_at = NULL, joined_at = excluded.joined_at"
+            " WHERE memberships.status = 'left'",
+            (constellation_id, user_id, to_db_time(now)),
+        )
+
+    async def set_role(self, constellation_id: int, user_id: int, role: Role) -> bool:
+        changed = await self._db.execute(
+            "UPDATE memberships SET role = ? WHERE constellation_id = ? AND user_id = ?",
+            (role.value, constellation_id, user_id),
+        )
+        return changed > 0
+
+    async def get(self, constellation_id: int, user_id: int) -> Member | None:
+        row = await self._db.fetch_one(
+            f"{_MEMBER_SELECT} WHERE m.constellation_id = ? AND m.user_id = ?",
+            (constellation_id, user_id),
+        )
+        return _member(row) if row else None
+
+    async def active(self, constellation_id: int) -> list[Member]:
+        """Active members, hub home first, then liaison, then members by name."""
+        rows = await self._db.fetch_all(
+            f"{_MEMBER_SELECT} WHERE m.constellation_id = ? AND m.status = 'active'"
+            " ORDER BY CASE m.role WHEN 'hubhome' THEN 0 WHEN 'liaison' THEN 1 ELSE 2 END,"
+            " p.first_name COLLATE NOCASE, p.user_id",
+            (constellation_id,),
+        )
+        return [_member(row) for row in rows]

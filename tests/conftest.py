@@ -1,0 +1,42 @@
+"""Shared fixtures: a real temporary SQLite database and a clock tests can move."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.services.constellations import ConstellationService
+from bot.storage.constellations import ConstellationRepository
+from bot.storage.db import Database
+from bot.storage.people import MembershipRepository, PeopleRepository
+
+ADMIN_ID = 777
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(tmp_path / "test.db")
+    await database.open()
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def service(db: Database, clock: FakeClock) -> ConstellationService:
+    return ConstellationService(
+        ConstellationRepository(db),
+        PeopleRepository(db),
+        MembershipRepository(db),
+        clock,
+        admin_ids=frozenset({ADMIN_ID}),
+        default_language="nl",
+        default_timezone="Europe/Amsterdam",
+    )
