@@ -1,0 +1,84 @@
+"""Translations from gettext catalogs (``bot/locales/<lang>/LC_MESSAGES/messages.po``).
+
+Message ids are stable keys (``setup.done``); every catalog must hold every key. Values are
+HTML for Telegram's HTML parse mode with ``{placeholders}``; whatever is filled in is escaped
+unless it is wrapped in :class:`Html` (text this code built and escaped itself).
+"""
+
+from __future__ import annotations
+
+import html
+import string
+from functools import cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+LANGUAGES = ("nl", "en")
+_FORMATTER = string.Formatter()
+
+
+class Html(str):
+    """A piece of markup that is already safe; ``t()`` inserts it unescaped."""
+
+    __slots__ = ()
+
+
+def escape(value: object) -> Html:
+    """Escape user text for Telegram's HTML mode (quotes too, for attribute values)."""
+    return value if isinstance(value, Html) else Html(html.escape(str(value), quote=True))
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in _FORMATTER.parse(template) if name}
+
+
+@cache
+def load_catalog(language: str) -> dict[str, str]:
+    path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    return {
+        str(message.id): str(message.string)
+        for message in catalog
+        if message.id and isinstance(message.id, str) and message.string
+    }
+
+
+def normalise_language(code: str | None, fallback: str) -> str:
+    """Telegram's language_code ("nl", "nl-BE", "en-GB"…) to one of ours, else the fallback."""
+    if code:
+        base = code.split("-")[0].lower()
+        if base in LANGUAGES:
+            return base
+    return fallback
+
+
+class Translator:
+    """Renders catalog messages; falls back to the other language rather than crash a reply."""
+
+    def __init__(self, default_language: str = "nl") -> None:
+        self.default_language = default_language
+        self._catalogs = {language: load_catalog(language) for language in LANGUAGES}
+
+    def keys(self, language: str) -> set[str]:
+        return set(self._catalogs[language])
+
+    def template(self, language: str, key: str) -> str:
+        catalog = self._catalogs.get(language) or self._catalogs[self.default_language]
+        template = catalog.get(key)
+        if template is None:
+            for other in self._catalogs.values():
+                if key in other:
+                    return other[key]
+            raise KeyError(f"missing message key {key!r}")
+        return template
+
+    def __call__(self, language: str, key: str, **values: object) -> Html:
+        template = self.template(language, key)
+        return Html(template.format(**{name: escape(value) for name, value in values.items()}))
+
+    def plain(self, language: str, key: str) -> str:
+        """A message without markup or placeholders, e.g. a button label or command description."""
+        return html.unescape(self.template(language, key))
