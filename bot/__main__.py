@@ -1,0 +1,70 @@
+"""Command line: ``constellation-bot [run|demo]`` (``python -m bot`` does the same)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import textwrap
+
+from telegram import Update
+
+from bot.logs import configure_logging
+from bot.settings import ConfigError, Settings, load_settings
+
+GETTING_STARTED = """\
+No BOT_TOKEN is set, so here is the built-in demo instead: a simulated Telegram with a small
+constellation, printed as a conversation. To run the real bot, open Telegram, talk to
+@BotFather, send /newbot, pick a name, and copy the token it gives you into BOT_TOKEN
+(for example in a .env file next to this README: BOT_TOKEN=123456789:ABC...). Then add the bot
+to your constellation's group and type /setup there.
+"""
+
+
+def run(settings: Settings) -> int:
+    from bot.app import build_application
+
+    configure_logging(settings.log_level)
+    app = build_application(settings)
+    # chat_member updates are only sent when asked for explicitly.
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def demo(*, colour: bool | None = None) -> int:
+    from bot.simulator.demo import run_demo
+
+    asyncio.run(run_demo(colour=colour))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="constellation-bot",
+        description="Telegram bot for a Mockingbird foster-care constellation.",
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=("run", "demo"),
+        help="run: long polling against Telegram (default); demo: the built-in simulator",
+    )
+    parser.add_argument("--no-colour", action="store_true", help="plain demo transcript")
+    args = parser.parse_args(argv)
+    colour = False if args.no_colour else None
+    if args.command == "demo":
+        return demo(colour=colour)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"constellation-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    if settings.token is None:
+        print(textwrap.dedent(GETTING_STARTED))
+        return demo(colour=colour)
+    return run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

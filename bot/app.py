@@ -1,0 +1,115 @@
+"""The composition root: ``build_application`` wires settings, storage, services and handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+)
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.clock import Clock, SystemClock
+from bot.commands import visible
+from bot.context import BotApplication, BotContext, BotData, Services
+from bot.handlers import roles, setup, start, system
+from bot.i18n import LANGUAGES, Translator
+from bot.services.constellations import ConstellationService
+from bot.settings import Settings
+from bot.storage.constellations import ConstellationRepository
+from bot.storage.db import Database
+from bot.storage.people import MembershipRepository, PeopleRepository
+
+log = logging.getLogger(__name__)
+
+
+def build_services(settings: Settings, clock: Clock) -> Services:
+    db = Database(settings.database_path)
+    constellations = ConstellationService(
+        ConstellationRepository(db),
+        PeopleRepository(db),
+        MembershipRepository(db),
+        clock,
+        admin_ids=settings.admin_ids,
+        default_language=settings.language,
+        default_timezone=settings.timezone,
+    )
+    return Services(
+        settings=settings,
+        clock=clock,
+        db=db,
+        texts=Translator(settings.language),
+        constellations=constellations,
+    )
+
+
+def build_application(settings: Settings, *, clock: Clock | None = None) -> BotApplication:
+    """Build the bot; the database opens in ``post_init`` and closes in ``post_shutdown``."""
+    if settings.token is None:
+        raise ValueError("build_application needs a token")
+    services = build_services(settings, clock or SystemClock())
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token.get_secret_value())
+        .base_url(settings.api_base_url)
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                tzinfo=settings.zone,
+            )
+        )
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.rate_limit:
+        # Keeps us inside Telegram's limits and retries a 429 after the time Telegram asks.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    app: BotApplication = builder.build()
+    app.bot_data.services = services
+
+    # Handler order matters: PTB runs the first matching handler of each group.
+    system.register_first(app)  # group -1: remember who we meet, stops nothing
+    setup.register(app)  # joining groups, /setup, /language
+    roles.register(app)  # /hubhome, /liaison, /member, /members
+    start.register(app)  # /start with deep links, /link, /help
+    system.register_last(app)  # unknown commands, stale buttons, the error handler
+    return app
+
+
+async def _post_init(app: Any) -> None:
+    services: Services = app.bot_data.services
+    await services.db.open()
+    await register_commands(app, services)
+    log.info("bot @%s ready", app.bot.username)
+
+
+async def _post_shutdown(app: Any) -> None:
+    services: Services = app.bot_data.services
+    await services.db.close()
+
+
+async def register_commands(app: BotApplication, services: Services) -> None:
+    """Telegram's command menus, per language, separately for private chats, groups and admins."""
+    texts = services.texts
+    scopes: list[tuple[BotCommandScope, bool, bool]] = [
+        (BotCommandScopeAllPrivateChats(), False, False),
+        (BotCommandScopeAllGroupChats(), True, False),
+        (BotCommandScopeAllChatAdministrators(), True, True),
+    ]
+    for scope, in_group, admin in scopes:
+        for language in (*LANGUAGES, None):
+            shown = language or services.settings.language
+            commands = [
+                BotCommand(command.shown_as(shown), texts.plain(shown, command.description_key))
+                for command in visible(in_group=in_group, admin=admin)
+            ]
+            await app.bot.set_my_commands(commands, scope=scope, language_code=language)

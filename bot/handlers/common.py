@@ -1,0 +1,98 @@
+"""Small helpers every feature handler shares: who is acting, in which language, replies."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    Chat,
+    ChatMember,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+
+from bot.context import BotContext
+from bot.domain import Constellation, Person
+from bot.i18n import normalise_language
+from bot.services.constellations import Actor
+
+log = logging.getLogger(__name__)
+
+GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
+ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+PRESENT_STATUSES = (*ADMIN_STATUSES, ChatMemberStatus.MEMBER)
+
+
+def person_from(user: User) -> Person:
+    return Person(
+        user_id=user.id,
+        first_name=user.first_name or str(user.id),
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+def is_group(chat: Chat | None) -> bool:
+    return chat is not None and chat.type in GROUP_TYPES
+
+
+def is_private(chat: Chat | None) -> bool:
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+async def chat_member_status(context: BotContext, chat_id: int, user_id: int) -> str | None:
+    """Ask Telegram (never a cache) what the person is in the group; None if it cannot say."""
+    try:
+        member: ChatMember = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError as exc:
+        log.warning("getChatMember failed for chat %s: %s", chat_id, type(exc).__name__)
+        return None
+    if member.status == ChatMemberStatus.RESTRICTED:
+        return ChatMemberStatus.MEMBER if getattr(member, "is_member", False) else None
+    return member.status
+
+
+async def actor_in(context: BotContext, chat_id: int, user: User) -> Actor:
+    """The acting person, with their admin status in ``chat_id`` checked with Telegram."""
+    status = await chat_member_status(context, chat_id, user.id)
+    return Actor(person_from(user), is_group_admin=status in ADMIN_STATUSES)
+
+
+def private_language(context: BotContext, user: User | None) -> str:
+    fallback = context.services.settings.language
+    return normalise_language(user.language_code if user else None, fallback)
+
+
+async def language_for(
+    update: Update, context: BotContext, constellation: Constellation | None = None
+) -> str:
+    """The constellation's language in its group, the person's own in a private chat."""
+    chat = update.effective_chat
+    if is_group(chat):
+        assert chat is not None
+        if constellation is None:
+            constellation = await context.services.constellations.for_chat(chat.id)
+        if constellation is not None:
+            return constellation.language
+        return context.services.settings.language
+    return private_language(context, update.effective_user)
+
+
+async def reply(
+    update: Update,
+    text: str,
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Answer the message that triggered the update; in groups as a visible reply to it."""
+    message = update.effective_message
+    if message is None:
+        return None
+    return await message.reply_text(
+        text, reply_markup=reply_markup, do_quote=is_group(message.chat)
+    )

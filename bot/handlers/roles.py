@@ -1,0 +1,93 @@
+"""Roles by reply (``/hubhome``, ``/liaison``, ``/member``) and the ``/members`` list."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CommandHandler, filters
+
+from bot.commands import BY_NAME, names
+from bot.context import BotApplication, BotContext
+from bot.domain import CannotAssignBot, Member, NotAllowed, NotSetUp, Role
+from bot.handlers.common import actor_in, is_group, language_for, person_from, reply
+from bot.i18n import Html, escape
+
+_COMMAND_FOR_ROLE = {Role.HUBHOME: "hubhome", Role.LIAISON: "liaison", Role.MEMBER: "member"}
+
+
+async def _assign(update: Update, context: BotContext, role: Role) -> None:
+    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+    texts = context.services.texts
+    if chat is None or user is None or message is None:
+        return
+    language = await language_for(update, context)
+    if not is_group(chat):
+        await reply(update, texts(language, "common.group_only"))
+        return
+    target_message = message.reply_to_message
+    target = target_message.from_user if target_message else None
+    # A reply to a service message or a channel post has no person to give a role to.
+    if target is None or target_message is None or target_message.sender_chat is not None:
+        command = BY_NAME[_COMMAND_FOR_ROLE[role]].shown_as(language)
+        await reply(update, texts(language, "roles.need_reply", command=command))
+        return
+    actor = await actor_in(context, chat.id, user)
+    try:
+        member = await context.services.constellations.assign_role(
+            chat.id, person_from(target), role, actor, target_is_bot=target.is_bot
+        )
+    except NotSetUp:
+        await reply(update, texts(language, "common.not_setup"))
+    except NotAllowed:
+        await reply(update, texts(language, "roles.refused"))
+    except CannotAssignBot:
+        await reply(update, texts(language, "roles.is_bot"))
+    else:
+        await reply(update, texts(language, f"roles.{role.value}", name=member.display_name))
+
+
+async def hubhome(update: Update, context: BotContext) -> None:
+    await _assign(update, context, Role.HUBHOME)
+
+
+async def liaison(update: Update, context: BotContext) -> None:
+    await _assign(update, context, Role.LIAISON)
+
+
+async def member(update: Update, context: BotContext) -> None:
+    await _assign(update, context, Role.MEMBER)
+
+
+def _names(members: list[Member]) -> str:
+    return ", ".join(escape(m.display_name) for m in members)
+
+
+async def members(update: Update, context: BotContext) -> None:
+    """``/members``: the constellation's people by role, names only."""
+    chat = update.effective_chat
+    texts = context.services.texts
+    if chat is None:
+        return
+    language = await language_for(update, context)
+    if not is_group(chat):
+        await reply(update, texts(language, "common.group_only"))
+        return
+    try:
+        constellation, people = await context.services.constellations.members(chat.id)
+    except NotSetUp:
+        await reply(update, texts(language, "common.not_setup"))
+        return
+    none = texts(language, "members.none")
+    lines = [texts(language, "members.title", name=constellation.name), ""]
+    for role in (Role.HUBHOME, Role.LIAISON, Role.MEMBER):
+        in_role = [m for m in people if m.role is role]
+        lines.append(texts(language, f"members.{role.value}", names=Html(_names(in_role) or none)))
+    lines += ["", texts(language, "members.footer")]
+    await reply(update, "\n".join(lines))
+
+
+def register(app: BotApplication) -> None:
+    only_messages = filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler(names("hubhome"), hubhome, only_messages))
+    app.add_handler(CommandHandler(names("liaison"), liaison, only_messages))
+    app.add_handler(CommandHandler(names("member"), member, only_messages))
+    app.add_handler(CommandHandler(names("members"), members, only_messages))

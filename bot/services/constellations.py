@@ -1,0 +1,193 @@
+"""Constellation setup, membership, roles and private-chat linking — no Telegram types here."""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.domain import (
+    AlreadySetUp,
+    CannotAssignBot,
+    Constellation,
+    ConstellationStatus,
+    InvalidLink,
+    Member,
+    NotAllowed,
+    NotAMember,
+    NotSetUp,
+    Person,
+    Role,
+)
+from bot.storage.constellations import ConstellationRepository
+from bot.storage.people import MembershipRepository, PeopleRepository
+
+NAME_LIMIT = 64
+LANGUAGES = ("nl", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting, and whether Telegram says they administer the group they act in."""
+
+    person: Person
+    is_group_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SetupResult:
+    constellation: Constellation
+    name_was_trimmed: bool
+
+
+def clean_name(raw: str, limit: int = NAME_LIMIT) -> tuple[str, bool]:
+    """Collapse whitespace, drop control characters, cut to ``limit``; say if it was cut."""
+    text = "".join(ch for ch in raw if unicodedata.category(ch) not in ("Cc", "Cf"))
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text, False
+    return text[: limit - 1].rstrip() + "…", True
+
+
+class ConstellationService:
+    def __init__(
+        self,
+        constellations: ConstellationRepository,
+        people: PeopleRepository,
+        memberships: MembershipRepository,
+        clock: Clock,
+        *,
+        admin_ids: frozenset[int],
+        default_language: str,
+        default_timezone: str,
+    ) -> None:
+        self._constellations = constellations
+        self._people = people
+        self._memberships = memberships
+        self._clock = clock
+        self._admin_ids = admin_ids
+        self._default_language = default_language
+        self._default_timezone = default_timezone
+
+    def may_manage(self, actor: Actor) -> bool:
+        """Group admins manage their own group; BOT_ADMIN_IDS manage any constellation."""
+        return actor.is_group_admin or actor.person.user_id in self._admin_ids
+
+    async def for_chat(self, chat_id: int) -> Constellation | None:
+        return await self._constellations.by_chat(chat_id)
+
+    async def require(self, chat_id: int) -> Constellation:
+        constellation = await self._constellations.by_chat(chat_id)
+        if constellation is None:
+            raise NotSetUp(chat_id)
+        return constellation
+
+    async def setup(
+        self, chat_id: int, group_title: str, requested_name: str, actor: Actor
+    ) -> SetupResult:
+        """Register a group as a constellation; only for those who may manage it."""
+        if not self.may_manage(actor):
+            raise NotAllowed("setup")
+        existing = await self._constellations.by_chat(chat_id)
+        if existing is not None:
+            raise AlreadySetUp(existing)
+        name, trimmed = clean_name(requested_name or group_title)
+        if not name:
+            name, trimmed = clean_name(group_title)
+        now = self._clock.now()
+        created = await self._constellations.create(
+            chat_id=chat_id,
+            name=name or "Constellatie",
+            language=self._default_language,
+            timezone=self._default_timezone,
+            link_token=secrets.token_urlsafe(12),
+            created_at=now,
+            created_by=actor.person.user_id,
+        )
+        if created is None:  # someone else ran /setup in the same instant
+            again = await self.require(chat_id)
+            raise AlreadySetUp(again)
+        await self._join(created.id, actor.person)
+        return SetupResult(created, trimmed)
+
+    async def record_member(self, chat_id: int, person: Person) -> Member | None:
+        """Remember someone who spoke in a constellation's group; None if it is no constellation."""
+        constellation = await self._constellations.by_chat(chat_id)
+        if constellation is None:
+            return None
+        return await self._join(constellation.id, person)
+
+    async def _join(self, constellation_id: int, person: Person) -> Member:
+        now = self._clock.now()
+        await self._people.upsert(person, now)
+        await self._memberships.ensure_active(constellation_id, person.user_id, now)
+        member = await self._memberships.get(constellation_id, person.user_id)
+        assert member is not None
+        return member
+
+    async def assign_role(
+        self, chat_id: int, target: Person, role: Role, actor: Actor, *, target_is_bot: bool
+    ) -> Member:
+        """Give ``target`` one role in this group's constellation (it replaces any other)."""
+        constellation = await self.require(chat_id)
+        if not self.may_manage(actor):
+            raise NotAllowed("roles")
+        if target_is_bot:
+            raise CannotAssignBot(target.user_id)
+        member = await self._join(constellation.id, target)
+        if member.role is not role:
+            await self._memberships.set_role(constellation.id, target.user_id, role)
+        updated = await self._memberships.get(constellation.id, target.user_id)
+        assert updated is not None
+        return updated
+
+    async def members(self, chat_id: int) -> tuple[Constellation, list[Member]]:
+        constellation = await self.require(chat_id)
+        return constellation, await self._memberships.active(constellation.id)
+
+    async def member(self, chat_id: int, user_id: int) -> Member | None:
+        constellation = await self._constellations.by_chat(chat_id)
+        if constellation is None:
+            return None
+        return await self._memberships.get(constellation.id, user_id)
+
+    async def set_language(self, chat_id: int, language: str, actor: Actor) -> Constellation:
+        constellation = await self.require(chat_id)
+        if not self.may_manage(actor):
+            raise NotAllowed("language")
+        if language not in LANGUAGES:
+            raise ValueError(language)
+        await self._constellations.set_language(constellation.id, language)
+        return await self.require(chat_id)
+
+    async def private_chat_started(self, person: Person) -> None:
+        """The person wrote to the bot privately, so Telegram now lets the bot DM them."""
+        now = self._clock.now()
+        await self._people.upsert(person, now)
+        await self._people.set_private_chat_linked(person.user_id, True, now)
+
+    async def private_chat_lost(self, user_id: int) -> None:
+        """Telegram refused a DM (blocked, or never started): stop counting on the private chat."""
+        await self._people.set_private_chat_linked(user_id, False, self._clock.now())
+
+    async def constellation_for_link(self, token: str) -> Constellation:
+        constellation = await self._constellations.by_link_token(token)
+        if constellation is None:
+            raise InvalidLink(token)
+        return constellation
+
+    async def link_private_chat(
+        self, constellation: Constellation, person: Person, *, in_group: bool
+    ) -> Member:
+        """Link the person's private chat to a constellation whose group they are really in."""
+        if not in_group:
+            raise NotAMember(constellation.id)
+        await self.private_chat_started(person)
+        return await self._join(constellation.id, person)
+
+    async def bot_removed(self, chat_id: int) -> bool:
+        return await self._constellations.set_status(chat_id, ConstellationStatus.PAUSED)
+
+    async def bot_added(self, chat_id: int) -> bool:
+        return await self._constellations.set_status(chat_id, ConstellationStatus.ACTIVE)
