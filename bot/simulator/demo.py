@@ -1,0 +1,219 @@
+"""``constellation-bot demo``: a scripted constellation over the simulator, printed as a chat.
+
+The real bot runs against the fake Telegram in this process; nothing leaves 127.0.0.1. Later
+features add their own scenes to ``SCENES``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+from bot.simulator.runner import RunningBot, simulator_settings
+from bot.simulator.server import FakeTelegram
+from bot.simulator.world import SimChat, SimMessage, SimUser, TranscriptEntry
+
+_COLOURS = {
+    "user": "\033[36m",  # cyan: people
+    "bot": "\033[32m",  # green: the bot
+    "edit": "\033[32m",
+    "answer": "\033[33m",  # yellow: pop-ups
+    "callback": "\033[36m",
+    "event": "\033[2m",  # dim: things that happen
+    "error": "\033[31m",  # red: a refused API call
+}
+_BUTTON = "\033[33m"
+_BOLD = "\033[1m"
+_RESET = "\033[0m"
+
+
+@dataclass
+class Printer:
+    """Prints transcript entries as they appear, optionally in colour."""
+
+    colour: bool
+    sim: FakeTelegram
+    shown: int = 0
+    out: list[str] = field(default_factory=list)
+
+    def paint(self, code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if self.colour else text
+
+    def heading(self, title: str) -> None:
+        self._emit("\n" + self.paint(_BOLD, f"── {title} ──"))
+
+    def note(self, text: str) -> None:
+        """A line of narration (what someone does outside the chat)."""
+        self._emit(self.paint(_COLOURS["event"], f"· {text}"))
+
+    def flush(self, *, narrated: bool = False) -> None:
+        """Print what happened since the last flush; ``narrated``: events were told already."""
+        transcript = self.sim.transcript
+        for entry in transcript[self.shown :]:
+            if not (narrated and entry.kind == "event"):
+                self._emit(self.render(entry))
+        self.shown = len(transcript)
+
+    def _replied_to(self, entry: TranscriptEntry) -> str | None:
+        message_id = entry.extra.get("message_id")
+        if entry.kind != "user" or entry.chat is None or not isinstance(message_id, int):
+            return None
+        message = self.sim.message(entry.chat, message_id)
+        if message is None or message.reply_to is None:
+            return None
+        quoted = message.reply_to.plain_text.split("\n")[0]
+        quoted = quoted if len(quoted) <= 40 else quoted[:39] + "…"
+        return f"↩ antwoord op {message.reply_to.from_user.first_name}: “{quoted}”"
+
+    def render(self, entry: TranscriptEntry) -> str:
+        where = f"[{entry.chat.label}] " if entry.chat is not None else ""
+        lead = {
+            "user": f"{entry.actor}: ",
+            "bot": f"🤖 {entry.actor}: ",
+            "edit": f"🤖 {entry.actor} (bewerkt): ",
+            "callback": f"{entry.actor} tikt op ",
+            "answer": "🤖 (melding) ",
+            "event": "· ",
+            "error": "! ",
+        }[entry.kind]
+        body = f"[{entry.text}]" if entry.kind == "callback" else entry.text
+        lines = (lead + body).split("\n")
+        head = self.paint(_COLOURS[entry.kind], where + lines[0])
+        replied = self._replied_to(entry)
+        if replied:
+            head += "\n      " + self.paint(_COLOURS["event"], replied)
+        rest = ["      " + line for line in lines[1:]]
+        buttons = [
+            "      " + " ".join(self.paint(_BUTTON, f"[{label}]") for label in row)
+            for row in entry.buttons
+        ]
+        return "\n".join([head, *rest, *buttons])
+
+    def _emit(self, text: str) -> None:
+        self.out.append(text)
+        print(text, flush=True)
+
+
+@dataclass
+class Demo:
+    """The cast and a few verbs, so scenes read like the story they tell."""
+
+    sim: FakeTelegram
+    bot: RunningBot
+    printer: Printer
+    group: SimChat
+    hanneke: SimUser  # hub home, and the group's creator
+    lotte: SimUser  # liaison worker
+    anna: SimUser
+    bram: SimUser
+    grace: SimUser  # speaks English
+
+    async def say(
+        self, user: SimUser, chat: SimChat, text: str, *, reply_to: SimMessage | None = None
+    ) -> SimMessage:
+        message = await self.sim.send_message(user, chat, text, reply_to=reply_to)
+        await self.bot.settle()
+        self.printer.flush()
+        return message
+
+    async def tap_link_button(self, user: SimUser, message: SimMessage) -> None:
+        """A URL button opens the private chat; Telegram then sends /start with the payload."""
+        url = message.buttons[0][0].url
+        assert url is not None
+        payload = parse_qs(urlparse(url).query)["start"][0]
+        self.printer.flush()
+        self.printer.note(f"{user.first_name} tikt op de knop en daarna op Start")
+        await self.say(user, self.sim.private_chat(user), f"/start {payload}")
+
+    async def event(self, narration: str, action: Awaitable[None]) -> None:
+        """Something outside the chat (joining, adding the bot), told in Dutch."""
+        self.printer.flush()
+        self.printer.note(narration)
+        await action
+        await self.bot.settle()
+        self.printer.flush(narrated=True)
+
+
+async def scene_setup(demo: Demo) -> None:
+    demo.printer.heading("De bot komt in de groep en wordt ingesteld")
+    await demo.event(
+        "Hanneke voegt de bot toe aan de groep en maakt hem beheerder",
+        demo.sim.add_bot_to_group(demo.group, by=demo.hanneke, as_admin=True),
+    )
+    await demo.say(demo.bram, demo.group, "/setup")
+    await demo.say(demo.hanneke, demo.group, "/setup De Linde")
+
+
+async def scene_roles(demo: Demo) -> None:
+    demo.printer.heading("Rollen geven door te antwoorden")
+    welcome = await demo.say(demo.hanneke, demo.group, "Welkom allemaal, fijn dat jullie er zijn!")
+    await demo.say(demo.hanneke, demo.group, "/kerngezin", reply_to=welcome)
+    hello = await demo.say(demo.lotte, demo.group, "Hoi! Ik ben Lotte van het pleegzorgbureau.")
+    await demo.say(demo.bram, demo.group, "/contactpersoon", reply_to=hello)
+    await demo.say(demo.hanneke, demo.group, "/contactpersoon")
+    await demo.say(demo.hanneke, demo.group, "/contactpersoon", reply_to=hello)
+
+
+async def scene_linking(demo: Demo) -> None:
+    demo.printer.heading("Privéchat koppelen")
+    await demo.say(demo.anna, demo.group, "Hallo! Anna hier, met Sem (8) en Noor (5).")
+    await demo.say(demo.grace, demo.group, "Hi all, Grace here 👋")
+    await demo.say(demo.anna, demo.group, "/koppel")
+    link_message = demo.sim.last_bot_message(demo.group)
+    assert link_message is not None
+    await demo.tap_link_button(demo.anna, link_message)
+    await demo.tap_link_button(demo.grace, link_message)
+    await demo.say(demo.bram, demo.group, "/leden")
+
+
+async def scene_help(demo: Demo) -> None:
+    demo.printer.heading("Hulp vragen")
+    await demo.say(demo.anna, demo.group, "/hulp")
+    await demo.say(demo.grace, demo.sim.private_chat(demo.grace), "/help")
+
+
+SCENES: list[Callable[[Demo], Awaitable[None]]] = [
+    scene_setup,
+    scene_roles,
+    scene_linking,
+    scene_help,
+]
+
+
+def _wants_colour(colour: bool | None) -> bool:
+    if colour is not None:
+        return colour
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+async def run_demo(*, colour: bool | None = None) -> list[str]:
+    """Run every scene and print the conversation; returns the printed lines (for tests)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="constellation-demo-") as workdir:
+        async with FakeTelegram(bot_first_name="Constellatiebot") as sim:
+            hanneke = sim.add_user("Hanneke", last_name="de Vries", language_code="nl")
+            lotte = sim.add_user("Lotte", language_code="nl")
+            anna = sim.add_user("Anna", language_code="nl")
+            bram = sim.add_user("Bram", language_code="nl")
+            grace = sim.add_user("Grace", language_code="en")
+            group = sim.add_group(
+                "Constellatie De Linde",
+                members=[lotte, anna, bram, grace],
+                creator=hanneke,
+            )
+            settings = simulator_settings(sim, Path(workdir) / "demo.db")
+            printer = Printer(_wants_colour(colour), sim)
+            async with RunningBot(sim, settings) as bot:
+                demo = Demo(sim, bot, printer, group, hanneke, lotte, anna, bram, grace)
+                printer.heading("Demo: een constellatie in een gesimuleerde Telegram")
+                for scene in SCENES:
+                    await scene(demo)
+                printer.heading("Einde van de demo")
+    return printer.out

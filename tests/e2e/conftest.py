@@ -1,0 +1,86 @@
+"""End-to-end fixtures: the real Application polling the fake Bot API over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.simulator.runner import RunningBot, simulator_settings
+from bot.simulator.server import FakeTelegram
+from bot.simulator.world import SimChat, SimMessage, SimUser
+
+
+@dataclass
+class Scene:
+    """A small constellation: an admin, a hub home carer, a liaison, two families."""
+
+    sim: FakeTelegram
+    bot: RunningBot
+    group: SimChat
+    admin: SimUser
+    hubhome: SimUser
+    liaison: SimUser
+    anna: SimUser
+    bert: SimUser
+    operator: SimUser
+
+    async def say(
+        self, user: SimUser, chat: SimChat, text: str, *, reply_to: SimMessage | None = None
+    ) -> SimMessage:
+        """Send as ``user`` and wait until the bot has fully handled it."""
+        message = await self.sim.send_message(user, chat, text, reply_to=reply_to)
+        await self.bot.settle()
+        return message
+
+    async def press(self, user: SimUser, message: SimMessage, label: str) -> str | None:
+        """Press a button and return the popup text the bot answered with (None if none)."""
+        query_id = await self.sim.press_button(user, message, label)
+        await self.bot.settle()
+        answer = await self.sim.wait_callback_answer(query_id)
+        return answer.text
+
+    def last(self, chat: SimChat) -> SimMessage:
+        message = self.sim.last_bot_message(chat)
+        assert message is not None, f"the bot said nothing in {chat.label}"
+        return message
+
+    def bot_texts(self, chat: SimChat) -> list[str]:
+        return [message.plain_text for message in self.sim.bot_messages(chat)]
+
+    def private(self, user: SimUser) -> SimChat:
+        return self.sim.private_chat(user)
+
+    async def set_up(self, name: str = "", *, bot_is_admin: bool = True) -> None:
+        """Add the bot (as admin, so privacy mode hides nothing) and run /setup as the admin."""
+        await self.sim.add_bot_to_group(self.group, by=self.admin, as_admin=bot_is_admin)
+        await self.bot.settle()
+        await self.say(self.admin, self.group, f"/setup {name}".strip())
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def scene(sim: FakeTelegram, tmp_path: Path) -> AsyncIterator[Scene]:
+    admin = sim.add_user("Sandra", last_name="Admin", language_code="nl")
+    hubhome = sim.add_user("Hanneke", last_name="de Vries", language_code="nl")
+    liaison = sim.add_user("Lotte", language_code="nl")
+    anna = sim.add_user("Anna", language_code="nl")
+    bert = sim.add_user("Bert", language_code="en")
+    operator = sim.add_user("Otto", language_code="nl")  # agency IT, in BOT_ADMIN_IDS
+    group = sim.add_group(
+        "Pleeggezinnen De Linde",
+        members=[hubhome, liaison, anna, bert, operator],
+        admins=[admin],
+        creator=admin,
+    )
+    settings = simulator_settings(sim, tmp_path / "bot.db", admin_ids=frozenset({operator.id}))
+    async with RunningBot(sim, settings, clock=FakeClock()) as running:
+        yield Scene(sim, running, group, admin, hubhome, liaison, anna, bert, operator)

@@ -1,0 +1,99 @@
+"""Linking a private chat with the deep link, /start, /help and unknown commands."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+from tests.e2e.conftest import Scene
+
+
+def _payload(url: str | None) -> str:
+    assert url is not None
+    return parse_qs(urlparse(url).query)["start"][0]
+
+
+async def _person_linked(scene: Scene, user_id: int) -> bool:
+    member = await scene.bot.app.bot_data.services.constellations.member(scene.group.id, user_id)
+    return member is not None and member.person.private_chat_linked
+
+
+async def test_member_links_private_chat_with_the_button(scene: Scene) -> None:
+    await scene.set_up("De Linde")
+    await scene.say(scene.anna, scene.group, "/koppel")
+    prompt = scene.last(scene.group)
+    assert "Tik op de knop" in prompt.plain_text
+    payload = _payload(prompt.buttons[0][0].url)
+    private = scene.private(scene.anna)
+    await scene.say(scene.anna, private, f"/start {payload}")
+    assert scene.last(private).plain_text.startswith(
+        "✅ Gelukt, Anna! Je privéchat is gekoppeld aan constellatie De Linde."
+    )
+    assert await _person_linked(scene, scene.anna.id)
+
+
+async def test_link_from_someone_outside_the_group_is_refused(scene: Scene) -> None:
+    await scene.set_up("De Linde")
+    payload = _payload(scene.last(scene.group).buttons[0][0].url)
+    stranger = scene.sim.add_user("Sam", language_code="en")
+    private = scene.private(stranger)
+    await scene.say(stranger, private, f"/start {payload}")
+    assert "aren't in the group chat of constellation De Linde" in scene.last(private).plain_text
+    assert (
+        await scene.bot.app.bot_data.services.constellations.member(scene.group.id, stranger.id)
+        is None
+    )
+
+
+async def test_forged_link_and_plain_start(scene: Scene) -> None:
+    await scene.set_up()
+    private = scene.private(scene.anna)
+    await scene.say(scene.anna, private, "/start abcdefghijklmnop")
+    assert "Deze koppellink werkt niet" in scene.last(private).plain_text
+    await scene.say(scene.anna, private, "/start")
+    assert "Hallo Anna! 👋 Ik ben de constellatiebot" in scene.last(private).plain_text
+
+
+async def test_help_fits_role_and_language(scene: Scene) -> None:
+    await scene.set_up()
+    await scene.say(scene.anna, scene.group, "/hulp")
+    member_help = scene.last(scene.group).plain_text
+    assert "/leden — Wie er in de constellatie zit" in member_help
+    assert "/instellen" not in member_help
+    await scene.say(scene.admin, scene.group, "/help")
+    admin_help = scene.last(scene.group).plain_text
+    assert "/instellen — Deze groep instellen als constellatie (beheerders)" in admin_help
+    assert "/kerngezin" in admin_help
+    private = scene.private(scene.bert)  # Bert's Telegram speaks English
+    await scene.say(scene.bert, private, "/help")
+    private_help = scene.last(private).plain_text
+    assert "This is what you can ask me here" in private_help
+    assert "/start — Get to know me" in private_help
+    assert "/members" not in private_help  # group commands are not offered in private
+
+
+async def test_unknown_commands(scene: Scene) -> None:
+    await scene.set_up()
+    before = len(scene.sim.bot_messages(scene.group))
+    await scene.say(scene.anna, scene.group, "/weer")  # maybe for another bot: stay quiet
+    assert len(scene.sim.bot_messages(scene.group)) == before
+    await scene.say(scene.anna, scene.group, f"/weer@{scene.sim.bot.username}")
+    assert "Die opdracht ken ik niet" in scene.last(scene.group).plain_text
+    private = scene.private(scene.bert)
+    await scene.say(scene.bert, private, "/nonsense")
+    assert "I don't know that command" in scene.last(private).plain_text
+
+
+async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> None:
+    calls = scene.sim.calls_to("setMyCommands")
+    seen = {
+        (call.params["scope"]["type"], call.params.get("language_code")): [
+            command["command"] for command in call.params["commands"]
+        ]
+        for call in calls
+    }
+    assert seen[("all_group_chats", "nl")][:2] == ["hulp", "leden"]
+    assert seen[("all_group_chats", "en")][:2] == ["help", "members"]
+    assert "setup" not in seen[("all_group_chats", "en")]
+    assert "setup" in seen[("all_chat_administrators", "en")]
+    assert seen[("all_private_chats", "en")] == ["start", "help"]
+    assert ("all_private_chats", None) in seen  # the default for other languages

@@ -1,0 +1,46 @@
+"""The demo a newcomer runs first: it must tell the story in Dutch, with no failed calls."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.simulator.demo import run_demo
+
+
+async def test_demo_transcript_reads_in_dutch() -> None:
+    lines = await run_demo(colour=False)
+    transcript = "\n".join(lines)
+    for expected in (
+        "Hallo allemaal! 👋 Ik ben de constellatiebot.",
+        "✅ Deze groep is nu constellatie De Linde.",
+        "[📩 Koppel je privéchat]",
+        "🏠 Hanneke de Vries is nu het kerngezin van deze constellatie.",
+        "🤝 Lotte is nu de contactpersoon van deze constellatie.",
+        "✅ Gelukt, Anna! Je privéchat is gekoppeld aan constellatie De Linde.",
+        "Done, Grace!",  # an English-speaking carer gets English in private
+        "👪 Pleeggezinnen: Anna, Bram, Grace",
+    ):
+        assert expected in transcript
+    assert not [line for line in lines if line.lstrip().startswith("! ")], "a call failed"
+    assert "\033[" not in transcript  # no colour codes when asked for plain text
+
+
+def test_without_token_the_cli_explains_and_runs_the_demo(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env["NO_COLOR"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "@BotFather" in result.stdout
+    assert "Deze groep is nu constellatie De Linde" in result.stdout
+    assert "Traceback" not in result.stderr
