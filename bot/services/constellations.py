@@ -86,12 +86,15 @@ class ConstellationService:
     async def setup(
         self, chat_id: int, group_title: str, requested_name: str, actor: Actor
     ) -> SetupResult:
-        """Register a group as a constellation; only for those who may manage it."""
-        if not self.may_manage(actor):
-            raise NotAllowed("setup")
+        """Register a group as a constellation; only for those who may manage it.
+
+        "Already set up" comes first: it is the more useful answer for anyone who asks.
+        """
         existing = await self._constellations.by_chat(chat_id)
         if existing is not None:
             raise AlreadySetUp(existing)
+        if not self.may_manage(actor):
+            raise NotAllowed("setup")
         name, trimmed = clean_name(requested_name or group_title)
         if not name:
             name, trimmed = clean_name(group_title)

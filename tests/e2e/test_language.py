@@ -61,3 +61,36 @@ async def test_english_speaker_in_private(scene: Scene) -> None:
     assert scene.last(private).plain_text.startswith("Hello Bert! 👋 I'm the constellation bot")
     await scene.say(scene.bert, private, "/setup")
     assert "only works in your constellation's group chat" in scene.last(private).plain_text
+
+
+async def test_english_constellation_refusals_and_mistakes(scene: Scene) -> None:
+    await scene.set_up("De Linde")
+    await scene.say(scene.admin, scene.group, "/language en")
+    await scene.say(scene.anna, scene.group, "/setup")
+    assert "already set up as constellation De Linde" in scene.last(scene.group).plain_text
+    hello = await scene.say(scene.bert, scene.group, "hi")
+    await scene.say(scene.anna, scene.group, "/liaison", reply_to=hello)
+    assert scene.last(scene.group).plain_text == "Sorry, only a group admin can give roles."
+    await scene.say(scene.admin, scene.group, "/liaison")
+    assert "choose Reply, then send /liaison" in scene.last(scene.group).plain_text
+    await scene.say(scene.admin, scene.group, "/member", reply_to=scene.last(scene.group))
+    assert "Roles are for people, not for bots" in scene.last(scene.group).plain_text
+    await scene.say(scene.anna, scene.group, "/link")
+    link = scene.last(scene.group)
+    assert link.button_texts == [["📩 Link your private chat"]]
+    await scene.say(scene.anna, scene.group, "/language nl")
+    assert "Only a group admin can change the language." in scene.last(scene.group).plain_text
+    await scene.say(scene.anna, scene.group, "/help")
+    assert "/members — Who is in the constellation" in scene.last(scene.group).plain_text
+    await scene.say(scene.anna, scene.group, f"/nope@{scene.sim.bot.username}")
+    assert "I don't know that command" in scene.last(scene.group).plain_text
+
+
+async def test_not_set_up_group_in_english_default(scene: Scene) -> None:
+    """Before /setup the group hears BOT_LANGUAGE (Dutch here), whoever asks."""
+    await scene.sim.add_bot_to_group(scene.group, by=scene.admin)
+    await scene.bot.settle()
+    await scene.say(scene.bert, scene.group, "/members")
+    assert "nog geen constellatie" in scene.last(scene.group).plain_text
+    await scene.say(scene.bert, scene.group, "/link")
+    assert "nog geen constellatie" in scene.last(scene.group).plain_text
