@@ -19,12 +19,16 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 from bot.clock import Clock, SystemClock
 from bot.commands import visible
 from bot.context import BotApplication, BotContext, BotData, Services
-from bot.handlers import roles, setup, start, system
+from bot.handlers import help_requests, roles, setup, start, system
 from bot.i18n import LANGUAGES, Translator
+from bot.scheduler import run_due_work
 from bot.services.constellations import ConstellationService
+from bot.services.help_requests import EscalationPolicy, RequestService
 from bot.settings import Settings
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database
+from bot.storage.help_requests import HelpRequestRepository
+from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
 
 log = logging.getLogger(__name__)
@@ -32,10 +36,14 @@ log = logging.getLogger(__name__)
 
 def build_services(settings: Settings, clock: Clock) -> Services:
     db = Database(settings.database_path)
+    constellation_repo = ConstellationRepository(db)
+    people = PeopleRepository(db)
+    memberships = MembershipRepository(db)
+    outbox = OutboxRepository(db)
     constellations = ConstellationService(
-        ConstellationRepository(db),
-        PeopleRepository(db),
-        MembershipRepository(db),
+        constellation_repo,
+        people,
+        memberships,
         clock,
         admin_ids=settings.admin_ids,
         default_language=settings.language,
@@ -47,6 +55,20 @@ def build_services(settings: Settings, clock: Clock) -> Services:
         db=db,
         texts=Translator(settings.language),
         constellations=constellations,
+        requests=RequestService(
+            db,
+            HelpRequestRepository(db),
+            outbox,
+            constellation_repo,
+            people,
+            memberships,
+            clock,
+            EscalationPolicy(
+                settings.escalate_after, settings.escalate_urgent_after, settings.quiet_hours
+            ),
+        ),
+        people=people,
+        outbox=outbox,
     )
 
 
@@ -81,6 +103,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     setup.register(app)  # joining groups, /setup, /language
     roles.register(app)  # /hubhome, /liaison, /member, /members
     start.register(app)  # /start with deep links, /link, /help
+    help_requests.register(app)  # /request, /requests, claim/release/done/withdraw
     system.register_last(app)  # unknown commands, stale buttons, the error handler
     return app
 
@@ -89,6 +112,8 @@ async def _post_init(app: Any) -> None:
     services: Services = app.bot_data.services
     await services.db.open()
     await register_commands(app, services)
+    # Catch up on whatever fell due while we were down, then keep one wake-up scheduled.
+    await run_due_work(app)
     log.info("bot @%s ready", app.bot.username)
 
 

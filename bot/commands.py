@@ -46,6 +46,12 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", None, Where.PRIVATE),
     Command("help", "hulp", Where.BOTH),
+    Command("request", "hulpvraag", Where.GROUP),
+    Command("requests", "hulpvragen", Where.GROUP),
+    Command("claim", "ikhelp", Where.GROUP),
+    Command("release", "loslaten", Where.GROUP),
+    Command("done", "klaar", Where.GROUP),
+    Command("withdraw", "intrekken", Where.GROUP),
     Command("members", "leden", Where.GROUP),
     Command("link", "koppel", Where.GROUP),
     Command("setup", "instellen", Where.GROUP, Audience.ADMIN),

@@ -10,8 +10,11 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.i18n import Translator
 from bot.services.constellations import ConstellationService
+from bot.services.help_requests import RequestService
 from bot.settings import Settings
 from bot.storage.db import Database
+from bot.storage.outbox import OutboxRepository
+from bot.storage.people import PeopleRepository
 
 
 @dataclass(slots=True)
@@ -23,6 +26,9 @@ class Services:
     db: Database
     texts: Translator
     constellations: ConstellationService
+    requests: RequestService
+    people: PeopleRepository
+    outbox: OutboxRepository
 
 
 class BotData:
@@ -49,5 +55,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     def services(self) -> Services:
         return self.bot_data.services
 
+
+# What a running handler sees as ``context.application`` (its context type is generic there).
+AnyApplication = Application[Any, Any, Any, Any, BotData, Any]
 
 BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

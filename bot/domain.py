@@ -55,6 +55,7 @@ class Constellation:
     link_token: str
     created_at: datetime
     created_by: int | None = None
+    members_may_claim: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +107,129 @@ class NotAMember(DomainError):
 
 class CannotAssignBot(DomainError):
     """Roles are for people, not for bots."""
+
+
+# -- help requests ---------------------------------------------------------------------------
+
+
+class Category(StrEnum):
+    BABYSITTING = "babysitting"
+    SLEEPOVER = "sleepover"
+    TRANSPORT = "transport"
+    ADVICE = "advice"
+    TALK = "talk"
+    ITEMS = "items"
+    OTHER = "other"
+
+
+class RequestState(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+    @property
+    def is_active(self) -> bool:
+        return self in (RequestState.OPEN, RequestState.CLAIMED)
+
+
+class Outcome(StrEnum):
+    HELPED = "helped"
+    PARTLY = "partly"
+    NOT_NEEDED = "not_needed"
+
+
+class Visibility(StrEnum):
+    GROUP = "group"
+    HUBHOME = "hubhome"  # only the hub home sees it, in their private chat
+
+
+class WhenKind(StrEnum):
+    NONE = "none"
+    TODAY = "today"
+    TOMORROW = "tomorrow"
+    WEEK = "week"
+    DATE = "date"
+
+
+@dataclass(frozen=True, slots=True)
+class HelpRequest:
+    """A need posted to the constellation; ``text`` is None once erased."""
+
+    id: int
+    constellation_id: int
+    number: int
+    requester_id: int | None
+    requester_name: str | None
+    category: Category
+    text: str | None
+    when_kind: WhenKind
+    needed_by: datetime | None
+    urgent: bool
+    visibility: Visibility
+    state: RequestState
+    claimed_by: int | None
+    claimer_name: str | None
+    claimed_at: datetime | None
+    closed_at: datetime | None
+    outcome: Outcome | None
+    created_at: datetime
+    escalation_stage: int
+    next_escalation_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CardLocation:
+    chat_id: int
+    message_id: int
+
+
+class RequestNotFound(DomainError):
+    """No request with that number here (or it belongs to another constellation)."""
+
+
+class WrongState(DomainError):
+    """The request is no longer in a state that allows this (claimed, closed…)."""
+
+    def __init__(self, request: HelpRequest) -> None:
+        super().__init__(request.id)
+        self.request = request
+
+
+class AlreadyClaimed(WrongState):
+    """Somebody else was first."""
+
+
+class OwnRequest(DomainError):
+    """The requester cannot claim their own request."""
+
+
+# -- notices the bot sends on its own initiative ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One message to deliver: to a person's private chat (``user_id``) or to ``chat_id``.
+
+    If a DM is refused (never started, blocked) it goes to ``fallback_chat_id`` instead,
+    as a reply to ``reply_to_message_id`` when that is set.
+    """
+
+    dedupe_key: str
+    message_key: str
+    values: dict[str, str | int]
+    constellation_id: int | None = None
+    user_id: int | None = None
+    chat_id: int | None = None
+    fallback_chat_id: int | None = None
+    reply_to_message_id: int | None = None
+    # attach the claim button of this help request
+    request_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingNotice:
+    id: int
+    notice: Notice
+    attempts: int

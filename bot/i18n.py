@@ -8,6 +8,7 @@ unless it is wrapped in :class:`Html` (text this code built and escaped itself).
 from __future__ import annotations
 
 import html
+import re
 import string
 from functools import cache
 from pathlib import Path
@@ -28,6 +29,11 @@ class Html(str):
 def escape(value: object) -> Html:
     """Escape user text for Telegram's HTML mode (quotes too, for attribute values)."""
     return value if isinstance(value, Html) else Html(html.escape(str(value), quote=True))
+
+
+def to_plain(markup: str) -> str:
+    """Telegram HTML to plain text (for pop-ups, which take no markup)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
 def placeholders(template: str) -> set[str]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+
+from bot.durations import DailyWindow, parse_duration
 
 # BotFather tokens look like "123456789:AAH..." (bot id, colon, at least 30 url-safe characters).
 TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
@@ -25,7 +28,11 @@ class Settings(BaseSettings):
     """Everything an operator configures; see config/example.env for the documented list."""
 
     model_config = SettingsConfigDict(
-        env_prefix="BOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="BOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        arbitrary_types_allowed=True,
     )
 
     token: SecretStr | None = None
@@ -34,6 +41,12 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Amsterdam"
     language: Language = "nl"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # Unclaimed help requests go to the hub home after this long (urgent ones sooner), and to
+    # the liaison after twice that. Durations like 2h, 30m, 1h30m.
+    escalate_after: timedelta = timedelta(hours=2)
+    escalate_urgent_after: timedelta = timedelta(minutes=30)
+    # Non-urgent escalations wait for the end of this window (constellation's local time).
+    quiet_hours: Annotated[DailyWindow, NoDecode] = DailyWindow.parse("22:00-07:00")
     # Off only in the simulator's tests: Telegram's 20-messages-a-minute group limit would
     # otherwise make a scripted conversation crawl.
     rate_limit: bool = True
@@ -70,6 +83,16 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError("use comma-separated numeric Telegram user ids") from exc
         return value
+
+    @field_validator("escalate_after", "escalate_urgent_after", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _window(cls, value: object) -> object:
+        return DailyWindow.parse(value) if isinstance(value, str) else value
 
     @field_validator("api_base_url")
     @classmethod
@@ -112,5 +135,9 @@ def load_settings(**overrides: object) -> Settings:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(_first_error(exc)) from None
+    except SettingsError as exc:  # a value pydantic-settings could not even decode
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"BOT_{field.group(1).upper()}" if field else "settings"
+        raise ConfigError(f"{name}: cannot read this value") from None
     check_database_path(settings.database_path)
     return settings

@@ -33,7 +33,7 @@ def test_keys_used_in_code_exist(texts: Translator) -> None:
     used: set[str] = set()
     for path in BOT_DIR.rglob("*.py"):
         for key in KEY_IN_CODE.findall(path.read_text(encoding="utf-8")):
-            if key.split(".")[0] in prefixes and not key.endswith("."):
+            if key.split(".")[0] in prefixes and not key.endswith((".", "_")):
                 used.add(key)
     used |= {command.description_key for command in COMMANDS}
     missing = {key for key in used if key not in catalog and not key.endswith(".py")}

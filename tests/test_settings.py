@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,29 @@ def test_cli_exits_2_with_one_line(tmp_path: Path, variable: str, value: str) ->
     assert len(lines) == 1, result.stderr
     assert variable in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_durations_and_quiet_hours(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_ESCALATE_AFTER", "1h30m")
+    monkeypatch.setenv("BOT_ESCALATE_URGENT_AFTER", "20m")
+    monkeypatch.setenv("BOT_QUIET_HOURS", "23:00-06:30")
+    settings = load_settings()
+    assert settings.escalate_after == timedelta(hours=1, minutes=30)
+    assert settings.escalate_urgent_after == timedelta(minutes=20)
+    assert str(settings.quiet_hours) == "23:00-06:30"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BOT_ESCALATE_AFTER", "soon"),
+        ("BOT_QUIET_HOURS", "late"),
+        ("BOT_QUIET_HOURS", "25:00-7:00"),
+    ],
+)
+def test_bad_durations_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=f"^{variable}:"):
+        load_settings()

@@ -77,6 +77,18 @@ class ConstellationService:
     async def for_chat(self, chat_id: int) -> Constellation | None:
         return await self._constellations.by_chat(chat_id)
 
+    async def for_id(self, constellation_id: int) -> Constellation | None:
+        return await self._constellations.by_id(constellation_id)
+
+    async def set_members_may_claim(
+        self, chat_id: int, allowed: bool, actor: Actor
+    ) -> Constellation:
+        constellation = await self.require(chat_id)
+        if not self.may_manage(actor):
+            raise NotAllowed("settings")
+        await self._constellations.set_members_may_claim(constellation.id, allowed)
+        return await self.require(chat_id)
+
     async def require(self, chat_id: int) -> Constellation:
         constellation = await self._constellations.by_chat(chat_id)
         if constellation is None:

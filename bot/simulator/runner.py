@@ -12,6 +12,7 @@ from telegram import Update
 from bot.app import build_application
 from bot.clock import Clock
 from bot.context import BotApplication
+from bot.scheduler import run_due_work
 from bot.settings import Settings
 from bot.simulator.server import FakeTelegram
 
@@ -35,6 +36,7 @@ class RunningBot:
     def __init__(self, sim: FakeTelegram, settings: Settings, clock: Clock | None = None) -> None:
         self.sim = sim
         self.settings = settings
+        self.clock = clock
         self.app: BotApplication = build_application(settings, clock=clock)
 
     async def start(self) -> None:
@@ -60,6 +62,18 @@ class RunningBot:
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+
+    async def tick(self) -> None:
+        """Do the time-driven work now (what the wake-up job does when it fires)."""
+        await run_due_work(self.app)
+        await self.settle()
+
+    async def restart(self) -> None:
+        """Stop and start a fresh Application on the same database, like a process restart."""
+        await self.stop()
+        self.app = build_application(self.settings, clock=self.clock)
+        await self.start()
+        await self.settle()
 
     async def settle(self) -> None:
         """Wait until the bot has fetched and fully handled every update sent so far."""

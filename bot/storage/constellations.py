@@ -9,7 +9,10 @@ import aiosqlite
 from bot.domain import Constellation, ConstellationStatus
 from bot.storage.db import Database, from_db_time, to_db_time
 
-_COLUMNS = "id, chat_id, name, language, timezone, status, link_token, created_at, created_by"
+_COLUMNS = (
+    "id, chat_id, name, language, timezone, status, link_token, created_at, created_by,"
+    " members_may_claim"
+)
 
 
 def _constellation(row: aiosqlite.Row) -> Constellation:
@@ -23,6 +26,7 @@ def _constellation(row: aiosqlite.Row) -> Constellation:
         link_token=row["link_token"],
         created_at=from_db_time(row["created_at"]),
         created_by=row["created_by"],
+        members_may_claim=bool(row["members_may_claim"]),
     )
 
 
@@ -74,6 +78,12 @@ class ConstellationRepository:
     async def set_language(self, constellation_id: int, language: str) -> None:
         await self._db.execute(
             "UPDATE constellations SET language = ? WHERE id = ?", (language, constellation_id)
+        )
+
+    async def set_members_may_claim(self, constellation_id: int, allowed: bool) -> None:
+        await self._db.execute(
+            "UPDATE constellations SET members_may_claim = ? WHERE id = ?",
+            (int(allowed), constellation_id),
         )
 
     async def set_status(self, chat_id: int, status: ConstellationStatus) -> bool:

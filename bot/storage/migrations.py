@@ -50,4 +50,73 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX memberships_by_role ON memberships (constellation_id, role)
         """,
     ),
+    (
+        2,
+        """
+        -- Whether every member (not only the hub home and liaison) may claim help requests.
+        ALTER TABLE constellations ADD COLUMN members_may_claim INTEGER NOT NULL DEFAULT 0;
+
+        CREATE TABLE help_requests (
+            id                  INTEGER PRIMARY KEY,
+            constellation_id    INTEGER NOT NULL REFERENCES constellations (id) ON DELETE CASCADE,
+            -- #12: numbered within the constellation, as people refer to them
+            number              INTEGER NOT NULL,
+            requester_id        INTEGER REFERENCES people (user_id) ON DELETE SET NULL,
+            category            TEXT    NOT NULL,
+            -- NULL once erased (/forgetme, retention); the record stays for anonymous counts
+            text                TEXT,
+            needed_by           TEXT,
+            when_kind           TEXT    NOT NULL DEFAULT 'none',
+            urgent              INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1)),
+            visibility          TEXT    NOT NULL DEFAULT 'group'
+                                        CHECK (visibility IN ('group', 'hubhome')),
+            state               TEXT    NOT NULL DEFAULT 'open'
+                                        CHECK (state IN ('open', 'claimed', 'resolved',
+                                                         'withdrawn', 'expired')),
+            claimed_by          INTEGER REFERENCES people (user_id) ON DELETE SET NULL,
+            claimed_at          TEXT,
+            closed_at           TEXT,
+            outcome             TEXT CHECK (outcome IN ('helped', 'partly', 'not_needed')),
+            created_at          TEXT    NOT NULL,
+            -- escalation: 0 nobody told yet, 1 hub home told, 2 liaison told
+            escalation_stage    INTEGER NOT NULL DEFAULT 0,
+            next_escalation_at  TEXT,
+            UNIQUE (constellation_id, number)
+        );
+        CREATE INDEX help_requests_open ON help_requests (state, next_escalation_at);
+        CREATE INDEX help_requests_needed ON help_requests (state, needed_by);
+
+        -- Where each request's card is shown (the group, or hub home carers' private chats).
+        CREATE TABLE request_cards (
+            request_id  INTEGER NOT NULL REFERENCES help_requests (id) ON DELETE CASCADE,
+            chat_id     INTEGER NOT NULL,
+            message_id  INTEGER NOT NULL,
+            PRIMARY KEY (request_id, chat_id)
+        );
+
+        -- Messages the bot sends on its own initiative, delivered until Telegram took them.
+        -- dedupe_key makes every step idempotent: the same notice is never queued twice.
+        CREATE TABLE outbox (
+            id               INTEGER PRIMARY KEY,
+            dedupe_key       TEXT    NOT NULL UNIQUE,
+            constellation_id INTEGER REFERENCES constellations (id) ON DELETE CASCADE,
+            -- a person (DM) or a chat; a DM that Telegram refuses falls back to fallback_chat_id
+            user_id          INTEGER,
+            chat_id          INTEGER,
+            fallback_chat_id INTEGER,
+            reply_to_message_id INTEGER,
+            -- what to say: a message key and its values (JSON), rendered at delivery time
+            message_key      TEXT    NOT NULL,
+            payload          TEXT,
+            state            TEXT    NOT NULL DEFAULT 'pending'
+                                     CHECK (state IN ('pending', 'sent', 'failed')),
+            attempts         INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at  TEXT    NOT NULL,
+            created_at       TEXT    NOT NULL,
+            sent_at          TEXT,
+            last_error       TEXT
+        );
+        CREATE INDEX outbox_due ON outbox (state, next_attempt_at)
+        """,
+    ),
 ]

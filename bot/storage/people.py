@@ -104,6 +104,14 @@ class MembershipRepository:
         )
         return _member(row) if row else None
 
+    async def with_role(self, constellation_id: int, role: Role) -> list[Member]:
+        rows = await self._db.fetch_all(
+            f"{_MEMBER_SELECT} WHERE m.constellation_id = ? AND m.role = ? AND m.status = 'active'"
+            " ORDER BY p.user_id",
+            (constellation_id, role.value),
+        )
+        return [_member(row) for row in rows]
+
     async def active(self, constellation_id: int) -> list[Member]:
         """Active members, hub home first, then liaison, then members by name."""
         rows = await self._db.fetch_all(

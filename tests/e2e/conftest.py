@@ -48,6 +48,12 @@ class Scene:
         assert message is not None, f"the bot said nothing in {chat.label}"
         return message
 
+    def refreshed(self, message: SimMessage) -> SimMessage:
+        """The message as it is now (after the bot's edits)."""
+        current = self.sim.message(message.chat, message.message_id)
+        assert current is not None
+        return current
+
     def bot_texts(self, chat: SimChat) -> list[str]:
         return [message.plain_text for message in self.sim.bot_messages(chat)]
 

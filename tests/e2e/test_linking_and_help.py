@@ -91,8 +91,8 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
         ]
         for call in calls
     }
-    assert seen[("all_group_chats", "nl")][:2] == ["hulp", "leden"]
-    assert seen[("all_group_chats", "en")][:2] == ["help", "members"]
+    assert seen[("all_group_chats", "nl")][:3] == ["hulp", "hulpvraag", "hulpvragen"]
+    assert seen[("all_group_chats", "en")][:3] == ["help", "request", "requests"]
     assert "setup" not in seen[("all_group_chats", "en")]
     assert "setup" in seen[("all_chat_administrators", "en")]
     assert seen[("all_private_chats", "en")] == ["start", "help"]

@@ -1,0 +1,147 @@
+"""Delivering the outbox: DMs with a group fallback, retries with back-off, never twice.
+
+A notice is marked sent right after Telegram accepted it. If the process dies in between, that
+one notice may be sent again after a restart; every other notice is delivered exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot import callbacks
+from bot.context import AnyApplication, Services
+from bot.domain import PendingNotice
+from bot.handlers.request_cards import category_label
+from bot.i18n import Html, normalise_language
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=1)
+_lock = asyncio.Lock()
+
+
+def minutes_text(services: Services, language: str, minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    texts = services.texts
+    parts = []
+    if hours:
+        parts.append(texts.plain(language, "time.hours").format(n=hours))
+    if rest or not hours:
+        parts.append(texts.plain(language, "time.minutes").format(n=rest))
+    return texts.plain(language, "time.and").join(parts)
+
+
+def render(services: Services, language: str, pending: PendingNotice) -> Html:
+    notice = pending.notice
+    values: dict[str, str | int] = dict(notice.values)
+    if "category" in values:
+        values["category"] = category_label(services.texts, language, str(values["category"]))
+    if "waited_minutes" in values:
+        values["waited"] = minutes_text(services, language, int(values.pop("waited_minutes")))
+    return services.texts(language, notice.message_key, **values)
+
+
+def _keyboard(
+    services: Services, language: str, pending: PendingNotice
+) -> InlineKeyboardMarkup | None:
+    request_id = pending.notice.request_id
+    if request_id is None:
+        return None
+    label = services.texts.plain(language, "request.button_claim")
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    label, callback_data=callbacks.callback("req", "claim", request_id)
+                )
+            ]
+        ]
+    )
+
+
+async def deliver_due(app: AnyApplication) -> None:
+    """Send every notice that is due; one delivery round at a time."""
+    async with _lock:
+        services: Services = app.bot_data.services
+        for pending in await services.outbox.due(services.clock.now()):
+            await _deliver(app, services, pending)
+
+
+async def _deliver(app: AnyApplication, services: Services, pending: PendingNotice) -> None:
+    notice = pending.notice
+    outbox = services.outbox
+    try:
+        if notice.user_id is not None and await _send_dm(app, services, pending):
+            await outbox.mark_sent(pending.id, services.clock.now())
+            return
+        chat_id = notice.chat_id if notice.chat_id is not None else notice.fallback_chat_id
+        if chat_id is None:
+            await outbox.mark_failed(pending.id, "no way to reach the person")
+            log.info("notice %s undeliverable: no private chat and no group fallback", pending.id)
+            return
+        await _send_to_group(app, services, pending, chat_id)
+        await outbox.mark_sent(pending.id, services.clock.now())
+    except RetryAfter as exc:
+        retry = (
+            exc.retry_after
+            if isinstance(exc.retry_after, timedelta)
+            else timedelta(seconds=exc.retry_after)
+        )
+        await outbox.retry_later(pending.id, services.clock.now() + retry, "429")
+    except (BadRequest, Forbidden) as exc:
+        await outbox.mark_failed(pending.id, type(exc).__name__)
+        log.warning("notice %s failed for good: %s", pending.id, type(exc).__name__)
+    except (NetworkError, TelegramError) as exc:
+        backoff = min(MAX_BACKOFF, timedelta(seconds=10 * 2**pending.attempts))
+        await outbox.retry_later(pending.id, services.clock.now() + backoff, type(exc).__name__)
+        log.info("notice %s will be retried in %s: %s", pending.id, backoff, type(exc).__name__)
+
+
+async def _send_dm(app: AnyApplication, services: Services, pending: PendingNotice) -> bool:
+    """True if the DM went out; False if the person cannot be reached privately."""
+    notice = pending.notice
+    assert notice.user_id is not None
+    person = await services.people.get(notice.user_id)
+    if person is None or not person.private_chat_linked:
+        return False
+    language = normalise_language(person.language_code, services.settings.language)
+    try:
+        await app.bot.send_message(
+            notice.user_id,
+            render(services, language, pending),
+            reply_markup=_keyboard(services, language, pending),
+        )
+    except Forbidden:
+        # Never started, or blocked us: stop counting on the private chat, use the group.
+        await services.constellations.private_chat_lost(notice.user_id)
+        return False
+    return True
+
+
+async def _send_to_group(
+    app: AnyApplication, services: Services, pending: PendingNotice, chat_id: int
+) -> None:
+    notice = pending.notice
+    constellation = await services.constellations.for_chat(chat_id)
+    language = constellation.language if constellation else services.settings.language
+    text: str = render(services, language, pending)
+    if notice.user_id is not None:
+        person = await services.people.get(notice.user_id)
+        name = person.first_name if person else "?"
+        text = services.texts(language, "notice.in_group", name=name, text=Html(text))
+    reply = (
+        ReplyParameters(notice.reply_to_message_id, allow_sending_without_reply=True)
+        if notice.reply_to_message_id
+        else None
+    )
+    await app.bot.send_message(
+        chat_id,
+        text,
+        reply_parameters=reply,
+        reply_markup=_keyboard(services, language, pending),
+    )

@@ -1,0 +1,276 @@
+"""Help requests in the group: /request, /requests, and claim/release/done/withdraw.
+
+Buttons and commands share one path (``_perform``): find the request, re-check who may do
+what, change it in the service, refresh every card, deliver the notices.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks
+from bot.commands import BY_NAME, names
+from bot.context import BotApplication, BotContext
+from bot.delivery import deliver_due
+from bot.domain import (
+    AlreadyClaimed,
+    Constellation,
+    HelpRequest,
+    NotAllowed,
+    NotSetUp,
+    Outcome,
+    OwnRequest,
+    RequestNotFound,
+    WrongState,
+)
+from bot.handlers.common import is_group, language_for, person_from, private_language, reply
+from bot.handlers.request_cards import card_keyboard, card_text, category_label, refresh_cards
+from bot.i18n import Html, to_plain
+from bot.scheduler import schedule_next
+from bot.services.help_requests import EmptyRequest
+
+OUTCOME_CODES = {"h": Outcome.HELPED, "p": Outcome.PARTLY, "n": Outcome.NOT_NEEDED}
+OUTCOME_WORDS = {
+    "geholpen": Outcome.HELPED,
+    "helped": Outcome.HELPED,
+    "deels": Outcome.PARTLY,
+    "partly": Outcome.PARTLY,
+    "nietnodig": Outcome.NOT_NEEDED,
+    "notneeded": Outcome.NOT_NEEDED,
+}
+ACTIONS = ("claim", "rel", "done", "out", "wd", "back")
+
+
+async def post_request(update: Update, context: BotContext) -> None:
+    """``/request <text>`` in the group: post a card at once."""
+    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+    texts = context.services.texts
+    if chat is None or user is None or message is None:
+        return
+    language = await language_for(update, context)
+    if not is_group(chat):
+        await reply(update, texts(language, "request.private_use_group"))
+        return
+    raw = (message.text or "").partition(" ")[2] if message.text else ""
+    try:
+        posted = await context.services.requests.post(chat.id, person_from(user), raw)
+    except NotSetUp:
+        await reply(update, texts(language, "common.not_setup"))
+        return
+    except EmptyRequest:
+        command = BY_NAME["request"].shown_as(language)
+        await reply(update, texts(language, "request.how", command=command))
+        return
+    constellation, request = posted.constellation, posted.request
+    zone = ZoneInfo(constellation.timezone)
+    card = await message.reply_text(
+        card_text(texts, language, request, zone),
+        reply_markup=card_keyboard(texts, language, request),
+        do_quote=False,
+    )
+    await context.services.requests.card_posted(request.id, chat.id, card.message_id)
+    await schedule_next(context.application)
+
+
+async def list_requests(update: Update, context: BotContext) -> None:
+    """``/requests``: open and claimed requests, each with a link to its card."""
+    chat = update.effective_chat
+    texts = context.services.texts
+    if chat is None:
+        return
+    language = await language_for(update, context)
+    if not is_group(chat):
+        await reply(update, texts(language, "common.group_only"))
+        return
+    try:
+        constellation, requests = await context.services.requests.active(chat.id)
+    except NotSetUp:
+        await reply(update, texts(language, "common.not_setup"))
+        return
+    if not requests:
+        await reply(update, texts(language, "request.list_empty"))
+        return
+    lines = [texts(language, "request.list_title", name=constellation.name), ""]
+    for request in requests:
+        cards = dict(await context.services.requests.cards(request.id))
+        lines.append(_list_line(context, language, chat.id, request, cards.get(chat.id)))
+    await reply(update, "\n".join(lines))
+
+
+def _list_line(
+    context: BotContext, language: str, chat_id: int, request: HelpRequest, message_id: int | None
+) -> str:
+    texts = context.services.texts
+    label = texts(
+        language,
+        "request.list_item",
+        number=request.number,
+        category=category_label(texts, language, request.category.value),
+        name=request.requester_name or "?",
+    )
+    # Message links exist for supergroups only (-100…); basic groups get the number alone.
+    if message_id is not None and str(chat_id).startswith("-100"):
+        link = f"https://t.me/c/{str(chat_id)[4:]}/{message_id}"
+        label = Html(f'<a href="{link}">{label}</a>')
+    if request.state.value == "claimed":
+        status = texts(language, "request.state_claimed", helper=request.claimer_name or "?")
+    else:
+        status = texts(language, "request.state_open")
+    urgent = " " + texts(language, "request.urgent") if request.urgent else ""
+    return f"• {label}{urgent} — {status}"
+
+
+# -- acting on a request ---------------------------------------------------------------------
+
+
+async def _perform(
+    context: BotContext,
+    update: Update,
+    action: str,
+    constellation: Constellation,
+    request: HelpRequest,
+    outcome: Outcome | None = None,
+) -> tuple[str, str]:
+    """Run one action; returns the message key to tell the person and who helps (if known)."""
+    user = update.effective_user
+    assert user is not None
+    person = person_from(user)
+    service = context.services.requests
+    try:
+        if action == "claim":
+            changed = await service.claim(constellation, request, person)
+        elif action == "rel":
+            changed = await service.release(constellation, request, person)
+        elif action == "wd":
+            changed = await service.withdraw(constellation, request, person)
+        else:
+            assert outcome is not None
+            changed = await service.resolve(constellation, request, person, outcome)
+    except OwnRequest:
+        return "request.own", ""
+    except AlreadyClaimed as exc:
+        return "request.already_claimed", exc.request.claimer_name or "?"
+    except WrongState:
+        return "request.not_active", ""
+    except NotAllowed:
+        return f"request.not_allowed_{action}", ""
+    cards = await service.cards(changed.id)
+    await refresh_cards(context.bot, context.services.texts, constellation, changed, cards)
+    await deliver_due(context.application)
+    await schedule_next(context.application)
+    return f"request.done_{action}", changed.claimer_name or ""
+
+
+async def _command(update: Update, context: BotContext, action: str) -> None:
+    """``/claim N``, ``/release N``, ``/done N [outcome]``, ``/withdraw N``."""
+    chat = update.effective_chat
+    texts = context.services.texts
+    if chat is None:
+        return
+    language = await language_for(update, context)
+    if not is_group(chat):
+        await reply(update, texts(language, "common.group_only"))
+        return
+    args = context.args or []
+    number = int(args[0].lstrip("#")) if args and args[0].lstrip("#").isdigit() else None
+    command = BY_NAME[_COMMAND_FOR_ACTION[action]].shown_as(language)
+    if number is None:
+        await reply(update, texts(language, "request.need_number", command=command))
+        return
+    try:
+        constellation, request = await context.services.requests.by_number(chat.id, number)
+    except NotSetUp:
+        await reply(update, texts(language, "common.not_setup"))
+        return
+    except RequestNotFound:
+        await reply(update, texts(language, "request.not_found", number=number))
+        return
+    outcome = None
+    if action == "out":
+        outcome = OUTCOME_WORDS.get(args[1].lower().replace(" ", "")) if len(args) > 1 else None
+        outcome = outcome or Outcome.HELPED
+    key, helper = await _perform(context, update, action, constellation, request, outcome)
+    await reply(update, texts(language, key, number=number, helper=helper))
+
+
+_COMMAND_FOR_ACTION = {"claim": "claim", "rel": "release", "out": "done", "wd": "withdraw"}
+
+
+async def claim_command(update: Update, context: BotContext) -> None:
+    await _command(update, context, "claim")
+
+
+async def release_command(update: Update, context: BotContext) -> None:
+    await _command(update, context, "rel")
+
+
+async def done_command(update: Update, context: BotContext) -> None:
+    await _command(update, context, "out")
+
+
+async def withdraw_command(update: Update, context: BotContext) -> None:
+    await _command(update, context, "wd")
+
+
+async def button(update: Update, context: BotContext) -> None:
+    """A press on a card or notice button, re-authorised from scratch."""
+    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+    texts = context.services.texts
+    if query is None or chat is None or user is None:
+        return
+    data = callbacks.parse(query.data)
+    request_id = data.int_arg(0) if data else None
+    language = (
+        await language_for(update, context) if is_group(chat) else private_language(context, user)
+    )
+    if data is None or request_id is None or data.action not in ACTIONS:
+        await query.answer(texts.plain(language, "button.stale"))
+        return
+    try:
+        constellation, request = await context.services.requests.for_press(
+            request_id, chat.id, user.id
+        )
+    except RequestNotFound:
+        await query.answer(texts.plain(language, "button.stale"), show_alert=True)
+        return
+    if data.action in ("done", "back"):
+        await _outcome_keyboard(update, context, language, request, data.action == "done")
+        return
+    outcome = OUTCOME_CODES.get(data.args[1]) if len(data.args) > 1 else None
+    if data.action == "out" and outcome is None:
+        await query.answer(texts.plain(language, "button.stale"))
+        return
+    key, helper = await _perform(context, update, data.action, constellation, request, outcome)
+    refused = not key.startswith("request.done_")
+    popup = to_plain(texts(language, key, number=request.number, helper=helper))
+    await query.answer(popup, show_alert=refused)
+
+
+async def _outcome_keyboard(
+    update: Update, context: BotContext, language: str, request: HelpRequest, choosing: bool
+) -> None:
+    """Show (or take back) the outcome choice on the card itself; nothing changes yet."""
+    query = update.callback_query
+    assert query is not None
+    texts = context.services.texts
+    if not request.state.is_active:
+        await query.answer(texts.plain(language, "request.not_active"), show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(
+        card_keyboard(texts, language, request, choosing_outcome=choosing)
+    )
+
+
+def register(app: BotApplication) -> None:
+    only_messages = filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler(names("request"), post_request, only_messages))
+    app.add_handler(CommandHandler(names("requests"), list_requests, only_messages))
+    app.add_handler(CommandHandler(names("claim"), claim_command, only_messages))
+    app.add_handler(CommandHandler(names("release"), release_command, only_messages))
+    app.add_handler(CommandHandler(names("done"), done_command, only_messages))
+    app.add_handler(CommandHandler(names("withdraw"), withdraw_command, only_messages))
+    app.add_handler(CallbackQueryHandler(button, pattern=callbacks.pattern("req")))

@@ -1,0 +1,219 @@
+"""Help requests and where their cards are shown. State changes are single guarded UPDATEs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain import (
+    CardLocation,
+    Category,
+    HelpRequest,
+    Outcome,
+    RequestState,
+    Visibility,
+    WhenKind,
+)
+from bot.storage.db import Database, from_db_time, to_db_time
+
+_SELECT = (
+    "SELECT r.*, rp.first_name AS requester_name, cp.first_name AS claimer_name"
+    " FROM help_requests r"
+    " LEFT JOIN people rp ON rp.user_id = r.requester_id"
+    " LEFT JOIN people cp ON cp.user_id = r.claimed_by"
+)
+
+
+def _time(value: str | None) -> datetime | None:
+    return from_db_time(value) if value else None
+
+
+def _request(row: aiosqlite.Row) -> HelpRequest:
+    return HelpRequest(
+        id=row["id"],
+        constellation_id=row["constellation_id"],
+        number=row["number"],
+        requester_id=row["requester_id"],
+        requester_name=row["requester_name"],
+        category=Category(row["category"]),
+        text=row["text"],
+        when_kind=WhenKind(row["when_kind"]),
+        needed_by=_time(row["needed_by"]),
+        urgent=bool(row["urgent"]),
+        visibility=Visibility(row["visibility"]),
+        state=RequestState(row["state"]),
+        claimed_by=row["claimed_by"],
+        claimer_name=row["claimer_name"],
+        claimed_at=_time(row["claimed_at"]),
+        closed_at=_time(row["closed_at"]),
+        outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+        created_at=from_db_time(row["created_at"]),
+        escalation_stage=row["escalation_stage"],
+        next_escalation_at=_time(row["next_escalation_at"]),
+    )
+
+
+def _opt(moment: datetime | None) -> str | None:
+    return to_db_time(moment) if moment else None
+
+
+class HelpRequestRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        *,
+        constellation_id: int,
+        requester_id: int,
+        category: Category,
+        text: str,
+        when_kind: WhenKind,
+        needed_by: datetime | None,
+        urgent: bool,
+        visibility: Visibility,
+        created_at: datetime,
+        next_escalation_at: datetime | None,
+    ) -> HelpRequest:
+        """Insert with the next number of this constellation (in the same write transaction)."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO help_requests (constellation_id, number, requester_id, category,"
+                " text, when_kind, needed_by, urgent, visibility, created_at, next_escalation_at)"
+                " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM help_requests"
+                " WHERE constellation_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    constellation_id,
+                    constellation_id,
+                    requester_id,
+                    category.value,
+                    text,
+                    when_kind.value,
+                    _opt(needed_by),
+                    int(urgent),
+                    visibility.value,
+                    to_db_time(created_at),
+                    _opt(next_escalation_at),
+                ),
+            )
+            request_id = cursor.lastrowid
+        assert request_id is not None
+        created = await self.get(request_id)
+        assert created is not None
+        return created
+
+    async def get(self, request_id: int) -> HelpRequest | None:
+        row = await self._db.fetch_one(f"{_SELECT} WHERE r.id = ?", (request_id,))
+        return _request(row) if row else None
+
+    async def by_number(self, constellation_id: int, number: int) -> HelpRequest | None:
+        row = await self._db.fetch_one(
+            f"{_SELECT} WHERE r.constellation_id = ? AND r.number = ?", (constellation_id, number)
+        )
+        return _request(row) if row else None
+
+    async def active(self, constellation_id: int) -> list[HelpRequest]:
+        rows = await self._db.fetch_all(
+            f"{_SELECT} WHERE r.constellation_id = ? AND r.state IN ('open', 'claimed')"
+            " ORDER BY r.urgent DESC, r.number",
+            (constellation_id,),
+        )
+        return [_request(row) for row in rows]
+
+    async def claim(self, request_id: int, user_id: int, now: datetime) -> bool:
+        """Atomic: exactly one of many concurrent claims changes the row."""
+        changed = await self._db.execute(
+            "UPDATE help_requests SET state = 'claimed', claimed_by = ?, claimed_at = ?,"
+            " next_escalation_at = NULL"
+            " WHERE id = ? AND state = 'open' AND requester_id IS NOT ?",
+            (user_id, to_db_time(now), request_id, user_id),
+        )
+        return changed == 1
+
+    async def release(
+        self, request_id: int, user_id: int, next_escalation_at: datetime | None
+    ) -> bool:
+        """Back to open (escalation starts over), only by the person who claimed it."""
+        changed = await self._db.execute(
+            "UPDATE help_requests SET state = 'open', claimed_by = NULL, claimed_at = NULL,"
+            " escalation_stage = 0, next_escalation_at = ?"
+            " WHERE id = ? AND state = 'claimed' AND claimed_by = ?",
+            (_opt(next_escalation_at), request_id, user_id),
+        )
+        return changed == 1
+
+    async def close(
+        self, request_id: int, state: RequestState, outcome: Outcome | None, now: datetime
+    ) -> bool:
+        """Resolve or withdraw a request that is still open or claimed."""
+        changed = await self._db.execute(
+            "UPDATE help_requests SET state = ?, outcome = ?, closed_at = ?,"
+            " next_escalation_at = NULL WHERE id = ? AND state IN ('open', 'claimed')",
+            (state.value, outcome.value if outcome else None, to_db_time(now), request_id),
+        )
+        return changed == 1
+
+    async def expire_due(self, now: datetime) -> list[int]:
+        """Open requests whose day has passed become expired; returns their ids."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE help_requests SET state = 'expired', closed_at = ?,"
+                " next_escalation_at = NULL"
+                " WHERE state = 'open' AND needed_by IS NOT NULL AND needed_by <= ?"
+                " RETURNING id",
+                (to_db_time(now), to_db_time(now)),
+            )
+            return [row[0] for row in await cursor.fetchall()]
+
+    async def due_escalations(self, now: datetime) -> list[HelpRequest]:
+        rows = await self._db.fetch_all(
+            f"{_SELECT} WHERE r.state = 'open' AND r.next_escalation_at IS NOT NULL"
+            " AND r.next_escalation_at <= ? ORDER BY r.next_escalation_at",
+            (to_db_time(now),),
+        )
+        return [_request(row) for row in rows]
+
+    async def advance_escalation(
+        self,
+        conn: aiosqlite.Connection,
+        request_id: int,
+        from_stage: int,
+        next_at: datetime | None,
+    ) -> bool:
+        """Move one step on, inside the caller's transaction; False if someone else already did."""
+        cursor = await conn.execute(
+            "UPDATE help_requests SET escalation_stage = ?, next_escalation_at = ?"
+            " WHERE id = ? AND state = 'open' AND escalation_stage = ?",
+            (from_stage + 1, _opt(next_at), request_id, from_stage),
+        )
+        return cursor.rowcount == 1
+
+    async def next_due(self) -> datetime | None:
+        """The earliest moment an open request needs attention (escalation or expiry)."""
+        row = await self._db.fetch_one(
+            "SELECT MIN(t) FROM (SELECT MIN(next_escalation_at) AS t FROM help_requests"
+            " WHERE state = 'open' UNION ALL SELECT MIN(needed_by) FROM help_requests"
+            " WHERE state = 'open')"
+        )
+        return _time(row[0]) if row and row[0] else None
+
+    async def add_card(self, request_id: int, chat_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "INSERT INTO request_cards (request_id, chat_id, message_id) VALUES (?, ?, ?)"
+            " ON CONFLICT (request_id, chat_id) DO UPDATE SET message_id = excluded.message_id",
+            (request_id, chat_id, message_id),
+        )
+
+    async def cards(self, request_id: int) -> list[CardLocation]:
+        rows = await self._db.fetch_all(
+            "SELECT chat_id, message_id FROM request_cards WHERE request_id = ?", (request_id,)
+        )
+        return [CardLocation(row["chat_id"], row["message_id"]) for row in rows]
+
+    async def card_in(self, request_id: int, chat_id: int) -> CardLocation | None:
+        row = await self._db.fetch_one(
+            "SELECT chat_id, message_id FROM request_cards WHERE request_id = ? AND chat_id = ?",
+            (request_id, chat_id),
+        )
+        return CardLocation(row["chat_id"], row["message_id"]) if row else None
