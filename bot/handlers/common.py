@@ -83,6 +83,15 @@ async def language_for(
     return private_language(context, update.effective_user)
 
 
+async def group_language(update: Update, context: BotContext) -> str | None:
+    """The language to answer in if this is a group; else explain it only works there, None."""
+    language = await language_for(update, context)
+    if is_group(update.effective_chat):
+        return language
+    await reply(update, context.services.texts(language, "common.group_only"))
+    return None
+
+
 async def reply(
     update: Update,
     text: str,

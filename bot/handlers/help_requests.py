@@ -26,7 +26,14 @@ from bot.domain import (
     RequestNotFound,
     WrongState,
 )
-from bot.handlers.common import is_group, language_for, person_from, private_language, reply
+from bot.handlers.common import (
+    group_language,
+    is_group,
+    language_for,
+    person_from,
+    private_language,
+    reply,
+)
 from bot.handlers.request_cards import card_keyboard, card_text, category_label, refresh_cards
 from bot.i18n import Html, to_plain
 from bot.scheduler import schedule_next
@@ -54,7 +61,7 @@ async def post_request(update: Update, context: BotContext) -> None:
     if not is_group(chat):
         await reply(update, texts(language, "request.private_use_group"))
         return
-    raw = (message.text or "").partition(" ")[2] if message.text else ""
+    raw = (message.text or "").partition(" ")[2]
     try:
         posted = await context.services.requests.post(chat.id, person_from(user), raw)
     except NotSetUp:
@@ -81,9 +88,8 @@ async def list_requests(update: Update, context: BotContext) -> None:
     texts = context.services.texts
     if chat is None:
         return
-    language = await language_for(update, context)
-    if not is_group(chat):
-        await reply(update, texts(language, "common.group_only"))
+    language = await group_language(update, context)
+    if language is None:
         return
     try:
         constellation, requests = await context.services.requests.active(chat.id)
@@ -170,9 +176,8 @@ async def _command(update: Update, context: BotContext, action: str) -> None:
     texts = context.services.texts
     if chat is None:
         return
-    language = await language_for(update, context)
-    if not is_group(chat):
-        await reply(update, texts(language, "common.group_only"))
+    language = await group_language(update, context)
+    if language is None:
         return
     args = context.args or []
     number = int(args[0].lstrip("#")) if args and args[0].lstrip("#").isdigit() else None

@@ -127,13 +127,11 @@ async def refresh_cards(
     constellation: Constellation,
     request: HelpRequest,
     cards: list[tuple[int, int]],
-    *,
-    language_for_chat: dict[int, str] | None = None,
 ) -> None:
     """Edit every copy of the card; "not modified" is fine, other failures are only logged."""
     zone = ZoneInfo(constellation.timezone)
     for chat_id, message_id in cards:
-        language = (language_for_chat or {}).get(chat_id, constellation.language)
+        language = constellation.language
         try:
             await bot.edit_message_text(
                 card_text(texts, language, request, zone),

@@ -8,7 +8,7 @@ from telegram.ext import CommandHandler, filters
 from bot.commands import BY_NAME, names
 from bot.context import BotApplication, BotContext
 from bot.domain import CannotAssignBot, Member, NotAllowed, NotSetUp, Role
-from bot.handlers.common import actor_in, is_group, language_for, person_from, reply
+from bot.handlers.common import actor_in, group_language, person_from, reply
 from bot.i18n import Html, escape
 
 _COMMAND_FOR_ROLE = {Role.HUBHOME: "hubhome", Role.LIAISON: "liaison", Role.MEMBER: "member"}
@@ -19,9 +19,8 @@ async def _assign(update: Update, context: BotContext, role: Role) -> None:
     texts = context.services.texts
     if chat is None or user is None or message is None:
         return
-    language = await language_for(update, context)
-    if not is_group(chat):
-        await reply(update, texts(language, "common.group_only"))
+    language = await group_language(update, context)
+    if language is None:
         return
     target_message = message.reply_to_message
     target = target_message.from_user if target_message else None
@@ -67,9 +66,8 @@ async def members(update: Update, context: BotContext) -> None:
     texts = context.services.texts
     if chat is None:
         return
-    language = await language_for(update, context)
-    if not is_group(chat):
-        await reply(update, texts(language, "common.group_only"))
+    language = await group_language(update, context)
+    if language is None:
         return
     try:
         constellation, people = await context.services.constellations.members(chat.id)

@@ -12,7 +12,14 @@ from bot import callbacks
 from bot.commands import names
 from bot.context import BotApplication, BotContext
 from bot.domain import AlreadySetUp, NotAllowed, NotSetUp
-from bot.handlers.common import actor_in, is_group, language_for, private_language, reply
+from bot.handlers.common import (
+    actor_in,
+    group_language,
+    is_group,
+    language_for,
+    private_language,
+    reply,
+)
 from bot.handlers.keyboards import link_keyboard
 from bot.i18n import LANGUAGES
 
@@ -99,9 +106,8 @@ async def language(update: Update, context: BotContext) -> None:
     texts = context.services.texts
     if chat is None or user is None:
         return
-    current = await language_for(update, context)
-    if not is_group(chat):
-        await reply(update, texts(current, "common.group_only"))
+    current = await group_language(update, context)
+    if current is None:
         return
     if not context.args:
         await reply(

@@ -142,9 +142,6 @@ class RequestService:
     async def cards(self, request_id: int) -> list[tuple[int, int]]:
         return [(c.chat_id, c.message_id) for c in await self._requests.cards(request_id)]
 
-    async def hub_homes(self, constellation_id: int) -> list[Person]:
-        return [m.person for m in await self._memberships.with_role(constellation_id, Role.HUBHOME)]
-
     # -- finding ------------------------------------------------------------------------------
 
     async def by_number(self, chat_id: int, number: int) -> tuple[Constellation, HelpRequest]:
