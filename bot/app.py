@@ -19,7 +19,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 from bot.clock import Clock, SystemClock
 from bot.commands import visible
 from bot.context import BotApplication, BotContext, BotData, Services
-from bot.handlers import help_requests, roles, setup, start, system
+from bot.handlers import group_settings, help_requests, request_flow, roles, setup, start, system
 from bot.i18n import LANGUAGES, Translator
 from bot.scheduler import run_due_work
 from bot.services.constellations import ConstellationService
@@ -101,8 +101,10 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     # Handler order matters: PTB runs the first matching handler of each group.
     system.register_first(app)  # group -1: remember who we meet, stops nothing
     setup.register(app)  # joining groups, /setup, /language
+    group_settings.register(app)  # /settings: who may claim
     roles.register(app)  # /hubhome, /liaison, /member, /members
     start.register(app)  # /start with deep links, /link, /help
+    request_flow.register(app)  # /request in a private chat: the guided flow
     help_requests.register(app)  # /request, /requests, claim/release/done/withdraw
     system.register_last(app)  # unknown commands, stale buttons, the error handler
     return app

@@ -46,7 +46,8 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", None, Where.PRIVATE),
     Command("help", "hulp", Where.BOTH),
-    Command("request", "hulpvraag", Where.GROUP),
+    Command("request", "hulpvraag", Where.BOTH),
+    Command("cancel", "annuleren", Where.PRIVATE),
     Command("requests", "hulpvragen", Where.GROUP),
     Command("claim", "ikhelp", Where.GROUP),
     Command("release", "loslaten", Where.GROUP),
@@ -59,6 +60,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("liaison", "contactpersoon", Where.GROUP, Audience.ADMIN),
     Command("member", "lid", Where.GROUP, Audience.ADMIN),
     Command("language", "taal", Where.GROUP, Audience.ADMIN),
+    Command("settings", "instellingen", Where.GROUP, Audience.ADMIN),
 )
 
 BY_NAME = {command.name: command for command in COMMANDS}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -16,8 +17,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot import callbacks
 from bot.context import AnyApplication, Services
 from bot.domain import PendingNotice
-from bot.handlers.request_cards import category_label
+from bot.handlers.request_cards import card_keyboard, card_text, category_label
 from bot.i18n import Html, normalise_language
+from bot.services.help_requests import CARD_NOTICE
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,9 @@ async def _send_dm(app: AnyApplication, services: Services, pending: PendingNoti
         return False
     language = normalise_language(person.language_code, services.settings.language)
     try:
+        if notice.message_key == CARD_NOTICE:
+            await _send_card(app, services, pending, language)
+            return True
         await app.bot.send_message(
             notice.user_id,
             render(services, language, pending),
@@ -121,6 +126,22 @@ async def _send_dm(app: AnyApplication, services: Services, pending: PendingNoti
         await services.constellations.private_chat_lost(notice.user_id)
         return False
     return True
+
+
+async def _send_card(
+    app: AnyApplication, services: Services, pending: PendingNotice, language: str
+) -> None:
+    """A hub-home-only request: the card itself, with its buttons, in the carer's chat."""
+    notice = pending.notice
+    assert notice.user_id is not None and notice.request_id is not None
+    constellation, request = await services.requests.with_constellation(notice.request_id)
+    texts = services.texts
+    message = await app.bot.send_message(
+        notice.user_id,
+        card_text(texts, language, request, ZoneInfo(constellation.timezone)),
+        reply_markup=card_keyboard(texts, language, request),
+    )
+    await services.requests.card_posted(request.id, notice.user_id, message.message_id)
 
 
 async def _send_to_group(

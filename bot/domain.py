@@ -185,6 +185,15 @@ class CardLocation:
     message_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class CardCopy:
+    """One copy of a request card, and the language its reader reads."""
+
+    chat_id: int
+    message_id: int
+    language: str
+
+
 class RequestNotFound(DomainError):
     """No request with that number here (or it belongs to another constellation)."""
 
@@ -203,6 +212,10 @@ class AlreadyClaimed(WrongState):
 
 class OwnRequest(DomainError):
     """The requester cannot claim their own request."""
+
+
+class HubHomeUnreachable(DomainError):
+    """No hub home carer can be reached privately, so a hub-home-only request cannot go out."""
 
 
 # -- notices the bot sends on its own initiative ---------------------------------------------

@@ -26,7 +26,7 @@ async def run_due_work(app: AnyApplication) -> None:
     for request in await services.requests.tick():
         constellation = await services.constellations.for_id(request.constellation_id)
         if constellation is not None:
-            cards = await services.requests.cards(request.id)
+            cards = await services.requests.cards(constellation, request.id)
             await refresh_cards(app.bot, services.texts, constellation, request, cards)
     await deliver_due(app)
     await schedule_next(app)

@@ -34,7 +34,13 @@ from bot.handlers.common import (
     private_language,
     reply,
 )
-from bot.handlers.request_cards import card_keyboard, card_text, category_label, refresh_cards
+from bot.handlers.request_cards import (
+    card_keyboard,
+    card_link,
+    card_text,
+    category_label,
+    refresh_cards,
+)
 from bot.i18n import Html, to_plain
 from bot.scheduler import schedule_next
 from bot.services.help_requests import EmptyRequest
@@ -58,10 +64,8 @@ async def post_request(update: Update, context: BotContext) -> None:
     if chat is None or user is None or message is None:
         return
     language = await language_for(update, context)
-    if not is_group(chat):
-        await reply(update, texts(language, "request.private_use_group"))
-        return
-    raw = (message.text or "").partition(" ")[2]
+    parts = (message.text or "").split(maxsplit=1)
+    raw = parts[1] if len(parts) > 1 else ""
     try:
         posted = await context.services.requests.post(chat.id, person_from(user), raw)
     except NotSetUp:
@@ -101,8 +105,9 @@ async def list_requests(update: Update, context: BotContext) -> None:
         return
     lines = [texts(language, "request.list_title", name=constellation.name), ""]
     for request in requests:
-        cards = dict(await context.services.requests.cards(request.id))
-        lines.append(_list_line(context, language, chat.id, request, cards.get(chat.id)))
+        cards = await context.services.requests.cards(constellation, request.id)
+        in_group = next((card.message_id for card in cards if card.chat_id == chat.id), None)
+        lines.append(_list_line(context, language, chat.id, request, in_group))
     await reply(update, "\n".join(lines))
 
 
@@ -117,9 +122,9 @@ def _list_line(
         category=category_label(texts, language, request.category.value),
         name=request.requester_name or "?",
     )
-    # Message links exist for supergroups only (-100…); basic groups get the number alone.
-    if message_id is not None and str(chat_id).startswith("-100"):
-        link = f"https://t.me/c/{str(chat_id)[4:]}/{message_id}"
+    # Message links exist for supergroups only; basic groups get the number alone.
+    link = card_link(chat_id, message_id) if message_id is not None else None
+    if link:
         label = Html(f'<a href="{link}">{label}</a>')
     if request.state.value == "claimed":
         status = texts(language, "request.state_claimed", helper=request.claimer_name or "?")
@@ -163,7 +168,7 @@ async def _perform(
         return "request.not_active", ""
     except NotAllowed:
         return f"request.not_allowed_{action}", ""
-    cards = await service.cards(changed.id)
+    cards = await service.cards(constellation, changed.id)
     await refresh_cards(context.bot, context.services.texts, constellation, changed, cards)
     await deliver_due(context.application)
     await schedule_next(context.application)
@@ -265,14 +270,17 @@ async def _outcome_keyboard(
         await query.answer(texts.plain(language, "request.not_active"), show_alert=True)
         return
     await query.answer()
+    chat = update.effective_chat
+    viewer = chat.id if chat is not None and chat.id > 0 else None
     await query.edit_message_reply_markup(
-        card_keyboard(texts, language, request, choosing_outcome=choosing)
+        card_keyboard(texts, language, request, choosing_outcome=choosing, viewer_id=viewer)
     )
 
 
 def register(app: BotApplication) -> None:
     only_messages = filters.UpdateType.MESSAGE
-    app.add_handler(CommandHandler(names("request"), post_request, only_messages))
+    in_groups = only_messages & filters.ChatType.GROUPS  # private chats get the guided flow
+    app.add_handler(CommandHandler(names("request"), post_request, in_groups))
     app.add_handler(CommandHandler(names("requests"), list_requests, only_messages))
     app.add_handler(CommandHandler(names("claim"), claim_command, only_messages))
     app.add_handler(CommandHandler(names("release"), release_command, only_messages))

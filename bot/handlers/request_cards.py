@@ -11,7 +11,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, TelegramError
 
 from bot import callbacks
-from bot.domain import Constellation, HelpRequest, RequestState
+from bot.domain import CardCopy, Constellation, HelpRequest, RequestState, Visibility
 from bot.i18n import Html, Translator
 
 log = logging.getLogger(__name__)
@@ -51,26 +51,46 @@ def state_line(texts: Translator, language: str, request: HelpRequest) -> Html:
     return texts(language, f"request.state_{request.state.value}")
 
 
-def card_text(texts: Translator, language: str, request: HelpRequest, zone: ZoneInfo) -> str:
+def card_link(chat_id: int, message_id: int) -> str | None:
+    """A link to a message; Telegram has them for supergroups only (ids -100…)."""
+    if str(chat_id).startswith("-100"):
+        return f"https://t.me/c/{str(chat_id)[4:]}/{message_id}"
+    return None
+
+
+def card_text(
+    texts: Translator,
+    language: str,
+    request: HelpRequest,
+    zone: ZoneInfo,
+    *,
+    preview: bool = False,
+) -> str:
+    """The card; ``preview`` shows a request that has no number or state yet."""
     text = request.text or texts.plain(language, "request.erased")
     if len(text) > CARD_TEXT_LIMIT:
         text = text[: CARD_TEXT_LIMIT - 1] + "…"
     lines = [
         texts(
             language,
-            "request.card_title",
+            "request.card_title_new" if preview else "request.card_title",
             number=request.number,
             category=category_label(texts, language, request.category.value),
         )
         + (" · " + texts(language, "request.urgent") if request.urgent else ""),
         texts(language, "request.card_from", name=request.requester_name or "?"),
+    ]
+    if request.visibility is Visibility.HUBHOME:
+        lines.append(texts(language, "request.card_private"))
+    lines += [
         "",
         texts(language, "request.card_text", text=text),
     ]
     when = when_text(texts, language, request, zone)
     if when:
         lines.append(texts(language, "request.card_when", when=when))
-    lines += ["", state_line(texts, language, request)]
+    if not preview:
+        lines += ["", state_line(texts, language, request)]
     return "\n".join(lines)
 
 
@@ -83,10 +103,20 @@ def _button(
 
 
 def card_keyboard(
-    texts: Translator, language: str, request: HelpRequest, *, choosing_outcome: bool = False
+    texts: Translator,
+    language: str,
+    request: HelpRequest,
+    *,
+    choosing_outcome: bool = False,
+    viewer_id: int | None = None,
 ) -> InlineKeyboardMarkup | None:
-    """Claim first, then resolve and withdraw as they apply; nothing once it is closed."""
+    """Claim first, then resolve and withdraw as they apply; nothing once it is closed.
+
+    ``viewer_id`` is set for a copy in someone's private chat: the requester's own copy has
+    no claim or release button, which they could never use.
+    """
     rid = request.id
+    own = viewer_id is not None and viewer_id == request.requester_id
     if not request.state.is_active:
         return None
     if choosing_outcome:
@@ -102,22 +132,14 @@ def card_keyboard(
                 ],
             ]
         )
+    claim = _button(texts, language, "request.button_claim", "claim", rid)
+    done = _button(texts, language, "request.button_done", "done", rid)
+    release = _button(texts, language, "request.button_release", "rel", rid)
+    withdraw = _button(texts, language, "request.button_withdraw", "wd", rid)
     if request.state is RequestState.OPEN:
-        rows = [
-            [_button(texts, language, "request.button_claim", "claim", rid)],
-            [
-                _button(texts, language, "request.button_done", "done", rid),
-                _button(texts, language, "request.button_withdraw", "wd", rid),
-            ],
-        ]
+        rows = [[done, withdraw]] if own else [[claim], [done, withdraw]]
     else:
-        rows = [
-            [_button(texts, language, "request.button_done", "done", rid)],
-            [
-                _button(texts, language, "request.button_release", "rel", rid),
-                _button(texts, language, "request.button_withdraw", "wd", rid),
-            ],
-        ]
+        rows = [[done, withdraw]] if own else [[done], [release, withdraw]]
     return InlineKeyboardMarkup(rows)
 
 
@@ -126,18 +148,20 @@ async def refresh_cards(
     texts: Translator,
     constellation: Constellation,
     request: HelpRequest,
-    cards: list[tuple[int, int]],
+    cards: list[CardCopy],
 ) -> None:
     """Edit every copy of the card; "not modified" is fine, other failures are only logged."""
     zone = ZoneInfo(constellation.timezone)
-    for chat_id, message_id in cards:
-        language = constellation.language
+    for card in cards:
+        chat_id, message_id, language = card.chat_id, card.message_id, card.language
         try:
             await bot.edit_message_text(
                 card_text(texts, language, request, zone),
                 chat_id=chat_id,
                 message_id=message_id,
-                reply_markup=card_keyboard(texts, language, request),
+                reply_markup=card_keyboard(
+                    texts, language, request, viewer_id=chat_id if chat_id > 0 else None
+                ),
             )
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():

@@ -17,15 +17,16 @@ RECORD_GROUP = -1
 
 
 async def record_people(update: Update, context: BotContext) -> None:
-    """Remember group members as they speak; note who opened a private chat with us."""
+    """Remember group members as they speak or press; note who opened a private chat with us."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
         return
     message = update.effective_message
     service = context.services.constellations
-    if is_group(chat) and update.message is not None:
+    if is_group(chat) and (update.message is not None or update.callback_query is not None):
         # Anonymous admins and channels speak as a chat: there is no person to record.
-        if message is not None and message.sender_chat is not None:
+        # A button press in the group comes from someone who is in it.
+        if update.message is not None and message is not None and message.sender_chat is not None:
             return
         await service.record_member(chat.id, person_from(user))
     elif is_private(chat) and update.message is not None:

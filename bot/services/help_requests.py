@@ -6,17 +6,26 @@ outbox in the same breath, so nothing is forgotten and nothing is sent twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import aiosqlite
 
 from bot.clock import Clock
 from bot.domain import (
     AlreadyClaimed,
+    CardCopy,
+    Category,
     Constellation,
+    ConstellationStatus,
     DomainError,
     HelpRequest,
+    HubHomeUnreachable,
+    Member,
     NotAllowed,
+    NotAMember,
     Notice,
     NotSetUp,
     Outcome,
@@ -30,6 +39,7 @@ from bot.domain import (
     WrongState,
 )
 from bot.durations import DailyWindow
+from bot.i18n import normalise_language
 from bot.services.request_text import ParsedRequest, parse_request
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database
@@ -38,6 +48,8 @@ from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
 
 CLAIM_ROLES = (Role.HUBHOME, Role.LIAISON)
+# The message key of an outbox notice that is a request card itself (hub-home-only requests).
+CARD_NOTICE = "@request-card"
 
 
 class EmptyRequest(DomainError):
@@ -52,10 +64,27 @@ class EscalationPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestDraft:
+    """What a request says before it exists: typed in one line, or built step by step."""
+
+    category: Category
+    text: str
+    when: WhenKind
+    day: date | None  # only for WhenKind.DATE
+    urgent: bool
+    visibility: Visibility
+
+
+@dataclass(frozen=True, slots=True)
 class Posted:
     constellation: Constellation
     request: HelpRequest
     parsed: ParsedRequest
+
+
+def end_of_day(day: date, zone: ZoneInfo) -> datetime:
+    """Local midnight after ``day``: a request for that day expires then."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
 
 
 def needed_by(when: WhenKind, now: datetime, zone: ZoneInfo) -> datetime | None:
@@ -68,7 +97,7 @@ def needed_by(when: WhenKind, now: datetime, zone: ZoneInfo) -> datetime | None:
         day = today + timedelta(days=6 - today.weekday())  # through Sunday
     else:
         return None
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return end_of_day(day, zone)
 
 
 class RequestService:
@@ -94,17 +123,8 @@ class RequestService:
 
     # -- posting -----------------------------------------------------------------------------
 
-    async def post(
-        self,
-        chat_id: int,
-        person: Person,
-        raw_text: str,
-        *,
-        visibility: Visibility = Visibility.GROUP,
-        when: WhenKind | None = None,
-        needed_on: datetime | None = None,
-    ) -> Posted:
-        """Register a request from the group (or, with ``visibility``, for the hub home only)."""
+    async def post(self, chat_id: int, person: Person, raw_text: str) -> Posted:
+        """A request typed in the group (``/request <text>``), shown to the whole group."""
         constellation = await self._constellations.by_chat(chat_id)
         if constellation is None:
             raise NotSetUp(chat_id)
@@ -112,24 +132,102 @@ class RequestService:
         if not parsed.text:
             raise EmptyRequest
         now = self._clock.now()
-        zone = ZoneInfo(constellation.timezone)
-        kind = when or parsed.when
-        deadline = needed_on if kind is WhenKind.DATE else needed_by(kind, now, zone)
         await self._people.upsert(person, now)
         await self._memberships.ensure_active(constellation.id, person.user_id, now)
-        request = await self._requests.create(
-            constellation_id=constellation.id,
-            requester_id=person.user_id,
-            category=parsed.category,
-            text=parsed.text,
-            when_kind=kind,
-            needed_by=deadline,
-            urgent=parsed.urgent,
-            visibility=visibility,
-            created_at=now,
-            next_escalation_at=self._first_escalation(now, parsed.urgent, zone),
+        draft = RequestDraft(
+            parsed.category, parsed.text, parsed.when, None, parsed.urgent, Visibility.GROUP
         )
+        request = await self._create(constellation, person.user_id, draft, now)
         return Posted(constellation, request, parsed)
+
+    async def post_draft(
+        self, constellation_id: int, person: Person, draft: RequestDraft
+    ) -> tuple[Constellation, HelpRequest]:
+        """A request composed in a private chat; the person must (still) be a member.
+
+        A hub-home-only request goes to every hub home carer whose private chat is linked,
+        through the outbox; with nobody to reach it is refused, and nothing is stored.
+        """
+        constellation = await self._constellations.by_id(constellation_id)
+        if constellation is None or constellation.status is not ConstellationStatus.ACTIVE:
+            raise NotSetUp(constellation_id)
+        if await self._role(constellation, person.user_id) is None:
+            raise NotAMember(constellation_id)
+        text = parse_request(draft.text).text
+        if not text:
+            raise EmptyRequest
+        carers: list[Member] = []
+        if draft.visibility is Visibility.HUBHOME:
+            carers = await self.reachable_hubhome(constellation.id)
+            if not carers:
+                raise HubHomeUnreachable(constellation_id)
+        now = self._clock.now()
+        await self._people.upsert(person, now)
+
+        async def send_cards(conn: aiosqlite.Connection, request_id: int) -> None:
+            for carer in carers:
+                notice = Notice(
+                    dedupe_key=f"req:{request_id}:card:{carer.user_id}",
+                    message_key=CARD_NOTICE,
+                    values={},
+                    constellation_id=constellation.id,
+                    user_id=carer.user_id,
+                    request_id=request_id,
+                )
+                await self._outbox.add(conn, notice, now)
+
+        request = await self._create(
+            constellation, person.user_id, replace(draft, text=text), now, then=send_cards
+        )
+        return constellation, request
+
+    async def reachable_hubhome(self, constellation_id: int) -> list[Member]:
+        """Hub home carers the bot can write to privately."""
+        carers = await self._memberships.with_role(constellation_id, Role.HUBHOME)
+        return [carer for carer in carers if carer.person.private_chat_linked]
+
+    async def _create(
+        self,
+        constellation: Constellation,
+        requester_id: int,
+        draft: RequestDraft,
+        now: datetime,
+        then: Callable[[aiosqlite.Connection, int], Awaitable[None]] | None = None,
+    ) -> HelpRequest:
+        zone = ZoneInfo(constellation.timezone)
+        if draft.when is WhenKind.DATE and draft.day is not None:
+            deadline: datetime | None = end_of_day(draft.day, zone)
+        else:
+            deadline = needed_by(draft.when, now, zone)
+        return await self._requests.create(
+            constellation_id=constellation.id,
+            requester_id=requester_id,
+            category=draft.category,
+            text=draft.text,
+            when_kind=draft.when,
+            needed_by=deadline,
+            urgent=draft.urgent,
+            visibility=draft.visibility,
+            created_at=now,
+            next_escalation_at=self._first_escalation(now, draft.urgent, zone),
+            then=then,
+        )
+
+    async def with_constellation(self, request_id: int) -> tuple[Constellation, HelpRequest]:
+        request = await self._requests.get(request_id)
+        constellation = (
+            await self._constellations.by_id(request.constellation_id) if request else None
+        )
+        if request is None or constellation is None:
+            raise RequestNotFound(request_id)
+        return constellation, request
+
+    async def constellations_of(self, user_id: int) -> list[Constellation]:
+        """Where the person may post a request from their private chat."""
+        return await self._constellations.of_member(user_id)
+
+    async def constellation(self, constellation_id: int) -> Constellation | None:
+        return await self._constellations.by_id(constellation_id)
 
     def _first_escalation(self, base: datetime, urgent: bool, zone: ZoneInfo) -> datetime:
         if urgent:
@@ -139,8 +237,17 @@ class RequestService:
     async def card_posted(self, request_id: int, chat_id: int, message_id: int) -> None:
         await self._requests.add_card(request_id, chat_id, message_id)
 
-    async def cards(self, request_id: int) -> list[tuple[int, int]]:
-        return [(c.chat_id, c.message_id) for c in await self._requests.cards(request_id)]
+    async def cards(self, constellation: Constellation, request_id: int) -> list[CardCopy]:
+        """Every copy of a card: the group's in its language, private ones in their reader's."""
+        copies = []
+        for card in await self._requests.cards(request_id):
+            language = constellation.language
+            if card.chat_id > 0:  # a private chat: its id is the person's
+                person = await self._people.get(card.chat_id)
+                code = person.language_code if person else None
+                language = normalise_language(code, constellation.language)
+            copies.append(CardCopy(card.chat_id, card.message_id, language))
+        return copies
 
     # -- finding ------------------------------------------------------------------------------
 
@@ -338,7 +445,9 @@ class RequestService:
         if constellation is None or request.next_escalation_at is None:
             return
         stage = request.escalation_stage
-        role = Role.HUBHOME if stage == 0 else Role.LIAISON
+        # A hub-home-only request stays with the hub home: the second step reminds them again.
+        private = request.visibility is Visibility.HUBHOME
+        role = Role.HUBHOME if stage == 0 or private else Role.LIAISON
         next_at = None
         if stage == 0:
             zone = ZoneInfo(constellation.timezone)

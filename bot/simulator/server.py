@@ -390,11 +390,23 @@ class FakeTelegram(BotApi):
             )
         if button.callback_data is None:
             raise AssertionError(f"button {button.text!r} opens {button.url}; the bot sees nothing")
+        query_id = self._press(user, current, button.text, button.callback_data)
+        await asyncio.sleep(0)
+        return query_id
+
+    async def press_forged(self, user: SimUser, message: SimMessage, callback_data: str) -> str:
+        """A press carrying data the message never offered (a modified client, an old button)."""
+        current = self.message(message.chat, message.message_id) or message
+        query_id = self._press(user, current, "(forged)", callback_data)
+        await asyncio.sleep(0)
+        return query_id
+
+    def _press(self, user: SimUser, current: SimMessage, label: str, data: str) -> str:
         self._query_counter += 1
         query_id = str(4_000_000_000_000_000_000 + self._query_counter)
         self._pending_queries[query_id] = current
         chat = current.chat
-        self._note("callback", chat, user.full_name, button.text, query_id=query_id)
+        self._note("callback", chat, user.full_name, label, query_id=query_id)
         self._enqueue(
             "callback_query",
             {
@@ -403,10 +415,9 @@ class FakeTelegram(BotApi):
                 "message": current.to_api(),
                 # Stable per chat, like Telegram's opaque chat_instance.
                 "chat_instance": str((chat.id * 2_654_435_761) % 10**19),
-                "data": button.callback_data,
+                "data": data,
             },
         )
-        await asyncio.sleep(0)
         return query_id
 
     def _service(self, chat: SimChat, actor: SimUser, **fields: Any) -> SimMessage:

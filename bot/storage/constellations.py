@@ -75,6 +75,17 @@ class ConstellationRepository:
         )
         return _constellation(row) if row else None
 
+    async def of_member(self, user_id: int) -> list[Constellation]:
+        """Active constellations the person is an active member of, oldest first."""
+        columns = ", ".join(f"c.{name.strip()}" for name in _COLUMNS.split(","))
+        rows = await self._db.fetch_all(
+            f"SELECT {columns} FROM constellations c JOIN memberships m"  # noqa: S608
+            " ON m.constellation_id = c.id"
+            " WHERE m.user_id = ? AND m.status = 'active' AND c.status = 'active' ORDER BY c.id",
+            (user_id,),
+        )
+        return [_constellation(row) for row in rows]
+
     async def set_language(self, constellation_id: int, language: str) -> None:
         await self._db.execute(
             "UPDATE constellations SET language = ? WHERE id = ?", (language, constellation_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import aiosqlite
@@ -75,8 +76,12 @@ class HelpRequestRepository:
         visibility: Visibility,
         created_at: datetime,
         next_escalation_at: datetime | None,
+        then: Callable[[aiosqlite.Connection, int], Awaitable[None]] | None = None,
     ) -> HelpRequest:
-        """Insert with the next number of this constellation (in the same write transaction)."""
+        """Insert with the next number of this constellation (in the same write transaction).
+
+        ``then`` runs inside that transaction with the new id (to queue notices about it).
+        """
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO help_requests (constellation_id, number, requester_id, category,"
@@ -98,7 +103,9 @@ class HelpRequestRepository:
                 ),
             )
             request_id = cursor.lastrowid
-        assert request_id is not None
+            assert request_id is not None
+            if then is not None:
+                await then(conn, request_id)
         created = await self.get(request_id)
         assert created is not None
         return created

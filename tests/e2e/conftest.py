@@ -43,6 +43,13 @@ class Scene:
         answer = await self.sim.wait_callback_answer(query_id)
         return answer.text
 
+    async def forge(self, user: SimUser, message: SimMessage, data: str) -> str | None:
+        """Press with callback data the message never offered; returns the popup text."""
+        query_id = await self.sim.press_forged(user, message, data)
+        await self.bot.settle()
+        answer = await self.sim.wait_callback_answer(query_id)
+        return answer.text
+
     def last(self, chat: SimChat) -> SimMessage:
         message = self.sim.last_bot_message(chat)
         assert message is not None, f"the bot said nothing in {chat.label}"

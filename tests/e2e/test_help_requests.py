@@ -173,3 +173,111 @@ async def test_escalation_to_hub_home_then_liaison_survives_restart(scene: Scene
     popup = await scene.press(scene.hubhome, escalation, "🙋 Ik help")
     assert popup == "Dank je wel! Je helpt met hulpvraag #1."
     assert await _state(scene, 1) is RequestState.CLAIMED
+
+
+async def test_many_presses_at_once_have_exactly_one_winner(scene: Scene) -> None:
+    await _ready(scene)
+    helpers = [scene.sim.add_user(f"Helper{n}", language_code="nl") for n in range(8)]
+    for helper in helpers:
+        await scene.sim.user_joins(scene.group, helper)
+    await scene.bot.settle()
+    await scene.say(scene.admin, scene.group, "/instellingen")
+    await scene.press(scene.admin, scene.last(scene.group), "👪 Iedereen")
+    await scene.say(scene.anna, scene.group, "/hulpvraag #vervoer Rit naar school")
+    card = scene.last(scene.group)
+    pressers = [scene.hubhome, scene.liaison, scene.bert, *helpers]
+    query_ids = await asyncio.gather(
+        *(scene.sim.press_button(person, card, "🙋 Ik help") for person in pressers)
+    )
+    await scene.bot.settle()
+    answers = [(await scene.sim.wait_callback_answer(q)).text or "" for q in query_ids]
+    winners = [a for a in answers if a.startswith("Dank je wel!")]
+    assert len(winners) == 1
+    request = (await scene.bot.app.bot_data.services.requests.by_number(scene.group.id, 1))[1]
+    assert request.state is RequestState.CLAIMED
+    losers = [a for a in answers if a not in winners]
+    assert losers == [f"{request.claimer_name} was je net voor en helpt al. Dank je wel!"] * 10
+    assert scene.refreshed(card).plain_text.endswith(f"🤝 {request.claimer_name} helpt")
+    # Anna hears it once.
+    notices = [t for t in scene.bot_texts(scene.group) if "Goed nieuws" in t]
+    assert len(notices) == 1
+
+
+async def test_quiet_hours_hold_back_a_non_urgent_reminder(scene: Scene) -> None:
+    await _ready(scene)
+    hub_private = scene.private(scene.hubhome)
+    await scene.say(scene.hubhome, hub_private, "/start")
+    clock = scene.bot.app.bot_data.services.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(timedelta(hours=11))  # 21:00 in Amsterdam
+    await scene.say(scene.anna, scene.group, "/hulpvraag #spullen Wie heeft een kinderzitje?")
+    seen = len(scene.sim.bot_messages(hub_private))
+    clock.advance(timedelta(hours=2, minutes=30))  # 23:30: due, but quiet hours
+    await scene.bot.tick()
+    assert len(scene.sim.bot_messages(hub_private)) == seen
+    clock.advance(timedelta(hours=7, minutes=29))  # 06:59
+    await scene.bot.tick()
+    assert len(scene.sim.bot_messages(hub_private)) == seen
+    clock.advance(timedelta(minutes=2))  # 07:01
+    await scene.bot.tick()
+    assert scene.last(hub_private).plain_text.startswith("⏰ Hulpvraag #1 van Anna (📦 Spullen)")
+    # An urgent one at night does not wait.
+    await scene.say(scene.anna, scene.group, "/hulpvraag ! Noodopvang vannacht")
+    clock.advance(timedelta(hours=14, minutes=30))  # 21:31 …
+    await scene.say(scene.anna, scene.group, "/hulpvraag #dringend Wie kan vannacht bellen?")
+    clock.advance(timedelta(hours=2, minutes=30))  # 00:01 at night
+    await scene.bot.tick()
+    assert scene.last(hub_private).plain_text.startswith("⏰ Hulpvraag #3 van Anna")
+
+
+async def test_a_request_for_today_expires_at_midnight(scene: Scene) -> None:
+    await _ready(scene)
+    clock = scene.bot.app.bot_data.services.clock
+    assert isinstance(clock, FakeClock)
+    await scene.say(scene.anna, scene.group, "/hulpvraag #oppas #vandaag Vanmiddag een uurtje?")
+    card = scene.last(scene.group)
+    assert "📅 Nodig: zondag 22 november" in card.plain_text
+    clock.advance(timedelta(hours=13, minutes=59))  # 23:59 local
+    await scene.bot.tick()
+    assert scene.refreshed(card).plain_text.endswith("🟢 Open: wie kan helpen?")
+    clock.advance(timedelta(minutes=2))
+    await scene.bot.tick()
+    card = scene.refreshed(card)
+    assert card.plain_text.endswith("⌛ Verlopen: de datum is voorbij")
+    assert card.buttons == []
+    assert await _state(scene, 1) is RequestState.EXPIRED
+    await scene.say(scene.hubhome, scene.group, "/ikhelp 1")
+    assert scene.last(scene.group).plain_text == "Deze hulpvraag is al afgesloten."
+
+
+async def test_a_button_pressed_in_another_group_changes_nothing(scene: Scene) -> None:
+    await _ready(scene)
+    await scene.say(scene.anna, scene.group, "/hulpvraag Hulp bij verhuizen")
+    other = scene.sim.add_group("Andere groep", members=[scene.hubhome], admins=[scene.admin])
+    await scene.sim.add_bot_to_group(other, by=scene.admin, as_admin=True)
+    await scene.bot.settle()
+    await scene.say(scene.admin, other, "/setup De Eik")
+    _, request = await scene.bot.app.bot_data.services.requests.by_number(scene.group.id, 1)
+    popup = await scene.forge(scene.hubhome, scene.last(other), f"req:v1:claim:{request.id}")
+    assert popup == "Deze knop werkt niet meer."
+    popup = await scene.forge(scene.hubhome, scene.last(other), "req:v1:claim:abc")
+    assert popup == "Deze knop werkt niet meer."
+    assert await _state(scene, 1) is RequestState.OPEN
+
+
+async def test_an_english_constellation(scene: Scene) -> None:
+    await _ready(scene)
+    await scene.say(scene.admin, scene.group, "/language en")
+    await scene.say(scene.bert, scene.group, "/request #sleepover #tomorrow Can Mia stay over?")
+    card = scene.last(scene.group)
+    assert card.plain_text.splitlines()[:2] == ["🆘 Request #1 · 🛏️ Sleepover", "From: Bert"]
+    assert "📅 Needed: Monday 23 November" in card.plain_text
+    assert card.button_texts == [["🙋 I'll help"], ["✅ Mark done", "↩️ Withdraw"]]
+    popup = await scene.press(scene.bert, card, "🙋 I'll help")
+    assert popup == "This is your own request; you can't take it on yourself."
+    popup = await scene.press(scene.liaison, card, "🙋 I'll help")
+    assert popup == "Thank you! You're helping with request #1."
+    assert scene.refreshed(card).plain_text.endswith("🤝 Lotte is helping")
+    await scene.say(scene.bert, scene.group, "/done 1 partly")
+    assert scene.refreshed(card).plain_text.endswith("✅ Done: partly helped")
+    assert await _state(scene, 1) is RequestState.RESOLVED

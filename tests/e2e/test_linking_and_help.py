@@ -95,5 +95,8 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
     assert seen[("all_group_chats", "en")][:3] == ["help", "request", "requests"]
     assert "setup" not in seen[("all_group_chats", "en")]
     assert "setup" in seen[("all_chat_administrators", "en")]
-    assert seen[("all_private_chats", "en")] == ["start", "help"]
+    assert "settings" in seen[("all_chat_administrators", "en")]
+    assert "instellingen" in seen[("all_chat_administrators", "nl")]
+    assert seen[("all_private_chats", "en")] == ["start", "help", "request", "cancel"]
+    assert seen[("all_private_chats", "nl")] == ["start", "hulp", "hulpvraag", "annuleren"]
     assert ("all_private_chats", None) in seen  # the default for other languages

@@ -1,0 +1,526 @@
+"""The guided help request in a private chat: a few taps and one message.
+
+Constellation (if more than one) → category → what is needed → when → urgency → who may see
+it → preview → send. PTB's ConversationHandler keeps the step; the draft lives in
+``user_data``. Only the newest flow message's buttons count, and sending re-checks in the
+service that the person still belongs to the constellation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot import callbacks
+from bot.commands import names
+from bot.context import BotApplication, BotContext
+from bot.delivery import deliver_due, minutes_text
+from bot.domain import (
+    Category,
+    Constellation,
+    HelpRequest,
+    HubHomeUnreachable,
+    NotAMember,
+    NotSetUp,
+    RequestState,
+    Visibility,
+    WhenKind,
+)
+from bot.handlers.common import person_from, private_language, reply
+from bot.handlers.request_cards import card_keyboard, card_link, card_text, category_label
+from bot.i18n import Html
+from bot.scheduler import schedule_next
+from bot.services.help_requests import RequestDraft, end_of_day, needed_by
+from bot.services.request_text import TEXT_LIMIT, parse_request
+
+FEATURE = "new"
+FLOW_KEY = "request_flow"
+PICK, CATEGORY, TEXT, WHEN, DAY, URGENCY, VISIBILITY, PREVIEW = range(8)
+DAYS_SHOWN = 14
+TIMEOUT = timedelta(hours=2)
+END = ConversationHandler.END
+
+
+@dataclass
+class Flow:
+    """The request being composed; None means "not asked yet"."""
+
+    constellation: Constellation | None = None
+    category: Category | None = None
+    text: str | None = None
+    when: WhenKind | None = None
+    day: date | None = None
+    urgent: bool | None = None
+    visibility: Visibility | None = None
+    message_id: int | None = None  # the message whose buttons drive the flow now
+    picking_day: bool = False
+
+
+def _flow(context: BotContext) -> Flow | None:
+    flow = (context.user_data or {}).get(FLOW_KEY)
+    return flow if isinstance(flow, Flow) else None
+
+
+def _button(label: str, action: str, *args: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.callback(FEATURE, action, *args))
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+# -- starting --------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: BotContext) -> int:
+    """``/request`` in a private chat; text after the command fills in what it can."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None or context.user_data is None:
+        return END
+    texts = context.services.texts
+    language = private_language(context, user)
+    constellations = await context.services.requests.constellations_of(user.id)
+    if not constellations:
+        await reply(update, texts(language, "flow.no_constellation"))
+        return END
+    flow = Flow()
+    context.user_data[FLOW_KEY] = flow
+    raw = _after_command(message.text or "")
+    if raw:
+        parsed = parse_request(raw)
+        flow.text = parsed.text or None
+        flow.category = parsed.category if parsed.category is not Category.OTHER else None
+        flow.urgent = True if parsed.urgent else None
+        flow.when = parsed.when if parsed.when is not WhenKind.NONE else None
+    if len(constellations) == 1:
+        flow.constellation = constellations[0]
+        return await _ask_next(update, context, flow)
+    buttons = [_button(c.name, "con", c.id) for c in constellations]
+    sent = await message.reply_text(
+        texts(language, "flow.pick"),
+        reply_markup=InlineKeyboardMarkup([*_rows(buttons, 1), [_cancel(context, language)]]),
+    )
+    flow.message_id = sent.message_id
+    return PICK
+
+
+def _after_command(text: str) -> str:
+    parts = text.split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _cancel(context: BotContext, language: str) -> InlineKeyboardButton:
+    return _button(context.services.texts.plain(language, "flow.button_cancel"), "cancel")
+
+
+# -- asking ----------------------------------------------------------------------------------
+
+
+async def _ask_next(
+    update: Update, context: BotContext, flow: Flow, *, notice: Html | None = None
+) -> int:
+    """Show the first question not answered yet (or the preview), editing the flow message
+    when the answer came from one of its buttons."""
+    user = update.effective_user
+    assert user is not None
+    language = private_language(context, user)
+    assert flow.constellation is not None
+    state, text, rows = _question(context, language, flow, user.first_name)
+    if notice is not None:
+        text = f"{notice}\n\n{text}"
+    rows = [*rows, [_cancel(context, language)]]
+    markup = InlineKeyboardMarkup(rows)
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        await query.edit_message_text(text, reply_markup=markup)
+        flow.message_id = query.message.message_id
+    else:
+        message = update.effective_message
+        assert message is not None
+        sent = await message.reply_text(text, reply_markup=markup, do_quote=False)
+        flow.message_id = sent.message_id
+    return state
+
+
+def _question(
+    context: BotContext, language: str, flow: Flow, first_name: str
+) -> tuple[int, str, list[list[InlineKeyboardButton]]]:
+    texts = context.services.texts
+    plain = texts.plain
+    assert flow.constellation is not None
+    if flow.category is None:
+        buttons = [
+            _button(category_label(texts, language, category.value), "cat", category.value)
+            for category in Category
+        ]
+        text = texts(language, "flow.category", name=flow.constellation.name)
+        return CATEGORY, text, _rows(buttons, 2)
+    if flow.text is None:
+        label = category_label(texts, language, flow.category.value)
+        return TEXT, texts(language, "flow.text", category=label), []
+    if flow.when is None and flow.picking_day:
+        zone = ZoneInfo(flow.constellation.timezone)
+        today = context.services.clock.now().astimezone(zone).date()
+        days = [today + timedelta(days=n) for n in range(DAYS_SHOWN)]
+        buttons = [
+            _button(format_date(day, "EEE d MMM", locale=language), "day", day.isoformat())
+            for day in days
+        ]
+        back = [_button(plain(language, "request.button_back"), "when", "back")]
+        return DAY, texts(language, "flow.day"), [*_rows(buttons, 3), back]
+    if flow.when is None:
+        kinds = (WhenKind.TODAY, WhenKind.TOMORROW, WhenKind.WEEK, WhenKind.DATE, WhenKind.NONE)
+        buttons = [
+            _button(plain(language, f"flow.when_{kind.value}"), "when", kind.value)
+            for kind in kinds
+        ]
+        return WHEN, texts(language, "flow.when"), [buttons[:3], buttons[3:]]
+    if flow.urgent is None:
+        settings = context.services.settings
+        text = texts(
+            language,
+            "flow.urgency",
+            urgent_after=minutes_text(
+                context.services,
+                language,
+                int(settings.escalate_urgent_after.total_seconds() // 60),
+            ),
+            after=minutes_text(
+                context.services, language, int(settings.escalate_after.total_seconds() // 60)
+            ),
+            quiet_start=settings.quiet_hours.start.strftime("%H:%M"),
+            quiet_end=settings.quiet_hours.end.strftime("%H:%M"),
+        )
+        buttons = [
+            _button(plain(language, "flow.urgent_yes"), "urg", 1),
+            _button(plain(language, "flow.urgent_no"), "urg", 0),
+        ]
+        return URGENCY, text, [buttons]
+    if flow.visibility is None:
+        buttons = [
+            _button(plain(language, "flow.vis_group"), "vis", Visibility.GROUP.value),
+            _button(plain(language, "flow.vis_hubhome"), "vis", Visibility.HUBHOME.value),
+        ]
+        return VISIBILITY, texts(language, "flow.visibility"), [[b] for b in buttons]
+    return (
+        PREVIEW,
+        _preview(context, language, flow, first_name),
+        [
+            [_button(plain(language, "flow.button_send"), "send")],
+            [_button(plain(language, "flow.button_redo"), "redo")],
+        ],
+    )
+
+
+def _preview(context: BotContext, language: str, flow: Flow, first_name: str) -> str:
+    texts = context.services.texts
+    assert flow.constellation is not None and flow.category is not None
+    zone = ZoneInfo(flow.constellation.timezone)
+    now = context.services.clock.now()
+    when = flow.when or WhenKind.NONE
+    deadline: datetime | None = needed_by(when, now, zone)
+    if when is WhenKind.DATE and flow.day is not None:
+        deadline = end_of_day(flow.day, zone)
+    draft = HelpRequest(
+        id=0,
+        constellation_id=flow.constellation.id,
+        number=0,
+        requester_id=None,
+        requester_name=first_name,
+        category=flow.category,
+        text=flow.text,
+        when_kind=when,
+        needed_by=deadline,
+        urgent=bool(flow.urgent),
+        visibility=flow.visibility or Visibility.GROUP,
+        state=RequestState.OPEN,
+        claimed_by=None,
+        claimer_name=None,
+        claimed_at=None,
+        closed_at=None,
+        outcome=None,
+        created_at=now,
+        escalation_stage=0,
+        next_escalation_at=None,
+    )
+    where_key = (
+        "flow.where_hubhome" if flow.visibility is Visibility.HUBHOME else "flow.where_group"
+    )
+    return texts(
+        language,
+        "flow.preview",
+        card=Html(card_text(texts, language, draft, zone, preview=True)),
+        where=texts(language, where_key, name=flow.constellation.name),
+    )
+
+
+# -- answers ---------------------------------------------------------------------------------
+
+
+async def pressed(update: Update, context: BotContext) -> int | None:
+    """Every button of the flow. Only the newest flow message counts; None keeps the step."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return None
+    texts = context.services.texts
+    language = private_language(context, user)
+    flow = _flow(context)
+    data = callbacks.parse(query.data)
+    current = query.message.message_id if query.message is not None else None
+    if flow is None or data is None or current != flow.message_id:
+        await query.answer(texts.plain(language, "button.stale"))
+        return None
+    if data.action == "cancel":
+        await query.answer()
+        await query.edit_message_text(texts(language, "flow.cancelled"))
+        _drop(context)
+        return END
+    if data.action == "send":
+        return await _send(update, context, flow)
+    if not await _apply(context, user.id, flow, data.action, data.args):
+        await query.answer(texts.plain(language, "button.stale"))
+        return None
+    await query.answer()
+    return await _ask_next(update, context, flow)
+
+
+async def _apply(
+    context: BotContext, user_id: int, flow: Flow, action: str, args: tuple[str, ...]
+) -> bool:
+    """Take one answer into the draft; False for anything that does not fit (forged, stale)."""
+    arg = args[0] if args else ""
+    if action == "con":
+        mine = await context.services.requests.constellations_of(user_id)
+        chosen = next((c for c in mine if str(c.id) == arg), None)
+        if chosen is None:
+            return False
+        flow.constellation = chosen
+    elif flow.constellation is None:
+        return False
+    elif action == "cat" and arg in {c.value for c in Category}:
+        flow.category = Category(arg)
+    elif action == "when" and arg == "back":
+        flow.picking_day = False
+    elif action == "when" and arg == WhenKind.DATE.value:
+        flow.picking_day = True
+    elif action == "when" and arg in {w.value for w in WhenKind}:
+        flow.when, flow.day, flow.picking_day = WhenKind(arg), None, False
+    elif action == "day":
+        day = _shown_day(context, flow.constellation, arg)
+        if day is None:
+            return False
+        flow.when, flow.day, flow.picking_day = WhenKind.DATE, day, False
+    elif action == "urg" and arg in ("0", "1"):
+        flow.urgent = arg == "1"
+    elif action == "vis" and arg in {v.value for v in Visibility}:
+        flow.visibility = Visibility(arg)
+    elif action == "redo":
+        constellation = flow.constellation
+        flow.__init__()  # type: ignore[misc]
+        flow.constellation = constellation
+    else:
+        return False
+    return True
+
+
+def _shown_day(context: BotContext, constellation: Constellation, value: str) -> date | None:
+    """A day from the picker, if it is one the picker could have shown today."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    today = context.services.clock.now().astimezone(ZoneInfo(constellation.timezone)).date()
+    return day if today <= day < today + timedelta(days=DAYS_SHOWN) else None
+
+
+async def got_text(update: Update, context: BotContext) -> int | None:
+    """What is needed, in the person's words."""
+    message, user = update.effective_message, update.effective_user
+    flow = _flow(context)
+    if message is None or user is None or flow is None:
+        return END
+    texts = context.services.texts
+    language = private_language(context, user)
+    parsed = parse_request(message.text or "")
+    if parsed.trimmed:
+        await reply(update, texts(language, "flow.text_too_long", limit=TEXT_LIMIT))
+        return None
+    if not parsed.text:
+        await reply(update, texts(language, "flow.text_only"))
+        return None
+    flow.text = parsed.text
+    if parsed.urgent and flow.urgent is None:
+        flow.urgent = True
+    if parsed.when is not WhenKind.NONE and flow.when is None:
+        flow.when = parsed.when
+    return await _ask_next(update, context, flow)
+
+
+async def not_text(update: Update, context: BotContext) -> None:
+    """A photo, sticker or voice note where words are needed."""
+    language = private_language(context, update.effective_user)
+    await reply(update, context.services.texts(language, "flow.text_only"))
+
+
+async def use_buttons(update: Update, context: BotContext) -> None:
+    """Typing while the flow waits for a tap."""
+    language = private_language(context, update.effective_user)
+    await reply(update, context.services.texts(language, "flow.use_buttons"))
+
+
+async def cancel_command(update: Update, context: BotContext) -> int:
+    language = private_language(context, update.effective_user)
+    flow = _flow(context)
+    if flow is not None and flow.message_id is not None and update.effective_chat is not None:
+        await _close_flow_message(context, update.effective_chat.id, flow.message_id)
+    _drop(context)
+    await reply(update, context.services.texts(language, "flow.cancelled"))
+    return END
+
+
+async def nothing_to_cancel(update: Update, context: BotContext) -> None:
+    language = private_language(context, update.effective_user)
+    await reply(update, context.services.texts(language, "flow.nothing_to_cancel"))
+
+
+async def timed_out(update: object, context: BotContext) -> None:
+    """Two quiet hours: the draft lapses; its message says so (no new notification)."""
+    flow = _flow(context)
+    if isinstance(update, Update) and flow is not None and flow.message_id is not None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is not None:
+            language = private_language(context, user)
+            # The message may be gone or say something else by now: that is fine.
+            with contextlib.suppress(BadRequest):
+                await context.bot.edit_message_text(
+                    context.services.texts(language, "flow.timed_out"),
+                    chat_id=chat.id,
+                    message_id=flow.message_id,
+                )
+    _drop(context)
+
+
+async def _close_flow_message(context: BotContext, chat_id: int, message_id: int) -> None:
+    """Take the buttons off an abandoned flow message."""
+    with contextlib.suppress(BadRequest):
+        await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
+
+
+def _drop(context: BotContext) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(FLOW_KEY, None)
+
+
+# -- sending ---------------------------------------------------------------------------------
+
+
+async def _send(update: Update, context: BotContext, flow: Flow) -> int | None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None and query.message is not None
+    texts = context.services.texts
+    language = private_language(context, user)
+    if (
+        flow.constellation is None
+        or flow.category is None
+        or flow.text is None
+        or flow.when is None
+        or flow.urgent is None
+        or flow.visibility is None
+    ):
+        await query.answer(texts.plain(language, "button.stale"))
+        return None
+    draft = RequestDraft(
+        flow.category, flow.text, flow.when, flow.day, flow.urgent, flow.visibility
+    )
+    service = context.services.requests
+    try:
+        constellation, request = await service.post_draft(
+            flow.constellation.id, person_from(user), draft
+        )
+    except (NotAMember, NotSetUp):
+        await query.answer()
+        await query.edit_message_text(texts(language, "flow.gone"))
+        _drop(context)
+        return END
+    except HubHomeUnreachable:
+        await query.answer()
+        flow.visibility = None
+        notice = texts(language, "flow.hubhome_unreachable")
+        return await _ask_next(update, context, flow, notice=notice)
+    await query.answer(texts.plain(language, "flow.sent_popup"))
+    zone = ZoneInfo(constellation.timezone)
+    link = None
+    if request.visibility is Visibility.GROUP:
+        group_language = constellation.language
+        card = await context.bot.send_message(
+            constellation.chat_id,
+            card_text(texts, group_language, request, zone),
+            reply_markup=card_keyboard(texts, group_language, request),
+        )
+        await service.card_posted(request.id, constellation.chat_id, card.message_id)
+        link = card_link(constellation.chat_id, card.message_id)
+    # The preview becomes the requester's own live copy of the card.
+    await query.edit_message_text(
+        card_text(texts, language, request, zone),
+        reply_markup=card_keyboard(texts, language, request, viewer_id=user.id),
+    )
+    await service.card_posted(request.id, user.id, query.message.message_id)
+    key = "flow.sent_hubhome" if request.visibility is Visibility.HUBHOME else "flow.sent_group"
+    text = texts(language, key, number=request.number, name=constellation.name)
+    if link:
+        text = Html(f"{text}\n{texts(language, 'flow.see_in_group', link=link)}")
+    await context.bot.send_message(user.id, text)
+    _drop(context)
+    await deliver_due(context.application)
+    await schedule_next(context.application)
+    return END
+
+
+def register(app: BotApplication) -> None:
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    buttons = CallbackQueryHandler(pressed, pattern=callbacks.pattern(FEATURE))
+    asked_by_buttons = (PICK, CATEGORY, WHEN, DAY, URGENCY, VISIBILITY, PREVIEW)
+    states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
+        state: [buttons] for state in asked_by_buttons
+    }
+    states[TEXT] = [
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, got_text),
+        MessageHandler(private & ~filters.COMMAND, not_text),
+        buttons,
+    ]
+    states[ConversationHandler.TIMEOUT] = [TypeHandler(Update, timed_out)]
+    with warnings.catch_warnings():
+        # Buttons are tracked per chat on purpose: only the newest flow message counts,
+        # which ``pressed`` checks itself.
+        warnings.filterwarnings("ignore", ".*per_message.*", PTBUserWarning)
+        conversation: ConversationHandler[BotContext] = ConversationHandler(
+            entry_points=[CommandHandler(names("request"), start, private)],
+            states=states,
+            fallbacks=[
+                CommandHandler(names("cancel"), cancel_command, private),
+                MessageHandler(private & ~filters.COMMAND, use_buttons),
+            ],
+            allow_reentry=True,
+            conversation_timeout=TIMEOUT,
+            name="request_flow",
+        )
+    app.add_handler(conversation)
+    app.add_handler(CommandHandler(names("cancel"), nothing_to_cancel, private))
