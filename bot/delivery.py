@@ -32,10 +32,14 @@ def minutes_text(services: Services, language: str, minutes: int) -> str:
     texts = services.texts
     parts = []
     if hours:
-        parts.append(texts.plain(language, "time.hours").format(n=hours))
+        parts.append(_count(services, language, "time.hour", "time.hours", hours))
     if rest or not hours:
-        parts.append(texts.plain(language, "time.minutes").format(n=rest))
+        parts.append(_count(services, language, "time.minute", "time.minutes", rest))
     return texts.plain(language, "time.and").join(parts)
+
+
+def _count(services: Services, language: str, one: str, many: str, n: int) -> str:
+    return services.texts.plain(language, one if n == 1 else many).format(n=n)
 
 
 def render(services: Services, language: str, pending: PendingNotice) -> Html:
@@ -139,7 +143,7 @@ async def _send_card(
     message = await app.bot.send_message(
         notice.user_id,
         card_text(texts, language, request, ZoneInfo(constellation.timezone)),
-        reply_markup=card_keyboard(texts, language, request),
+        reply_markup=card_keyboard(texts, language, request, viewer_id=notice.user_id),
     )
     await services.requests.card_posted(request.id, notice.user_id, message.message_id)
 

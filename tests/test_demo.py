@@ -22,6 +22,17 @@ async def test_demo_transcript_reads_in_dutch() -> None:
         "✅ Gelukt, Anna! Je privéchat is gekoppeld aan constellatie De Linde.",
         "Done, Grace!",  # an English-speaking carer gets English in private
         "👪 Pleeggezinnen: Anna, Bram, Grace",
+        # a request posted, claimed and resolved
+        "Hanneke de Vries tikt op [🙋 Ik help]",
+        "🤝 Goed nieuws: Hanneke helpt je met hulpvraag #1 (🧸 Oppas).",
+        "✅ Afgerond: geholpen",
+        # nobody answers: hub home, then liaison, who claims from her private chat
+        "⏰ Hulpvraag #2 van Bram (🚗 Vervoer) staat al 2 uur en 1 minuut open",
+        "⚠️ Hulpvraag #2 van Bram (🚗 Vervoer) staat al 4 uur en 1 minuut open zonder helper",
+        "Bram: 🤝 Goed nieuws: Lotte helpt je met hulpvraag #2 (🚗 Vervoer).",
+        # the guided private flow, hub home only
+        "🔒 Alleen voor het kerngezin",
+        "✅ Verstuurd! Het kerngezin van De Linde heeft hulpvraag #3 privé gekregen",
     ):
         assert expected in transcript
     assert not [line for line in lines if line.lstrip().startswith("! ")], "a call failed"

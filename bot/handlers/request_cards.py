@@ -112,8 +112,8 @@ def card_keyboard(
 ) -> InlineKeyboardMarkup | None:
     """Claim first, then resolve and withdraw as they apply; nothing once it is closed.
 
-    ``viewer_id`` is set for a copy in someone's private chat: the requester's own copy has
-    no claim or release button, which they could never use.
+    ``viewer_id`` is set for a copy in someone's private chat, which shows only what that
+    person could use: the requester's has no claim or release, anyone else's no withdraw.
     """
     rid = request.id
     own = viewer_id is not None and viewer_id == request.requester_id
@@ -136,10 +136,13 @@ def card_keyboard(
     done = _button(texts, language, "request.button_done", "done", rid)
     release = _button(texts, language, "request.button_release", "rel", rid)
     withdraw = _button(texts, language, "request.button_withdraw", "wd", rid)
-    if request.state is RequestState.OPEN:
-        rows = [[done, withdraw]] if own else [[claim], [done, withdraw]]
+    shared = viewer_id is None  # the group's copy serves everyone, so it shows every button
+    if own:
+        rows = [[done, withdraw]]
+    elif request.state is RequestState.OPEN:
+        rows = [[claim], [done, withdraw]] if shared else [[claim], [done]]
     else:
-        rows = [[done, withdraw]] if own else [[done], [release, withdraw]]
+        rows = [[done], [release, withdraw]] if shared else [[done], [release]]
     return InlineKeyboardMarkup(rows)
 
 

@@ -12,12 +12,17 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+from bot.clock import FakeClock
 from bot.simulator.runner import RunningBot, simulator_settings
 from bot.simulator.server import FakeTelegram
 from bot.simulator.world import SimChat, SimMessage, SimUser, TranscriptEntry
+
+# A Saturday morning in Amsterdam: the story's clock, moved by the scenes.
+DEMO_START = datetime(2026, 11, 28, 8, 30, tzinfo=UTC)
 
 _COLOURS = {
     "user": "\033[36m",  # cyan: people
@@ -113,6 +118,29 @@ class Demo:
     anna: SimUser
     bram: SimUser
     grace: SimUser  # speaks English
+    clock: FakeClock  # the demo moves time itself, so reminders show without waiting
+
+    async def tap(self, user: SimUser, message: SimMessage, label: str) -> SimMessage:
+        """Press a button; returns the message as it is afterwards."""
+        query_id = await self.sim.press_button(user, message, label)
+        await self.bot.settle()
+        await self.sim.wait_callback_answer(query_id)
+        self.printer.flush()
+        current = self.sim.message(message.chat, message.message_id)
+        return current or message
+
+    async def later(self, narration: str, delta: timedelta) -> None:
+        """Time passes; the bot does what fell due (what its wake-up job does)."""
+        self.printer.flush()
+        self.printer.note(narration)
+        self.clock.advance(delta)
+        await self.bot.tick()
+        self.printer.flush()
+
+    def last(self, chat: SimChat) -> SimMessage:
+        message = self.sim.last_bot_message(chat)
+        assert message is not None
+        return message
 
     async def say(
         self, user: SimUser, chat: SimChat, text: str, *, reply_to: SimMessage | None = None
@@ -178,11 +206,60 @@ async def scene_help(demo: Demo) -> None:
     await demo.say(demo.grace, demo.sim.private_chat(demo.grace), "/help")
 
 
+async def scene_request(demo: Demo) -> None:
+    demo.printer.heading("Een hulpvraag: gesteld, opgepakt, afgerond")
+    await demo.say(demo.hanneke, demo.sim.private_chat(demo.hanneke), "/start")
+    await demo.say(
+        demo.anna,
+        demo.group,
+        "/hulpvraag #oppas Wie kan vanavond op Sem (8) en Noor (5) passen? "
+        "Wij hebben een training van het bureau, van 19:00 tot 22:00.",
+    )
+    card = demo.last(demo.group)
+    card = await demo.tap(demo.hanneke, card, "🙋 Ik help")
+    card = await demo.tap(demo.anna, card, "✅ Afronden")
+    await demo.tap(demo.anna, card, "✅ Geholpen")
+
+
+async def scene_escalation(demo: Demo) -> None:
+    demo.printer.heading("Niemand reageert: de bot laat niemand vergeten")
+    await demo.say(demo.lotte, demo.sim.private_chat(demo.lotte), "/start")
+    await demo.say(
+        demo.bram,
+        demo.group,
+        "/hulpvraag #vervoer Wie kan Daan dinsdag om 15:00 naar de bezoekregeling in Utrecht "
+        "rijden?",
+    )
+    await demo.later("Twee uur later: nog niemand heeft gereageerd", timedelta(hours=2, minutes=1))
+    await demo.later("Weer twee uur later: nog steeds niemand", timedelta(hours=2))
+    reminder = demo.last(demo.sim.private_chat(demo.lotte))
+    await demo.tap(demo.lotte, reminder, "🙋 Ik help")
+
+
+async def scene_private_request(demo: Demo) -> None:
+    demo.printer.heading("Privé hulp vragen, alleen voor het kerngezin")
+    chat = demo.sim.private_chat(demo.anna)
+    await demo.say(demo.anna, chat, "/hulpvraag")
+    flow = await demo.tap(demo.anna, demo.last(chat), "☕ Even praten")
+    await demo.say(
+        demo.anna, chat, "Het bezoek aan de moeder van Noor ging niet goed. Kunnen we bellen?"
+    )
+    flow = demo.last(chat)
+    for label in ("Morgen", "Nee, niet dringend", "🏠 Alleen het kerngezin"):
+        flow = await demo.tap(demo.anna, flow, label)
+    await demo.tap(demo.anna, flow, "✅ Versturen")
+    card = demo.last(demo.sim.private_chat(demo.hanneke))
+    await demo.tap(demo.hanneke, card, "🙋 Ik help")
+
+
 SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_setup,
     scene_roles,
     scene_linking,
     scene_help,
+    scene_request,
+    scene_escalation,
+    scene_private_request,
 ]
 
 
@@ -210,8 +287,9 @@ async def run_demo(*, colour: bool | None = None) -> list[str]:
             )
             settings = simulator_settings(sim, Path(workdir) / "demo.db")
             printer = Printer(_wants_colour(colour), sim)
-            async with RunningBot(sim, settings) as bot:
-                demo = Demo(sim, bot, printer, group, hanneke, lotte, anna, bram, grace)
+            clock = FakeClock(DEMO_START)
+            async with RunningBot(sim, settings, clock=clock) as bot:
+                demo = Demo(sim, bot, printer, group, hanneke, lotte, anna, bram, grace, clock)
                 printer.heading("Demo: een constellatie in een gesimuleerde Telegram")
                 for scene in SCENES:
                     await scene(demo)

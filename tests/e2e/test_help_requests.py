@@ -167,7 +167,7 @@ async def test_escalation_to_hub_home_then_liaison_survives_restart(scene: Scene
     clock.advance(timedelta(minutes=30))
     await scene.bot.restart()  # catches up at start-up
     assert scene.last(liaison_private).plain_text.startswith(
-        "⚠️ Hulpvraag #1 van Anna (🙋 Overig) staat al 1 uur en 1 minuten open zonder helper"
+        "⚠️ Hulpvraag #1 van Anna (🙋 Overig) staat al 1 uur en 1 minuut open zonder helper"
     )
     # The hub home claims from the escalation DM: the button works in the private chat.
     popup = await scene.press(scene.hubhome, escalation, "🙋 Ik help")
