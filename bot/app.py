@@ -19,17 +19,28 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 from bot.clock import Clock, SystemClock
 from bot.commands import visible
 from bot.context import BotApplication, BotContext, BotData, Services
-from bot.handlers import group_settings, help_requests, request_flow, roles, setup, start, system
+from bot.handlers import (
+    group_settings,
+    help_requests,
+    private_line,
+    request_flow,
+    roles,
+    setup,
+    start,
+    system,
+)
 from bot.i18n import LANGUAGES, Translator
 from bot.scheduler import run_due_work
 from bot.services.constellations import ConstellationService
 from bot.services.help_requests import EscalationPolicy, RequestService
+from bot.services.private_line import PrivateLineService
 from bot.settings import Settings
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database
 from bot.storage.help_requests import HelpRequestRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
+from bot.storage.private_line import LineRepository
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +77,9 @@ def build_services(settings: Settings, clock: Clock) -> Services:
             EscalationPolicy(
                 settings.escalate_after, settings.escalate_urgent_after, settings.quiet_hours
             ),
+        ),
+        line=PrivateLineService(
+            LineRepository(db), constellation_repo, people, memberships, outbox, clock
         ),
         people=people,
         outbox=outbox,
@@ -106,6 +120,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     start.register(app)  # /start with deep links, /link, /help
     request_flow.register(app)  # /request in a private chat: the guided flow
     help_requests.register(app)  # /request, /requests, claim/release/done/withdraw
+    private_line.register(app)  # any other private message: to the hub home and back
     system.register_last(app)  # unknown commands, stale buttons, the error handler
     return app
 

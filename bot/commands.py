@@ -48,6 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "hulp", Where.BOTH),
     Command("request", "hulpvraag", Where.BOTH),
     Command("cancel", "annuleren", Where.PRIVATE),
+    Command("privateline", "hubhomeprive", Where.PRIVATE),
     Command("requests", "hulpvragen", Where.GROUP),
     Command("claim", "ikhelp", Where.GROUP),
     Command("release", "loslaten", Where.GROUP),

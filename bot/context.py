@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.i18n import Translator
 from bot.services.constellations import ConstellationService
 from bot.services.help_requests import RequestService
+from bot.services.private_line import PrivateLineService
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.outbox import OutboxRepository
@@ -27,6 +28,7 @@ class Services:
     texts: Translator
     constellations: ConstellationService
     requests: RequestService
+    line: PrivateLineService
     people: PeopleRepository
     outbox: OutboxRepository
 

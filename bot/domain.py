@@ -218,6 +218,29 @@ class HubHomeUnreachable(DomainError):
     """No hub home carer can be reached privately, so a hub-home-only request cannot go out."""
 
 
+# -- the private line ------------------------------------------------------------------------
+
+
+class LineState(StrEnum):
+    WAITING = "waiting"  # no hub home reachable yet; delivered once one is
+    SENT = "sent"
+
+
+@dataclass(frozen=True, slots=True)
+class LineMessage:
+    """A message routed through the private line; where it is, never what it says."""
+
+    id: int
+    constellation_id: int
+    member_id: int  # whose conversation with the hub home this belongs to
+    author_id: int  # the member, or the hub home carer / liaison answering
+    origin_chat_id: int
+    origin_message_id: int
+    state: LineState
+    answered_by: int | None
+    created_at: datetime
+
+
 # -- notices the bot sends on its own initiative ---------------------------------------------
 
 

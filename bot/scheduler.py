@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot.context import AnyApplication, BotContext, Services
 from bot.delivery import deliver_due
+from bot.handlers.private_line import deliver_waiting
 from bot.handlers.request_cards import refresh_cards
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ async def run_due_work(app: AnyApplication) -> None:
             cards = await services.requests.cards(constellation, request.id)
             await refresh_cards(app.bot, services.texts, constellation, request, cards)
     await deliver_due(app)
+    await deliver_waiting(app)
     await schedule_next(app)
 
 

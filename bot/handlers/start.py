@@ -19,6 +19,7 @@ from bot.handlers.common import (
     reply,
 )
 from bot.handlers.keyboards import link_keyboard
+from bot.handlers.private_line import deliver_waiting
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -33,6 +34,7 @@ async def start(update: Update, context: BotContext) -> None:
     if not context.args:
         await service.private_chat_started(person)
         await reply(update, texts(language, "start.plain", name=user.first_name))
+        await deliver_waiting(context.application)
         return
     try:
         constellation = await service.constellation_for_link(context.args[0])
@@ -49,6 +51,8 @@ async def start(update: Update, context: BotContext) -> None:
             update,
             texts(language, "start.linked", name=user.first_name, constellation=constellation.name),
         )
+    # A hub home carer who can now be reached gets the private messages kept for them.
+    await deliver_waiting(context.application)
 
 
 async def link(update: Update, context: BotContext) -> None:

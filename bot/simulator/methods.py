@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 from bot.simulator.api_chats import ChatApi, Handler, Params, int_param
 from bot.simulator.html_check import ParsedText, parse_message_text
 from bot.simulator.spec import ApiError, is_file
-from bot.simulator.world import CallbackAnswer, SimChat, SimMessage, SimUser, now
+from bot.simulator.world import MEDIA_KINDS, CallbackAnswer, SimChat, SimMessage, SimUser, now
 
 __all__ = ["BotApi"]
 
@@ -343,7 +343,7 @@ class BotApi(ChatApi):
             raise ApiError(400, f"Bad Request: message to {how} not found")
         if source.is_service:
             raise ApiError(400, f"Bad Request: message can't be {how}ed")
-        extra = {k: v for k, v in source.extra.items() if k == "photo"}
+        extra = {k: v for k, v in source.extra.items() if k in MEDIA_KINDS}
         fields: dict[str, Any] = {
             "text": source.text,
             "parse_mode": source.parse_mode,
@@ -398,8 +398,8 @@ def _photo_sizes(meta: dict[str, Any]) -> list[dict[str, Any]]:
 def _media_label(message: SimMessage) -> str:
     if message.document is not None:
         label = f"[document: {message.document.get('file_name', 'file')}]"
-    elif "photo" in message.extra:
-        label = "[photo]"
+    elif message.media_kind is not None:
+        label = f"[{message.media_kind}]"
     else:
         label = "[media]"
     caption = message.plain_text

@@ -31,7 +31,14 @@ from aiohttp import web
 from bot.simulator.html_check import utf16_len
 from bot.simulator.methods import BotApi
 from bot.simulator.spec import ApiError
-from bot.simulator.world import ApiCall, MemberStatus, SimChat, SimMessage, SimUser
+from bot.simulator.world import (
+    MEDIA_KINDS,
+    ApiCall,
+    MemberStatus,
+    SimChat,
+    SimMessage,
+    SimUser,
+)
 
 __all__ = ["DEFAULT_TOKEN", "FakeTelegram", "Fault"]
 
@@ -159,6 +166,7 @@ class FakeTelegram(BotApi):
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._query_counter = 0
+        self._media_counter = 0
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -350,6 +358,52 @@ class FakeTelegram(BotApi):
             chat, user, text=text, entities=_detect_entities(text), reply_to=reply_to
         )
         self._note("user", chat, user.full_name, text, message_id=message.message_id)
+        if self._bot_receives(message):
+            self._enqueue("message", message.to_api())
+        await asyncio.sleep(0)
+        return message
+
+    async def send_media(
+        self,
+        user: SimUser,
+        chat: SimChat,
+        kind: str,
+        *,
+        caption: str | None = None,
+        file_name: str = "bestand.pdf",
+        reply_to: SimMessage | None = None,
+    ) -> SimMessage:
+        """The user sends a photo, voice note, sticker, document… (Telegram keeps the file)."""
+        if kind != "document" and kind not in MEDIA_KINDS:
+            raise AssertionError(f"unknown media kind {kind!r}")
+        self._require_member(user, chat)
+        if chat.type == "private":
+            self.unblock_bot(user)
+            self._started.add(user.id)
+        self._media_counter += 1
+        meta: dict[str, Any] = {
+            "file_id": f"{kind.upper()}{self._media_counter:08d}user",
+            "file_unique_id": f"U{self._media_counter:08d}",
+            "file_size": 1000 + self._media_counter,
+        }
+        fields: dict[str, Any] = {}
+        if kind == "document":
+            fields["document"] = {**meta, "file_name": file_name, "mime_type": "application/pdf"}
+        elif kind == "photo":
+            fields["extra"] = {"photo": [{**meta, "width": 800, "height": 600}]}
+        elif kind in ("voice", "audio", "video_note"):
+            fields["extra"] = {kind: {**meta, "duration": 7}}
+        elif kind == "sticker":
+            sticker = {"type": "regular", "width": 512, "height": 512}
+            fields["extra"] = {kind: {**meta, **sticker, "is_animated": False, "is_video": False}}
+        else:  # video, animation
+            fields["extra"] = {kind: {**meta, "width": 640, "height": 480, "duration": 7}}
+        if caption is not None and kind != "sticker":
+            fields["caption"] = caption
+            fields["caption_entities"] = _detect_entities(caption)
+        message = self._store_message(chat, user, reply_to=reply_to, **fields)
+        label = f"[{kind}]" + (f" {caption}" if caption else "")
+        self._note("user", chat, user.full_name, label, message_id=message.message_id)
         if self._bot_receives(message):
             self._enqueue("message", message.to_api())
         await asyncio.sleep(0)

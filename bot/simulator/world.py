@@ -136,6 +136,10 @@ def _plain(text: str | None, parse_mode: str | None) -> str:
     return text
 
 
+# Media a user can send (besides documents, which have their own field).
+MEDIA_KINDS = ("photo", "voice", "video", "audio", "animation", "sticker", "video_note")
+
+
 @dataclass(eq=False)
 class SimMessage:
     """A message in a chat, sent by a user or by the bot; edits and deletion are tracked.
@@ -183,7 +187,15 @@ class SimMessage:
     @property
     def is_service(self) -> bool:
         """True for service messages (joins, leaves, pins) that have no text or media."""
-        return self.text is None and self.document is None and "photo" not in self.extra
+        media = any(kind in self.extra for kind in MEDIA_KINDS)
+        return self.text is None and self.document is None and not media
+
+    @property
+    def media_kind(self) -> str | None:
+        """``document``, ``photo``, ``voice``… for a media message; None for text."""
+        if self.document is not None:
+            return "document"
+        return next((kind for kind in MEDIA_KINDS if kind in self.extra), None)
 
     def to_api(self, *, include_reply: bool = True) -> dict[str, Any]:
         """The Bot API ``Message`` object as currently stored."""

@@ -119,4 +119,42 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX outbox_due ON outbox (state, next_attempt_at)
         """,
     ),
+    (
+        3,
+        """
+        -- The private line: which constellation a person's private messages go to, if they
+        -- belong to several.
+        CREATE TABLE line_choices (
+            user_id          INTEGER PRIMARY KEY REFERENCES people (user_id) ON DELETE CASCADE,
+            constellation_id INTEGER NOT NULL REFERENCES constellations (id) ON DELETE CASCADE
+        );
+
+        -- One routed message: who wrote it, in which member's conversation, and where the
+        -- original is. Ids only: the text and media stay with Telegram.
+        CREATE TABLE line_messages (
+            id                INTEGER PRIMARY KEY,
+            constellation_id  INTEGER NOT NULL REFERENCES constellations (id) ON DELETE CASCADE,
+            member_id         INTEGER NOT NULL,
+            author_id         INTEGER NOT NULL,
+            origin_chat_id    INTEGER NOT NULL,
+            origin_message_id INTEGER NOT NULL,
+            -- waiting: no hub home could be reached yet; sent: copies exist
+            state             TEXT    NOT NULL DEFAULT 'sent'
+                                      CHECK (state IN ('waiting', 'sent')),
+            answered_by       INTEGER,
+            created_at        TEXT    NOT NULL
+        );
+        CREATE INDEX line_messages_waiting ON line_messages (constellation_id, state);
+        CREATE INDEX line_messages_member ON line_messages (member_id);
+
+        -- Every copy the bot made of a routed message, so a reply to it finds its way back.
+        CREATE TABLE line_copies (
+            line_message_id INTEGER NOT NULL REFERENCES line_messages (id) ON DELETE CASCADE,
+            chat_id         INTEGER NOT NULL,
+            message_id      INTEGER NOT NULL,
+            PRIMARY KEY (chat_id, message_id)
+        );
+        CREATE INDEX line_copies_message ON line_copies (line_message_id)
+        """,
+    ),
 ]

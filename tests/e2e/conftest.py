@@ -73,6 +73,14 @@ class Scene:
         await self.bot.settle()
         await self.say(self.admin, self.group, f"/setup {name}".strip())
 
+    async def another_constellation(self, name: str, members: list[SimUser]) -> SimChat:
+        """A second group, set up as constellation ``name`` by the same admin."""
+        other = self.sim.add_group(f"Pleeggezinnen {name}", members=members, admins=[self.admin])
+        await self.sim.add_bot_to_group(other, by=self.admin, as_admin=True)
+        await self.bot.settle()
+        await self.say(self.admin, other, f"/setup {name}")
+        return other
+
 
 @pytest.fixture
 async def sim() -> AsyncIterator[FakeTelegram]:

@@ -253,10 +253,7 @@ async def test_a_request_for_today_expires_at_midnight(scene: Scene) -> None:
 async def test_a_button_pressed_in_another_group_changes_nothing(scene: Scene) -> None:
     await _ready(scene)
     await scene.say(scene.anna, scene.group, "/hulpvraag Hulp bij verhuizen")
-    other = scene.sim.add_group("Andere groep", members=[scene.hubhome], admins=[scene.admin])
-    await scene.sim.add_bot_to_group(other, by=scene.admin, as_admin=True)
-    await scene.bot.settle()
-    await scene.say(scene.admin, other, "/setup De Eik")
+    other = await scene.another_constellation("De Eik", [scene.hubhome])
     _, request = await scene.bot.app.bot_data.services.requests.by_number(scene.group.id, 1)
     popup = await scene.forge(scene.hubhome, scene.last(other), f"req:v1:claim:{request.id}")
     assert popup == "Deze knop werkt niet meer."

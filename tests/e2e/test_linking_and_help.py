@@ -97,6 +97,18 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
     assert "setup" in seen[("all_chat_administrators", "en")]
     assert "settings" in seen[("all_chat_administrators", "en")]
     assert "instellingen" in seen[("all_chat_administrators", "nl")]
-    assert seen[("all_private_chats", "en")] == ["start", "help", "request", "cancel"]
-    assert seen[("all_private_chats", "nl")] == ["start", "hulp", "hulpvraag", "annuleren"]
+    assert seen[("all_private_chats", "en")] == [
+        "start",
+        "help",
+        "request",
+        "cancel",
+        "privateline",
+    ]
+    assert seen[("all_private_chats", "nl")] == [
+        "start",
+        "hulp",
+        "hulpvraag",
+        "annuleren",
+        "hubhomeprive",
+    ]
     assert ("all_private_chats", None) in seen  # the default for other languages

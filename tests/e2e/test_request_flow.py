@@ -206,10 +206,7 @@ async def test_hub_home_only_waits_for_a_reachable_hub_home(scene: Scene) -> Non
 
 async def test_someone_in_two_constellations_picks_one(scene: Scene) -> None:
     await _ready(scene)
-    other = scene.sim.add_group("Pleeggezinnen De Eik", members=[scene.anna], admins=[scene.admin])
-    await scene.sim.add_bot_to_group(other, by=scene.admin, as_admin=True)
-    await scene.bot.settle()
-    await scene.say(scene.admin, other, "/setup De Eik")
+    other = await scene.another_constellation("De Eik", [scene.anna])
     await scene.say(scene.anna, other, "Hoi!")
     private = scene.private(scene.anna)
     await scene.say(scene.anna, private, "/hulpvraag")

@@ -1,0 +1,377 @@
+"""The private line: any non-command message in a private chat goes to the hub home.
+
+A member's message is copied to every hub home carer with a header saying who it is from; a
+hub home carer answers by replying to it, and the answer is copied back to the member. Text is
+passed on in memory; media are copied by Telegram (``copyMessage``), never downloaded. Only
+message ids are stored, so replies to old messages still find their way.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram.constants import MessageLimit
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import callbacks
+from bot.commands import names
+from bot.context import AnyApplication, BotApplication, BotContext, Services
+from bot.delivery import deliver_due
+from bot.domain import Constellation, LineMessage, Member, NotAllowed, NotAMember, Role
+from bot.handlers.common import person_from, private_language, reply
+from bot.i18n import Html, normalise_language, to_plain
+from bot.services.private_line import (
+    Answer,
+    NeedsChoice,
+    NoConstellation,
+    NotALineReply,
+)
+
+log = logging.getLogger(__name__)
+
+FEATURE = "line"
+# Media that carry a caption, so the header can ride along in one message.
+CAPTIONED = ("photo", "video", "document", "audio", "voice", "animation")
+
+
+def _language(services: Services, member: Member) -> str:
+    return normalise_language(member.person.language_code, services.settings.language)
+
+
+def _captioned(message: Message) -> bool:
+    return any(getattr(message, kind, None) for kind in CAPTIONED)
+
+
+async def copy_with_header(
+    context: BotContext | AnyApplication,
+    to_chat: int,
+    header: str,
+    origin: tuple[int, int],
+    message: Message | None = None,
+) -> list[int]:
+    """One message where possible (text, or media with a caption), else header + copy.
+
+    Returns the ids of what was sent. Without ``message`` (a kept message delivered later)
+    only the ids are known, so it is always header + copy.
+    """
+    bot = context.bot
+    chat_id, message_id = origin
+    header_length = len(to_plain(header))
+    if message is not None and message.text is not None:
+        if header_length + 2 + len(message.text) <= MessageLimit.MAX_TEXT_LENGTH:
+            sent = await bot.send_message(to_chat, f"{header}\n\n{message.text_html}")
+            return [sent.message_id]
+    elif message is not None and _captioned(message):
+        caption = message.caption or ""
+        if header_length + 2 + len(caption) <= MessageLimit.CAPTION_LENGTH:
+            full = f"{header}\n\n{message.caption_html}" if caption else header
+            copied = await bot.copy_message(to_chat, chat_id, message_id, caption=full)
+            return [copied.message_id]
+    head = await bot.send_message(to_chat, header)
+    copied = await bot.copy_message(
+        to_chat,
+        chat_id,
+        message_id,
+        reply_parameters=ReplyParameters(head.message_id, allow_sending_without_reply=True),
+    )
+    return [head.message_id, copied.message_id]
+
+
+async def _copy_to_all(
+    context: BotContext | AnyApplication,
+    recipients: list[Member],
+    constellation: Constellation,
+    author_name: str,
+    origin: tuple[int, int],
+    message: Message | None = None,
+) -> list[tuple[int, int]]:
+    """Copy a member's message to each recipient; a refused chat is unlinked, others go on."""
+    services: Services = context.bot_data.services
+    copies: list[tuple[int, int]] = []
+    for recipient in recipients:
+        header = services.texts(
+            _language(services, recipient),
+            "line.header_in",
+            name=author_name,
+            constellation=constellation.name,
+        )
+        try:
+            ids = await copy_with_header(context, recipient.user_id, header, origin, message)
+        except Forbidden:
+            await services.line.unreachable(recipient.user_id)
+            continue
+        except TelegramError as exc:
+            log.warning("private line copy to %s failed: %s", recipient.user_id, type(exc).__name__)
+            continue
+        copies += [(recipient.user_id, sent) for sent in ids]
+    return copies
+
+
+# -- a private message -----------------------------------------------------------------------
+
+
+async def on_message(update: Update, context: BotContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or user.is_bot:
+        return
+    services = context.services
+    language = private_language(context, user)
+    if message.reply_to_message is not None:
+        try:
+            answer = await services.line.answer(
+                user.id, message.reply_to_message.message_id, person_from(user), message.message_id
+            )
+        except NotALineReply:
+            pass  # a reply to something else: treat it as a new message
+        else:
+            await _deliver_answer(update, context, answer, message)
+            return
+    try:
+        constellation = await services.line.constellation_for(user.id)
+    except NoConstellation:
+        await reply(update, services.texts(language, "line.unknown"))
+        return
+    except NeedsChoice as exc:
+        await reply(
+            update,
+            services.texts(language, "line.pick"),
+            reply_markup=_choice_keyboard(exc.options, "pick", message.message_id),
+        )
+        return
+    if await services.line.role(constellation, user.id) is Role.HUBHOME:
+        await reply(update, services.texts(language, "line.hubhome_hint"))
+        # Writing to us makes them reachable: hand over what was kept for them.
+        await deliver_waiting(context.application)
+        return
+    await _route(context, constellation, user.id, message.message_id, message)
+
+
+def _choice_keyboard(options: list[Constellation], action: str, *args: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    constellation.name,
+                    callback_data=callbacks.callback(FEATURE, action, constellation.id, *args),
+                )
+            ]
+            for constellation in options
+        ]
+    )
+
+
+async def _route(
+    context: BotContext,
+    constellation: Constellation,
+    user_id: int,
+    message_id: int,
+    message: Message | None,
+) -> None:
+    """Send a member's message to the hub home, or keep it; tell the member which."""
+    services = context.services
+    texts = services.texts
+    person = await services.line.person(user_id)
+    if person is None:  # we record everyone who writes to us; this is only a safety net
+        if message is None or message.from_user is None:
+            return
+        person = person_from(message.from_user)
+    language = normalise_language(person.language_code, services.settings.language)
+    incoming = await services.line.incoming(constellation, person, message_id)
+    origin = (user_id, message_id)
+    copies = await _copy_to_all(
+        context, incoming.recipients, constellation, person.first_name, origin, message
+    )
+    keyboard = None
+    if copies:
+        await services.line.delivered(incoming.line, copies)
+        reached = {chat_id for chat_id, _ in copies}
+        carers = sorted({m.person.first_name for m in incoming.recipients if m.user_id in reached})
+        text = texts(language, "line.sent", names=", ".join(carers))
+        if await services.line.reachable_liaisons(constellation.id, besides=user_id):
+            label = texts.plain(language, "line.button_liaison")
+            data = callbacks.callback(FEATURE, "liaison", incoming.line.id)
+            keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
+    else:
+        reason = incoming.reason or "unreachable"
+        await services.line.keep_waiting(constellation, reason)
+        text = texts(language, f"line.waiting_{reason}")
+    await context.bot.send_message(
+        user_id,
+        text,
+        reply_markup=keyboard,
+        reply_parameters=ReplyParameters(message_id, allow_sending_without_reply=True),
+    )
+    await deliver_due(context.application)  # the group may have to hear that a message waits
+
+
+async def _deliver_answer(
+    update: Update, context: BotContext, answer: Answer, message: Message
+) -> None:
+    services = context.services
+    texts = services.texts
+    user = update.effective_user
+    assert user is not None
+    language = private_language(context, user)
+    member = answer.member
+    if member is None:
+        await services.line.answer_failed(answer)
+        await reply(update, texts(language, "line.member_gone"))
+        return
+    member_language = normalise_language(member.language_code, answer.constellation.language)
+    header = texts(member_language, f"line.header_{answer.role.value}", name=user.first_name)
+    try:
+        ids = await copy_with_header(
+            context, member.user_id, header, (user.id, message.message_id), message
+        )
+    except Forbidden:
+        await services.line.unreachable(member.user_id)
+        await services.line.answer_failed(answer)
+        await reply(update, texts(language, "line.member_unreachable", name=member.first_name))
+        return
+    others = await services.line.answered(answer, [(member.user_id, i) for i in ids])
+    for chat_id, copy_id in others:
+        other = await services.line.person(chat_id)
+        other_language = normalise_language(
+            other.language_code if other else None, answer.constellation.language
+        )
+        try:
+            await context.bot.send_message(
+                chat_id,
+                texts(other_language, "line.answered_by", name=user.first_name),
+                reply_parameters=ReplyParameters(copy_id, allow_sending_without_reply=True),
+                disable_notification=True,
+            )
+        except TelegramError as exc:
+            log.info("could not tell %s about an answer: %s", chat_id, type(exc).__name__)
+    await reply(update, texts(language, "line.answer_sent", name=member.first_name))
+
+
+# -- buttons and /privateline ----------------------------------------------------------------
+
+
+async def button(update: Update, context: BotContext) -> None:
+    """Choosing a constellation, or including the liaison: each re-checked on the server."""
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    if query is None or user is None or chat is None:
+        return
+    services = context.services
+    texts = services.texts
+    language = private_language(context, user)
+    data = callbacks.parse(query.data)
+    first = data.int_arg(0) if data else None
+    if data is None or first is None or chat.id != user.id:
+        await query.answer(texts.plain(language, "button.stale"))
+        return
+    try:
+        if data.action in ("pick", "use"):
+            constellation = await services.line.choose(user.id, first)
+            await query.answer()
+            await query.edit_message_text(
+                texts(language, "line.chosen", constellation=constellation.name)
+            )
+            message_id = data.int_arg(1)
+            if data.action == "pick" and message_id is not None:
+                await _route(context, constellation, user.id, message_id, None)
+        elif data.action == "liaison":
+            await _share_with_liaison(update, context, first)
+        else:
+            await query.answer(texts.plain(language, "button.stale"))
+    except (NotAMember, NotAllowed):
+        await query.answer(texts.plain(language, "button.stale"), show_alert=True)
+
+
+async def _share_with_liaison(update: Update, context: BotContext, line_id: int) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    services = context.services
+    texts = services.texts
+    language = private_language(context, user)
+    constellation, line, liaisons = await services.line.share_with_liaison(line_id, user.id)
+    copies = await _copy_to_all(
+        context,
+        liaisons,
+        constellation,
+        user.first_name,
+        (line.origin_chat_id, line.origin_message_id),
+    )
+    if not copies:
+        await query.answer(texts.plain(language, "line.liaison_unreachable"), show_alert=True)
+        return
+    await services.line.delivered(line, copies)
+    await query.answer()
+    await query.edit_message_text(texts(language, "line.sent_with_liaison"))
+
+
+async def explain(update: Update, context: BotContext) -> None:
+    """``/privateline``: how it works, and (for several constellations) where messages go."""
+    user = update.effective_user
+    if user is None:
+        return
+    services = context.services
+    language = private_language(context, user)
+    options = await services.line.options(user.id)
+    if not options:
+        await reply(update, services.texts(language, "line.unknown"))
+        return
+    try:
+        current = await services.line.constellation_for(user.id)
+    except NeedsChoice:
+        current = None
+    text = services.texts(language, "line.explain")
+    keyboard = None
+    if len(options) > 1:
+        where = (
+            services.texts(language, "line.current", constellation=current.name)
+            if current
+            else services.texts(language, "line.pick")
+        )
+        text = Html(f"{text}\n\n{where}")
+        keyboard = _choice_keyboard(options, "use")
+    await reply(update, text, reply_markup=keyboard)
+
+
+# -- kept messages ---------------------------------------------------------------------------
+
+
+async def deliver_waiting(app: AnyApplication) -> None:
+    """Deliver messages kept because no hub home could be reached, now that one can."""
+    services: Services = app.bot_data.services
+    for waiting in await services.line.waiting():
+        for line in waiting.lines:
+            await _deliver_kept(app, services, waiting.constellation, waiting.recipients, line)
+
+
+async def _deliver_kept(
+    app: AnyApplication,
+    services: Services,
+    constellation: Constellation,
+    recipients: list[Member],
+    line: LineMessage,
+) -> None:
+    member = await services.line.person(line.member_id)
+    name = member.first_name if member else "?"
+    origin = (line.origin_chat_id, line.origin_message_id)
+    copies = await _copy_to_all(app, recipients, constellation, name, origin)
+    if not copies:
+        return
+    await services.line.delivered(line, copies)
+    language = normalise_language(member.language_code if member else None, constellation.language)
+    try:
+        await app.bot.send_message(
+            line.member_id,
+            services.texts(language, "line.delivered_later"),
+            reply_parameters=ReplyParameters(
+                line.origin_message_id, allow_sending_without_reply=True
+            ),
+        )
+    except TelegramError as exc:
+        log.info("could not confirm a kept message to %s: %s", line.member_id, type(exc).__name__)
+
+
+def register(app: BotApplication) -> None:
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler(names("privateline"), explain, private))
+    app.add_handler(MessageHandler(private & ~filters.COMMAND, on_message))
+    app.add_handler(CallbackQueryHandler(button, pattern=callbacks.pattern(FEATURE)))

@@ -1,0 +1,282 @@
+"""The private line end to end: member → hub home → member, with text and media."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from bot.simulator.world import SimMessage, SimUser
+from tests.e2e.conftest import Scene
+
+STALE = "Deze knop werkt niet meer."
+
+
+async def _ready(scene: Scene, *, hub_home_linked: bool = True) -> SimUser:
+    """De Linde with two hub home carers (Hanneke and Henk) and Lotte as liaison."""
+    henk = scene.sim.add_user("Henk", language_code="nl")
+    await scene.sim.user_joins(scene.group, henk)
+    await scene.set_up("De Linde")
+    for carer in (scene.hubhome, henk):
+        hello = await scene.say(carer, scene.group, "hoi")
+        await scene.say(scene.admin, scene.group, "/kerngezin", reply_to=hello)
+    note = await scene.say(scene.liaison, scene.group, "hallo")
+    await scene.say(scene.admin, scene.group, "/contactpersoon", reply_to=note)
+    await scene.say(scene.anna, scene.group, "Goedemorgen!")
+    if hub_home_linked:
+        for carer in (scene.hubhome, henk):
+            await scene.say(carer, scene.private(carer), "/start")
+    return henk
+
+
+def _copy_of(scene: Scene, user: SimUser, header: str) -> SimMessage:
+    """The newest message in ``user``'s private chat that starts with ``header``."""
+    for message in reversed(scene.sim.bot_messages(scene.private(user))):
+        if message.plain_text.startswith(header):
+            return message
+    raise AssertionError(f"no message starting with {header!r} for {user.first_name}")
+
+
+def _database_text(path: Path) -> str:
+    """Every text value stored anywhere in the database, joined."""
+    values: list[str] = []
+    with sqlite3.connect(path) as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in db.execute(f"SELECT * FROM {table}"):  # noqa: S608
+                values += [str(value) for value in row if isinstance(value, str)]
+    return "\n".join(values)
+
+
+async def test_text_round_trip_with_two_hub_home_carers(scene: Scene) -> None:
+    henk = await _ready(scene)
+    anna_chat = scene.private(scene.anna)
+    await scene.say(scene.anna, anna_chat, "Het gaat niet <b>goed</b> met Noor na het bezoek.")
+    header = "📨 Bericht van Anna — Constellatie De Linde"
+    for carer in (scene.hubhome, henk):
+        copy = scene.last(scene.private(carer))
+        assert copy.plain_text == f"{header}\n\nHet gaat niet <b>goed</b> met Noor na het bezoek."
+    confirmation = scene.last(anna_chat)
+    assert confirmation.plain_text == (
+        "✅ Doorgestuurd naar het kerngezin (Hanneke, Henk). Hun antwoord krijg je hier."
+    )
+    assert confirmation.button_texts == []  # the liaison has not linked: no offer to include her
+    assert scene.last(scene.group).plain_text.startswith("🤝 Lotte is nu de contactpersoon")
+
+    first_copy = _copy_of(scene, scene.hubhome, header)
+    await scene.say(
+        scene.hubhome,
+        scene.private(scene.hubhome),
+        "Zal ik je vanavond bellen?",
+        reply_to=first_copy,
+    )
+    assert (
+        scene.last(anna_chat).plain_text == "🏠 Hanneke (kerngezin):\n\nZal ik je vanavond bellen?"
+    )
+    assert scene.last(scene.private(scene.hubhome)).plain_text == "✅ Je antwoord is bij Anna."
+    told = scene.last(scene.private(henk))
+    assert told.plain_text == "✅ Hanneke heeft dit beantwoord."
+    henk_copy = _copy_of(scene, henk, header)
+    assert told.reply_to is not None and told.reply_to.message_id == henk_copy.message_id
+
+    # Back and forth; and a reply to an older message still reaches Anna.
+    await scene.say(scene.anna, anna_chat, "Ja graag, na 20:00")
+    assert scene.last(scene.private(henk)).plain_text == f"{header}\n\nJa graag, na 20:00"
+    await scene.say(scene.hubhome, scene.private(scene.hubhome), "👍")
+    assert scene.last(scene.private(scene.hubhome)).plain_text.startswith(
+        "Je bent zelf het kerngezin"
+    )
+    await scene.say(henk, scene.private(henk), "Ik kan ook", reply_to=henk_copy)
+    assert scene.last(anna_chat).plain_text == "🏠 Henk (kerngezin):\n\nIk kan ook"
+    hanneke_texts = scene.bot_texts(scene.private(scene.hubhome))
+    assert "✅ Henk heeft dit beantwoord." not in hanneke_texts  # only the first answer is told
+
+    # Only ids are stored: none of what was said is in the database.
+    stored = _database_text(scene.bot.settings.database_path)
+    for said in ("niet <b>goed</b>", "Noor", "vanavond bellen", "na 20:00", "Ik kan ook"):
+        assert said not in stored
+
+
+async def test_media_go_both_ways_by_telegram_copy(scene: Scene) -> None:
+    await _ready(scene)
+    anna_chat = scene.private(scene.anna)
+    hub_chat = scene.private(scene.hubhome)
+    await scene.sim.send_media(scene.anna, anna_chat, "photo", caption="Zijn tekening van vandaag")
+    await scene.bot.settle()
+    photo = scene.last(hub_chat)
+    assert photo.media_kind == "photo"
+    assert photo.plain_text == (
+        "📨 Bericht van Anna — Constellatie De Linde\n\nZijn tekening van vandaag"
+    )
+    await scene.sim.send_media(scene.anna, anna_chat, "voice")
+    await scene.bot.settle()
+    voice = scene.last(hub_chat)
+    assert voice.media_kind == "voice"
+    assert voice.plain_text == "📨 Bericht van Anna — Constellatie De Linde"
+    await scene.sim.send_media(scene.anna, anna_chat, "sticker")
+    await scene.bot.settle()
+    sticker = scene.last(hub_chat)
+    assert sticker.media_kind == "sticker"  # stickers take no caption: the header goes first
+    assert sticker.reply_to is not None
+    assert sticker.reply_to.plain_text == "📨 Bericht van Anna — Constellatie De Linde"
+    await scene.sim.send_media(scene.anna, anna_chat, "document", file_name="verslag.pdf")
+    await scene.bot.settle()
+    assert scene.last(hub_chat).document is not None
+
+    # Hanneke answers the photo with a voice note, and the sticker's header with text.
+    await scene.sim.send_media(scene.hubhome, hub_chat, "voice", reply_to=photo)
+    await scene.bot.settle()
+    back = scene.last(anna_chat)
+    assert back.media_kind == "voice"
+    assert back.plain_text == "🏠 Hanneke (kerngezin):"
+    await scene.say(scene.hubhome, hub_chat, "Mooi!", reply_to=sticker.reply_to)
+    assert scene.last(anna_chat).plain_text == "🏠 Hanneke (kerngezin):\n\nMooi!"
+    # Files are re-sent by Telegram itself: the bot never downloads or uploads them.
+    assert scene.sim.calls_to("getFile") == []
+    assert scene.sim.calls_to("sendPhoto") == [] and scene.sim.calls_to("sendVoice") == []
+    assert len(scene.sim.calls_to("copyMessage")) == 4 * 2 + 1  # to both carers, and back
+
+
+async def test_messages_wait_for_a_reachable_hub_home(scene: Scene) -> None:
+    henk = await _ready(scene, hub_home_linked=False)
+    anna_chat = scene.private(scene.anna)
+    await scene.say(scene.anna, anna_chat, "Kan iemand mij terugbellen?")
+    assert scene.last(anna_chat).plain_text.startswith(
+        "📥 Het kerngezin kan nog geen berichten van mij krijgen"
+    )
+    assert scene.last(scene.group).plain_text.startswith(
+        "📥 Er wacht een privébericht voor het kerngezin"
+    )
+    group_count = len(scene.sim.bot_messages(scene.group))
+    await scene.say(scene.anna, anna_chat, "Het is niet dringend.")
+    assert (
+        len(scene.sim.bot_messages(scene.group)) == group_count
+    )  # told once a day, not per message
+    assert "Kan iemand" not in "\n".join(scene.bot_texts(scene.group))
+
+    await scene.say(henk, scene.private(henk), "/start")
+    henk_texts = scene.bot_texts(scene.private(henk))
+    header = "📨 Bericht van Anna — Constellatie De Linde"
+    assert henk_texts.count(header) == 2  # kept messages: header, then Telegram's copy
+    copies = [m for m in scene.sim.bot_messages(scene.private(henk)) if m.reply_to is not None]
+    assert [m.plain_text for m in copies] == [
+        "Kan iemand mij terugbellen?",
+        "Het is niet dringend.",
+    ]
+    assert scene.bot_texts(anna_chat).count("✅ Je bewaarde bericht is nu bij het kerngezin.") == 2
+    # Henk answers the kept copy; Anna gets it.
+    await scene.say(henk, scene.private(henk), "Ik bel je zo", reply_to=copies[0])
+    assert scene.last(anna_chat).plain_text == "🏠 Henk (kerngezin):\n\nIk bel je zo"
+    # Nothing is delivered twice, also not after a restart.
+    await scene.bot.restart()
+    assert scene.bot_texts(scene.private(henk)).count(header) == 2
+
+
+async def test_without_any_hub_home_the_message_waits_for_one(scene: Scene) -> None:
+    await scene.set_up("De Linde")
+    await scene.say(scene.anna, scene.group, "Hoi")
+    await scene.say(scene.hubhome, scene.private(scene.hubhome), "/start")
+    anna_chat = scene.private(scene.anna)
+    await scene.say(scene.anna, anna_chat, "Vraagje over het zakgeld")
+    assert scene.last(anna_chat).plain_text.startswith(
+        "📥 Je constellatie heeft nog geen kerngezin in de bot."
+    )
+    assert "nog geen kerngezin. Beheerders" in scene.last(scene.group).plain_text
+    hello = await scene.say(scene.hubhome, scene.group, "Ik ben Hanneke")
+    await scene.say(scene.admin, scene.group, "/kerngezin", reply_to=hello)
+    assert "Vraagje over het zakgeld" in scene.bot_texts(scene.private(scene.hubhome))
+
+
+async def test_the_liaison_reads_along_only_when_asked(scene: Scene) -> None:
+    await _ready(scene)
+    liaison_chat = scene.private(scene.liaison)
+    await scene.say(scene.liaison, liaison_chat, "/start")
+    seen = len(scene.sim.bot_messages(liaison_chat))
+    anna_chat = scene.private(scene.anna)
+    await scene.say(scene.anna, anna_chat, "Ik maak me zorgen over de voogd")
+    confirmation = scene.last(anna_chat)
+    assert confirmation.button_texts == [["🤝 Ook naar de contactpersoon"]]
+    assert len(scene.sim.bot_messages(liaison_chat)) == seen  # not without asking
+
+    # Someone else cannot share Anna's message (a forged press from Bert's own chat).
+    await scene.say(scene.bert, scene.private(scene.bert), "/start")
+    bert_last = scene.last(scene.private(scene.bert))
+    line_id = confirmation.buttons[0][0].callback_data
+    assert line_id is not None
+    popup = await scene.forge(scene.bert, bert_last, line_id)
+    assert popup == "This button no longer works."
+    assert len(scene.sim.bot_messages(liaison_chat)) == seen
+
+    await scene.press(scene.anna, confirmation, "🤝 Ook naar de contactpersoon")
+    assert scene.refreshed(confirmation).plain_text == (
+        "✅ Doorgestuurd naar het kerngezin en naar de contactpersoon. Hun antwoord krijg je hier."
+    )
+    header = "📨 Bericht van Anna — Constellatie De Linde"
+    copy = _copy_of(scene, scene.liaison, header)
+    await scene.say(scene.liaison, liaison_chat, "Ik neem contact op", reply_to=copy)
+    assert scene.last(anna_chat).plain_text == "🤝 Lotte (contactpersoon):\n\nIk neem contact op"
+    # A later message goes to the hub home only again.
+    await scene.say(scene.anna, anna_chat, "Dank je")
+    assert scene.last(liaison_chat).plain_text != f"{header}\n\nDank je"
+
+
+async def test_someone_in_two_constellations_chooses_once(scene: Scene) -> None:
+    await _ready(scene)
+    other = await scene.another_constellation("De Eik", [scene.anna, scene.bert])
+    hello = await scene.say(scene.bert, other, "Hallo, Bert hier")
+    await scene.say(scene.admin, other, "/kerngezin", reply_to=hello)
+    await scene.say(scene.anna, other, "Hoi")
+    await scene.say(scene.bert, scene.private(scene.bert), "/start")
+
+    anna_chat = scene.private(scene.anna)
+    await scene.say(scene.anna, anna_chat, "Wie neemt zaterdag de taart mee?")
+    pick = scene.last(anna_chat)
+    assert pick.plain_text.startswith("Naar het kerngezin van welke constellatie")
+    assert pick.button_texts == [["De Linde"], ["De Eik"]]
+    assert "Wie neemt zaterdag" not in "\n".join(scene.bot_texts(scene.private(scene.bert)))
+    await scene.press(scene.anna, pick, "De Eik")
+    assert scene.refreshed(pick).plain_text == "Je berichten gaan naar het kerngezin van De Eik."
+    bert_texts = scene.bot_texts(scene.private(scene.bert))
+    assert "📨 Message from Anna — Constellation De Eik" in bert_texts  # Bert reads English
+    assert "Wie neemt zaterdag de taart mee?" in bert_texts
+
+    await scene.say(scene.anna, anna_chat, "En de slingers?")  # no question the second time
+    assert scene.last(scene.private(scene.bert)).plain_text.endswith("En de slingers?")
+    await scene.say(scene.anna, anna_chat, "/hubhomeprive")
+    panel = scene.last(anna_chat)
+    assert "Je berichten gaan nu naar het kerngezin van De Eik." in panel.plain_text
+    await scene.press(scene.anna, panel, "De Linde")
+    await scene.say(scene.anna, anna_chat, "Vraag voor Hanneke")
+    assert scene.last(scene.private(scene.hubhome)).plain_text.endswith("Vraag voor Hanneke")
+
+
+async def test_refused_deliveries_are_said_plainly(scene: Scene) -> None:
+    henk = await _ready(scene)
+    scene.sim.block_bot(scene.hubhome)
+    scene.sim.block_bot(henk)
+    await scene.bot.settle()
+    anna_chat = scene.private(scene.anna)
+    await scene.say(scene.anna, anna_chat, "Hallo?")
+    assert scene.last(anna_chat).plain_text.startswith("📥 Het kerngezin kan nog geen berichten")
+    await scene.say(scene.hubhome, scene.private(scene.hubhome), "/start")  # unblocks
+    copy = _copy_of(scene, scene.hubhome, "📨 Bericht van Anna")
+    assert scene.last(anna_chat).plain_text == "✅ Je bewaarde bericht is nu bij het kerngezin."
+
+    scene.sim.block_bot(scene.anna)
+    await scene.bot.settle()
+    await scene.say(scene.hubhome, scene.private(scene.hubhome), "Ben je daar?", reply_to=copy)
+    assert scene.last(scene.private(scene.hubhome)).plain_text.startswith(
+        "⚠️ Anna kan op dit moment geen berichten van mij krijgen"
+    )
+
+
+async def test_strangers_are_shown_how_to_link_and_explain_works(scene: Scene) -> None:
+    await _ready(scene)
+    stranger = scene.sim.add_user("Vera", language_code="nl")
+    await scene.say(stranger, scene.private(stranger), "Hallo, ik zoek het kerngezin")
+    assert scene.last(scene.private(stranger)).plain_text.startswith(
+        "Ik weet nog niet bij welke constellatie je hoort"
+    )
+    await scene.say(scene.anna, scene.private(scene.anna), "/hubhomeprive")
+    text = scene.last(scene.private(scene.anna)).plain_text
+    assert text.startswith("Privélijn naar het kerngezin")
+    assert "niet wat erin staat" in text
