@@ -33,6 +33,10 @@ async def test_demo_transcript_reads_in_dutch() -> None:
         # the guided private flow, hub home only
         "🔒 Alleen voor het kerngezin",
         "✅ Verstuurd! Het kerngezin van De Linde heeft hulpvraag #3 privé gekregen",
+        # the private line, both ways
+        "📨 Bericht van Anna — Constellatie De Linde",
+        "🏠 Hanneke (kerngezin):",
+        "✅ Je antwoord is bij Anna.",
     ):
         assert expected in transcript
     assert not [line for line in lines if line.lstrip().startswith("! ")], "a call failed"

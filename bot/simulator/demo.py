@@ -252,6 +252,27 @@ async def scene_private_request(demo: Demo) -> None:
     await demo.tap(demo.hanneke, card, "🙋 Ik help")
 
 
+async def scene_private_line(demo: Demo) -> None:
+    demo.printer.heading("De privélijn: even iets vragen aan het kerngezin")
+    chat = demo.sim.private_chat(demo.anna)
+    hub_chat = demo.sim.private_chat(demo.hanneke)
+    await demo.say(demo.anna, chat, "/hubhomeprive")
+    await demo.say(
+        demo.anna, chat, "Noor slaapt slecht sinds het bezoek aan haar moeder. Heb jij tips?"
+    )
+    routed = demo.last(hub_chat)
+    await demo.say(
+        demo.hanneke,
+        hub_chat,
+        "Wat naar voor jullie. Zullen we morgen om 10:00 even bellen?",
+        reply_to=routed,
+    )
+    await demo.sim.send_media(demo.anna, chat, "voice")
+    await demo.bot.settle()
+    demo.printer.flush()
+    await demo.say(demo.hanneke, hub_chat, "Goed idee van je, tot morgen!")
+
+
 SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_setup,
     scene_roles,
@@ -260,6 +281,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_request,
     scene_escalation,
     scene_private_request,
+    scene_private_line,
 ]
 
 
