@@ -22,6 +22,7 @@ from bot.context import BotApplication, BotContext, BotData, Services
 from bot.handlers import (
     group_settings,
     help_requests,
+    privacy,
     private_line,
     request_flow,
     roles,
@@ -33,6 +34,7 @@ from bot.i18n import LANGUAGES, Translator
 from bot.scheduler import run_due_work
 from bot.services.constellations import ConstellationService
 from bot.services.help_requests import EscalationPolicy, RequestService
+from bot.services.privacy import PrivacyService
 from bot.services.private_line import PrivateLineService
 from bot.settings import Settings
 from bot.storage.constellations import ConstellationRepository
@@ -40,6 +42,7 @@ from bot.storage.db import Database
 from bot.storage.help_requests import HelpRequestRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
+from bot.storage.privacy import PrivacyRepository
 from bot.storage.private_line import LineRepository
 
 log = logging.getLogger(__name__)
@@ -81,6 +84,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
         line=PrivateLineService(
             LineRepository(db), constellation_repo, people, memberships, outbox, clock
         ),
+        privacy=PrivacyService(PrivacyRepository(db), clock, settings.retention_days),
         people=people,
         outbox=outbox,
     )
@@ -120,6 +124,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     start.register(app)  # /start with deep links, /link, /help
     request_flow.register(app)  # /request in a private chat: the guided flow
     help_requests.register(app)  # /request, /requests, claim/release/done/withdraw
+    privacy.register(app)  # /privacy, /forgetme
     private_line.register(app)  # any other private message: to the hub home and back
     system.register_last(app)  # unknown commands, stale buttons, the error handler
     return app
@@ -131,6 +136,8 @@ async def _post_init(app: Any) -> None:
     await register_commands(app, services)
     # Catch up on whatever fell due while we were down, then keep one wake-up scheduled.
     await run_due_work(app)
+    await privacy.run_retention(app)
+    privacy.schedule_retention(app)
     log.info("bot @%s ready", app.bot.username)
 
 

@@ -62,6 +62,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("member", "lid", Where.GROUP, Audience.ADMIN),
     Command("language", "taal", Where.GROUP, Audience.ADMIN),
     Command("settings", "instellingen", Where.GROUP, Audience.ADMIN),
+    Command("privacy", None, Where.BOTH),
+    Command("forgetme", "vergeetmij", Where.PRIVATE),
 )
 
 BY_NAME = {command.name: command for command in COMMANDS}

@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.i18n import Translator
 from bot.services.constellations import ConstellationService
 from bot.services.help_requests import RequestService
+from bot.services.privacy import PrivacyService
 from bot.services.private_line import PrivateLineService
 from bot.settings import Settings
 from bot.storage.db import Database
@@ -29,6 +30,7 @@ class Services:
     constellations: ConstellationService
     requests: RequestService
     line: PrivateLineService
+    privacy: PrivacyService
     people: PeopleRepository
     outbox: OutboxRepository
 

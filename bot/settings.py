@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from bot.durations import DailyWindow, parse_duration
@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     escalate_urgent_after: timedelta = timedelta(minutes=30)
     # Non-urgent escalations wait for the end of this window (constellation's local time).
     quiet_hours: Annotated[DailyWindow, NoDecode] = DailyWindow.parse("22:00-07:00")
+    # Texts of closed help requests and the private line's routing ids are removed after this.
+    retention_days: int = Field(default=90, ge=1, le=3650)
     # Off only in the simulator's tests: Telegram's 20-messages-a-minute group limit would
     # otherwise make a scripted conversation crawl.
     rate_limit: bool = True

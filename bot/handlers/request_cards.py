@@ -78,7 +78,11 @@ def card_text(
             category=category_label(texts, language, request.category.value),
         )
         + (" · " + texts(language, "request.urgent") if request.urgent else ""),
-        texts(language, "request.card_from", name=request.requester_name or "?"),
+        texts(
+            language,
+            "request.card_from",
+            name=request.requester_name or texts.plain(language, "request.someone"),
+        ),
     ]
     if request.visibility is Visibility.HUBHOME:
         lines.append(texts(language, "request.card_private"))

@@ -103,6 +103,8 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
         "request",
         "cancel",
         "privateline",
+        "privacy",
+        "forgetme",
     ]
     assert seen[("all_private_chats", "nl")] == [
         "start",
@@ -110,5 +112,7 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
         "hulpvraag",
         "annuleren",
         "hubhomeprive",
+        "privacy",
+        "vergeetmij",
     ]
     assert ("all_private_chats", None) in seen  # the default for other languages

@@ -1,0 +1,120 @@
+"""``/privacy``, ``/forgetme`` (with a confirmation button) and the daily retention run."""
+
+from __future__ import annotations
+
+import logging
+from datetime import time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks
+from bot.commands import names
+from bot.context import AnyApplication, BotApplication, BotContext, Services
+from bot.handlers.common import is_private, language_for, reply
+from bot.handlers.request_cards import refresh_cards
+
+log = logging.getLogger(__name__)
+
+FEATURE = "forget"
+RETENTION_JOB = "retention"
+RETENTION_AT = time(3, 30)  # local time: quiet, and after the day's work
+
+
+async def privacy(update: Update, context: BotContext) -> None:
+    """What is stored, for how long, and who sees it."""
+    language = await language_for(update, context)
+    days = context.services.privacy.retention_days
+    await reply(update, context.services.texts(language, "privacy.text", days=days))
+
+
+async def forget_me(update: Update, context: BotContext) -> None:
+    """``/forgetme``: only in a private chat, and only after a confirmation button."""
+    language = await language_for(update, context)
+    texts = context.services.texts
+    if not is_private(update.effective_chat):
+        await reply(update, texts(language, "forget.private_only"))
+        return
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.plain(language, "forget.button_yes"),
+                    callback_data=callbacks.callback(FEATURE, "yes"),
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    texts.plain(language, "forget.button_no"),
+                    callback_data=callbacks.callback(FEATURE, "no"),
+                )
+            ],
+        ]
+    )
+    await reply(update, texts(language, "forget.confirm"), reply_markup=keyboard)
+
+
+async def forget_button(update: Update, context: BotContext) -> None:
+    """The confirmation: it acts only for the person pressing, in their own private chat."""
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    if query is None or user is None or chat is None:
+        return
+    services = context.services
+    texts = services.texts
+    language = await language_for(update, context)
+    data = callbacks.parse(query.data)
+    if data is None or data.action not in ("yes", "no") or chat.id != user.id:
+        await query.answer(texts.plain(language, "button.stale"))
+        return
+    await query.answer()
+    if data.action == "no":
+        await query.edit_message_text(texts(language, "forget.cancelled"))
+        return
+    erased = await services.privacy.forget(user.id)
+    log.info("person %s erased on request", user.id)
+    await _redraw(context.application, services, erased.request_ids)
+    await query.edit_message_text(
+        texts(
+            language,
+            "forget.done",
+            memberships=erased.memberships,
+            requests=erased.request_texts,
+            lines=erased.line_messages,
+        )
+    )
+
+
+async def _redraw(app: AnyApplication, services: Services, request_ids: list[int]) -> None:
+    """Cards of the person's requests lose the text and the name."""
+    for request_id in request_ids:
+        constellation, request = await services.requests.with_constellation(request_id)
+        cards = await services.requests.cards(constellation, request.id)
+        await refresh_cards(app.bot, services.texts, constellation, request, cards)
+
+
+async def run_retention(app: AnyApplication) -> None:
+    services: Services = app.bot_data.services
+    removed = await services.privacy.apply_retention()
+    log.info(
+        "retention: %d request texts, %d private-line records, %d old notices removed",
+        removed.request_texts,
+        removed.line_messages,
+        removed.notices,
+    )
+
+
+async def _retention_job(context: BotContext) -> None:
+    await run_retention(context.application)
+
+
+def schedule_retention(app: AnyApplication) -> None:
+    """Once a day at night (the job queue's time zone is the bot's default zone)."""
+    if app.job_queue is not None:
+        app.job_queue.run_daily(_retention_job, time=RETENTION_AT, name=RETENTION_JOB)
+
+
+def register(app: BotApplication) -> None:
+    only_messages = filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler(names("privacy"), privacy, only_messages))
+    app.add_handler(CommandHandler(names("forgetme"), forget_me, only_messages))
+    app.add_handler(CallbackQueryHandler(forget_button, pattern=callbacks.pattern(FEATURE)))

@@ -1,0 +1,132 @@
+"""/privacy, /forgetme and retention, end to end."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+from bot.clock import FakeClock
+from bot.handlers.privacy import run_retention
+from tests.e2e.conftest import Scene
+from tests.e2e.test_private_line import _database_text
+
+
+async def _ready(scene: Scene) -> None:
+    await scene.set_up("De Linde")
+    hello = await scene.say(scene.hubhome, scene.group, "hoi")
+    await scene.say(scene.admin, scene.group, "/kerngezin", reply_to=hello)
+    await scene.say(scene.hubhome, scene.private(scene.hubhome), "/start")
+    await scene.say(scene.anna, scene.group, "Goedemorgen")
+    await scene.say(scene.anna, scene.private(scene.anna), "/start")
+
+
+def _rows(scene: Scene, sql: str, *params: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(scene.bot.settings.database_path) as db:
+        return list(db.execute(sql, params))
+
+
+def _clock(scene: Scene) -> FakeClock:
+    clock = scene.bot.app.bot_data.services.clock
+    assert isinstance(clock, FakeClock)
+    return clock
+
+
+async def test_privacy_explains_in_plain_words(scene: Scene) -> None:
+    await _ready(scene)
+    await scene.say(scene.anna, scene.group, "/privacy")
+    text = scene.last(scene.group).plain_text
+    assert text.startswith("Privacy: wat ik bewaar")
+    assert "na 90 dagen" in text and "/vergeetmij" in text
+    await scene.say(scene.bert, scene.private(scene.bert), "/privacy")
+    assert scene.last(scene.private(scene.bert)).plain_text.startswith("Privacy: what I keep")
+
+
+async def test_forget_me_erases_the_person_everywhere(scene: Scene) -> None:
+    await _ready(scene)
+    anna_chat = scene.private(scene.anna)
+    await scene.say(scene.anna, scene.group, "/hulpvraag #oppas Oppas voor Sem vrijdag")
+    open_card = scene.last(scene.group)
+    await scene.say(scene.anna, scene.group, "/hulpvraag #spullen Een kinderzitje lenen")
+    await scene.say(scene.hubhome, scene.group, "/ikhelp 2")
+    await scene.say(scene.hubhome, scene.group, "/klaar 2 geholpen")
+    await scene.say(scene.admin, scene.group, "/instellingen")
+    await scene.press(scene.admin, scene.last(scene.group), "👪 Iedereen")
+    await scene.say(scene.bert, scene.group, "/request Lift to school tomorrow")
+    bert_card = scene.last(scene.group)
+    await scene.press(scene.anna, bert_card, "🙋 Ik help")
+    await scene.say(scene.anna, anna_chat, "Mag ik je iets vragen over Noor?")
+    copy = scene.last(scene.private(scene.hubhome))
+    await scene.say(scene.hubhome, scene.private(scene.hubhome), "Natuurlijk", reply_to=copy)
+
+    await scene.say(scene.anna, scene.group, "/vergeetmij")
+    assert scene.last(scene.group).plain_text.startswith("Stuur /vergeetmij in een privéchat")
+    await scene.say(scene.anna, anna_chat, "/vergeetmij")
+    confirm = scene.last(anna_chat)
+    assert confirm.plain_text.startswith("Al je gegevens wissen?")
+    await scene.press(scene.anna, confirm, "Nee, toch niet")
+    assert scene.refreshed(confirm).plain_text == "Goed, ik heb niets gewist."
+    assert _rows(scene, "SELECT count(*) FROM people WHERE first_name = 'Anna'") == [(1,)]
+
+    await scene.say(scene.anna, anna_chat, "/vergeetmij")
+    confirm = scene.last(anna_chat)
+    # Nobody else can confirm it for her, not even with a forged press in the group.
+    popup = await scene.forge(scene.bert, scene.last(scene.group), "forget:v1:yes")
+    assert popup == "Deze knop werkt niet meer."
+    assert _rows(scene, "SELECT count(*) FROM people WHERE first_name = 'Anna'") == [(1,)]
+    await scene.press(scene.anna, confirm, "🗑️ Ja, wis alles")
+    done = scene.refreshed(confirm).plain_text
+    assert done.startswith("✅ Gewist.")
+    assert "Lidmaatschappen: 1" in done
+    assert "Hulpvragen waarvan de tekst is gewist: 2" in done
+    assert "Koppelingen van privéberichten: 2" in done  # her message and the answer to it
+
+    # Requests stay as anonymous counts; hers are withdrawn, the one she helped is open again.
+    rows = _rows(scene, "SELECT number, state, text, requester_id, claimed_by FROM help_requests")
+    by_number = {row[0]: row[1:] for row in rows}
+    assert by_number[1] == ("withdrawn", None, None, None)
+    assert by_number[2] == ("resolved", None, None, scene.hubhome.id)  # Hanneke stays
+    assert by_number[3][0] == "open" and by_number[3][3] is None
+    memberships = _rows(scene, "SELECT count(*) FROM memberships WHERE user_id = ?", scene.anna.id)
+    assert memberships == [(0,)]
+    stored = _database_text(scene.bot.settings.database_path)
+    for trace in ("Anna", "Oppas voor Sem", "kinderzitje"):
+        assert trace not in stored
+    # The cards in the group no longer show her words or name.
+    card = scene.refreshed(open_card)
+    assert card.plain_text.splitlines()[1:4] == ["Van: iemand (gewist)", "", "(tekst verwijderd)"]
+    assert card.plain_text.endswith("↩️ Ingetrokken")
+    assert scene.refreshed(bert_card).plain_text.endswith("🟢 Open: wie kan helpen?")
+    # Bert's own data is untouched.
+    assert _rows(scene, "SELECT count(*) FROM people WHERE first_name = 'Bert'") == [(1,)]
+
+
+async def test_retention_removes_old_texts_and_routing(scene: Scene) -> None:
+    await _ready(scene)
+    await scene.say(scene.anna, scene.group, "/hulpvraag Boodschappen doen")
+    await scene.say(scene.anna, scene.group, "/intrekken 1")
+    await scene.say(scene.anna, scene.group, "/hulpvraag Nog open: een fiets")
+    await scene.say(scene.anna, scene.private(scene.anna), "Even bellen?")
+    copy = scene.last(scene.private(scene.hubhome))
+
+    _clock(scene).advance(timedelta(days=89))
+    await run_retention(scene.bot.app)
+    assert _rows(scene, "SELECT number, text IS NULL FROM help_requests ORDER BY number") == [
+        (1, 0),
+        (2, 0),
+    ]
+    assert _rows(scene, "SELECT count(*) FROM line_messages") == [(1,)]
+
+    _clock(scene).advance(timedelta(days=2))
+    await run_retention(scene.bot.app)
+    assert _rows(scene, "SELECT number, text IS NULL FROM help_requests ORDER BY number") == [
+        (1, 1),  # closed more than 90 days ago: text gone
+        (2, 0),  # still open: kept
+    ]
+    assert _rows(scene, "SELECT count(*) FROM line_messages") == [(0,)]
+    assert _rows(scene, "SELECT count(*) FROM line_copies") == [(0,)]
+    # With the routing gone, a reply to the old copy is no longer passed on.
+    await scene.say(scene.hubhome, scene.private(scene.hubhome), "Sorry, laat", reply_to=copy)
+    assert scene.last(scene.private(scene.hubhome)).plain_text.startswith(
+        "Je bent zelf het kerngezin"
+    )
+    assert "Sorry, laat" not in "\n".join(scene.bot_texts(scene.private(scene.anna)))
