@@ -55,6 +55,8 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
         ("BOT_LANGUAGE", "fr", "BOT_LANGUAGE"),
         ("BOT_ADMIN_IDS", "12,abc", "BOT_ADMIN_IDS"),
         ("BOT_API_BASE_URL", "ftp://example", "BOT_API_BASE_URL"),
+        ("BOT_RETENTION_DAYS", "0", "BOT_RETENTION_DAYS"),
+        ("BOT_RETENTION_DAYS", "forever", "BOT_RETENTION_DAYS"),
     ],
 )
 def test_invalid_values_name_the_variable(
