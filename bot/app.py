@@ -20,6 +20,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import visible
 from bot.context import BotApplication, BotContext, BotData, Services
 from bot.handlers import (
+    group_members,
     group_settings,
     help_requests,
     privacy,
@@ -119,6 +120,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     # Handler order matters: PTB runs the first matching handler of each group.
     system.register_first(app)  # group -1: remember who we meet, stops nothing
     setup.register(app)  # joining groups, /setup, /language
+    group_members.register(app)  # people leaving: roles end, the hub home is told
     group_settings.register(app)  # /settings: who may claim
     roles.register(app)  # /hubhome, /liaison, /member, /members
     start.register(app)  # /start with deep links, /link, /help

@@ -28,6 +28,9 @@ async def record_people(update: Update, context: BotContext) -> None:
         # A button press in the group comes from someone who is in it.
         if update.message is not None and message is not None and message.sender_chat is not None:
             return
+        # "… left the group" comes from the one leaving (or removing): not a sign of presence.
+        if message is not None and message.left_chat_member is not None:
+            return
         await service.record_member(chat.id, person_from(user))
     elif is_private(chat) and update.message is not None:
         await service.private_chat_started(person_from(user))

@@ -82,6 +82,13 @@ class Posted:
     parsed: ParsedRequest
 
 
+@dataclass(frozen=True, slots=True)
+class MemberLeft:
+    constellation: Constellation
+    former_role: Role
+    reopened: list[HelpRequest]  # requests they were helping with, open again
+
+
 def end_of_day(day: date, zone: ZoneInfo) -> datetime:
     """Local midnight after ``day``: a request for that day expires then."""
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
@@ -429,6 +436,48 @@ class RequestService:
             reply_to_message_id=await self._group_card(constellation, request),
         )
         await self._outbox.enqueue([notice], now)
+
+    # -- people leaving ------------------------------------------------------------------------
+
+    async def member_left(self, chat_id: int, user_id: int) -> MemberLeft | None:
+        """Someone left (or was removed from) the group: their role ends, requests they were
+        helping with reopen, their own open requests stay, and the hub home is told.
+        None if they were not an active member (a leave reported twice counts once)."""
+        constellation = await self._constellations.by_chat(chat_id)
+        if constellation is None:
+            return None
+        now = self._clock.now()
+        role = await self._memberships.mark_left(constellation.id, user_id, now)
+        if role is None:
+            return None
+        reopened_ids = await self._requests.reopen_claimed_by(constellation.id, user_id, now)
+        reopened = [await self._reload(i) for i in reopened_ids]
+        own = await self._requests.active_of(constellation.id, user_id)
+        person = await self._people.get(user_id)
+        values: dict[str, str | int] = {
+            "name": person.first_name if person else "?",
+            "open": ", ".join(f"#{r.number}" for r in own) or "—",
+            "reopened": ", ".join(f"#{r.number}" for r in reopened) or "—",
+        }
+        key = "notice.member_left_requests" if own or reopened else "notice.member_left"
+        told = [
+            m
+            for m in await self._memberships.with_role(constellation.id, Role.HUBHOME)
+            if m.user_id != user_id
+        ] or await self._memberships.with_role(constellation.id, Role.LIAISON)
+        notices = [
+            Notice(
+                dedupe_key=f"left:{constellation.id}:{user_id}:{now.timestamp():.0f}:{m.user_id}",
+                message_key=key,
+                values=values,
+                constellation_id=constellation.id,
+                user_id=m.user_id,
+                fallback_chat_id=constellation.chat_id,
+            )
+            for m in told
+        ]
+        await self._outbox.enqueue(notices, now)
+        return MemberLeft(constellation, role, reopened)
 
     # -- time-driven work ---------------------------------------------------------------------
 

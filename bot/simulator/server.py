@@ -528,6 +528,15 @@ class FakeTelegram(BotApi):
         self._note("event", chat, user.full_name, f"{user.full_name} joined")
         await asyncio.sleep(0)
 
+    async def user_removed(self, chat: SimChat, user: SimUser, *, by: SimUser) -> None:
+        """An admin removes ``user``: status "kicked", a service message and chat_member."""
+        old = self.member_status(chat, user)
+        self.set_member_status(chat, user, "kicked")
+        self._service(chat, by, left_chat_member=user.to_api())
+        self._chat_member_changed(chat, by, user, old)
+        self._note("event", chat, user.full_name, f"{user.full_name} was removed")
+        await asyncio.sleep(0)
+
     async def user_leaves(self, chat: SimChat, user: SimUser) -> None:
         """``user`` leaves: a left_chat_member service message and a chat_member update."""
         old = self.member_status(chat, user)

@@ -205,6 +205,27 @@ class HelpRequestRepository:
         )
         return _time(row[0]) if row and row[0] else None
 
+    async def reopen_claimed_by(
+        self, constellation_id: int, user_id: int, next_escalation_at: datetime
+    ) -> list[int]:
+        """Requests this person was helping with are open again (they left); returns ids."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE help_requests SET state = 'open', claimed_by = NULL, claimed_at = NULL,"
+                " next_escalation_at = ? WHERE constellation_id = ? AND claimed_by = ?"
+                " AND state = 'claimed' RETURNING id",
+                (to_db_time(next_escalation_at), constellation_id, user_id),
+            )
+            return [row[0] for row in await cursor.fetchall()]
+
+    async def active_of(self, constellation_id: int, requester_id: int) -> list[HelpRequest]:
+        rows = await self._db.fetch_all(
+            f"{_SELECT} WHERE r.constellation_id = ? AND r.requester_id = ?"
+            " AND r.state IN ('open', 'claimed') ORDER BY r.number",
+            (constellation_id, requester_id),
+        )
+        return [_request(row) for row in rows]
+
     async def add_card(self, request_id: int, chat_id: int, message_id: int) -> None:
         await self._db.execute(
             "INSERT INTO request_cards (request_id, chat_id, message_id) VALUES (?, ?, ?)"

@@ -90,6 +90,25 @@ class MembershipRepository:
             (constellation_id, user_id, to_db_time(now)),
         )
 
+    async def mark_left(self, constellation_id: int, user_id: int, now: datetime) -> Role | None:
+        """The person left the group: their role ends. Returns the role they had, or None if
+        they were not an active member (so a leave reported twice counts once)."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT role FROM memberships WHERE constellation_id = ? AND user_id = ?"
+                " AND status = 'active'",
+                (constellation_id, user_id),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return None
+            await conn.execute(
+                "UPDATE memberships SET status = 'left', role = 'member', left_at = ?"
+                " WHERE constellation_id = ? AND user_id = ?",
+                (to_db_time(now), constellation_id, user_id),
+            )
+            return Role(row[0])
+
     async def set_role(self, constellation_id: int, user_id: int, role: Role) -> bool:
         changed = await self._db.execute(
             "UPDATE memberships SET role = ? WHERE constellation_id = ? AND user_id = ?",

@@ -1,0 +1,63 @@
+"""People joining and leaving the group (``chat_member`` updates and service messages)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ChatMember, Update
+from telegram.constants import ChatMemberStatus
+from telegram.ext import ChatMemberHandler, MessageHandler, filters
+
+from bot.context import BotApplication, BotContext
+from bot.delivery import deliver_due
+from bot.handlers.common import PRESENT_STATUSES, is_group, person_from
+from bot.handlers.request_cards import refresh_cards
+from bot.scheduler import schedule_next
+
+log = logging.getLogger(__name__)
+
+
+def _present(member: ChatMember) -> bool:
+    if member.status == ChatMemberStatus.RESTRICTED:
+        return bool(getattr(member, "is_member", False))
+    return member.status in PRESENT_STATUSES
+
+
+async def member_changed(update: Update, context: BotContext) -> None:
+    """A ``chat_member`` update (sent to admin bots): someone joined, left or was removed."""
+    change = update.chat_member
+    if change is None or not is_group(change.chat):
+        return
+    user = change.new_chat_member.user
+    if user.is_bot:
+        return
+    was_in, is_in = _present(change.old_chat_member), _present(change.new_chat_member)
+    if was_in and not is_in:
+        await _left(context, change.chat.id, user.id)
+    elif is_in and not was_in:
+        await context.services.constellations.record_member(change.chat.id, person_from(user))
+
+
+async def left_message(update: Update, context: BotContext) -> None:
+    """The "… left the group" service message (also seen by bots without admin rights)."""
+    message = update.effective_message
+    if message is None or message.left_chat_member is None or message.left_chat_member.is_bot:
+        return
+    await _left(context, message.chat.id, message.left_chat_member.id)
+
+
+async def _left(context: BotContext, chat_id: int, user_id: int) -> None:
+    left = await context.services.requests.member_left(chat_id, user_id)
+    if left is None:
+        return  # not a constellation, not a member, or already handled
+    log.info("member %s left constellation %s", user_id, left.constellation.id)
+    for request in left.reopened:
+        cards = await context.services.requests.cards(left.constellation, request.id)
+        await refresh_cards(context.bot, context.services.texts, left.constellation, request, cards)
+    await deliver_due(context.application)
+    await schedule_next(context.application)
+
+
+def register(app: BotApplication) -> None:
+    app.add_handler(ChatMemberHandler(member_changed, ChatMemberHandler.CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, left_message))

@@ -1,0 +1,75 @@
+"""People leaving the group: roles end, their requests stay, the hub home is told once."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tests.e2e.conftest import Scene
+
+
+async def _ready(scene: Scene, *, bot_is_admin: bool = True) -> None:
+    await scene.set_up("De Linde", bot_is_admin=bot_is_admin)
+    hello = await scene.say(scene.hubhome, scene.group, "/hulp")
+    await scene.say(scene.admin, scene.group, "/kerngezin", reply_to=hello)
+    note = await scene.say(scene.liaison, scene.group, "/hulp")
+    await scene.say(scene.admin, scene.group, "/contactpersoon", reply_to=note)
+    await scene.say(scene.hubhome, scene.private(scene.hubhome), "/start")
+
+
+def _membership(scene: Scene, user_id: int) -> tuple[object, ...]:
+    with sqlite3.connect(scene.bot.settings.database_path) as db:
+        row = db.execute(
+            "SELECT status, role FROM memberships WHERE user_id = ?", (user_id,)
+        ).fetchone()
+    assert row is not None
+    return tuple(row)
+
+
+def _left_notices(scene: Scene) -> list[str]:
+    return [t for t in scene.bot_texts(scene.private(scene.hubhome)) if t.startswith("👋")]
+
+
+async def test_leaving_ends_the_role_and_reopens_what_they_helped_with(scene: Scene) -> None:
+    await _ready(scene)
+    await scene.say(scene.anna, scene.group, "/hulpvraag #vervoer Rit naar de tandarts")
+    await scene.say(scene.bert, scene.group, "/request #items A cot for a week")
+    bert_card = scene.last(scene.group)
+    await scene.press(scene.liaison, bert_card, "🙋 Ik help")
+    assert scene.refreshed(bert_card).plain_text.endswith("🤝 Lotte helpt")
+
+    await scene.sim.user_leaves(scene.group, scene.liaison)
+    await scene.bot.settle()
+    assert _membership(scene, scene.liaison.id) == ("left", "member")
+    assert scene.refreshed(bert_card).plain_text.endswith("🟢 Open: wie kan helpen?")
+    assert _left_notices(scene) == [
+        "👋 Lotte heeft de groep verlaten en heeft geen rol meer in de constellatie.\n"
+        "• Hulpvragen van Lotte die blijven staan: —\n"
+        "• Weer open, want Lotte zou helpen: #2"
+    ]
+
+    await scene.sim.user_removed(scene.group, scene.anna, by=scene.admin)
+    await scene.bot.settle()
+    assert _membership(scene, scene.anna.id)[0] == "left"
+    notices = _left_notices(scene)
+    assert len(notices) == 2  # each leave told once, though Telegram reports it twice
+    assert "• Hulpvragen van Anna die blijven staan: #1" in notices[1]
+    await scene.say(scene.bert, scene.group, "/hulpvragen")
+    assert "#1 🚗 Vervoer van Anna" in scene.last(scene.group).plain_text  # still visible
+
+    # Coming back makes Lotte a member again, without her old role.
+    await scene.sim.user_joins(scene.group, scene.liaison)
+    await scene.bot.settle()
+    assert _membership(scene, scene.liaison.id) == ("active", "member")
+
+
+async def test_a_bot_without_admin_rights_learns_it_from_the_service_message(
+    scene: Scene,
+) -> None:
+    await _ready(scene, bot_is_admin=False)
+    await scene.sim.user_leaves(scene.group, scene.liaison)
+    await scene.bot.settle()
+    assert scene.sim.calls_to("getUpdates")  # the bot is polling; it got no chat_member update
+    assert _membership(scene, scene.liaison.id) == ("left", "member")
+    assert _left_notices(scene) == [
+        "👋 Lotte heeft de groep verlaten en heeft geen rol meer in de constellatie."
+    ]
