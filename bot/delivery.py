@@ -12,7 +12,14 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot import callbacks
 from bot.context import AnyApplication, Services
@@ -99,6 +106,12 @@ async def _deliver(app: AnyApplication, services: Services, pending: PendingNoti
             else timedelta(seconds=exc.retry_after)
         )
         await outbox.retry_later(pending.id, services.clock.now() + retry, "429")
+    except ChatMigrated as exc:
+        # The group became a supergroup before we heard of it: follow it and try again now.
+        old = notice.chat_id if notice.chat_id is not None else notice.fallback_chat_id
+        if old is not None:
+            await services.constellations.migrated(old, exc.new_chat_id)
+        await outbox.retry_later(pending.id, services.clock.now(), "migrated")
     except (BadRequest, Forbidden) as exc:
         await outbox.mark_failed(pending.id, type(exc).__name__)
         log.warning("notice %s failed for good: %s", pending.id, type(exc).__name__)

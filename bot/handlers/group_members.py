@@ -1,4 +1,4 @@
-"""People joining and leaving the group (``chat_member`` updates and service messages)."""
+"""The group's own life: people joining and leaving, the upgrade to a supergroup."""
 
 from __future__ import annotations
 
@@ -58,6 +58,23 @@ async def _left(context: BotContext, chat_id: int, user_id: int) -> None:
     await schedule_next(context.application)
 
 
+async def migrated(update: Update, context: BotContext) -> None:
+    """The group became a supergroup: the constellation follows to the new chat id."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    if await context.services.constellations.migrated(old, new):
+        log.info("constellation moved from chat %s to supergroup %s", old, new)
+        await deliver_due(context.application)
+
+
 def register(app: BotApplication) -> None:
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
     app.add_handler(ChatMemberHandler(member_changed, ChatMemberHandler.CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, left_message))

@@ -201,6 +201,10 @@ class ConstellationService:
         await self.private_chat_started(person)
         return await self._join(constellation.id, person)
 
+    async def migrated(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """The group was upgraded to a supergroup (reported up to three ways; moves once)."""
+        return await self._constellations.migrate(old_chat_id, new_chat_id)
+
     async def bot_removed(self, chat_id: int) -> bool:
         return await self._constellations.set_status(chat_id, ConstellationStatus.PAUSED)
 

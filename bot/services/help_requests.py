@@ -282,7 +282,12 @@ class RequestService:
         constellation = await self._constellations.by_id(request.constellation_id)
         if constellation is None:
             raise RequestNotFound(request_id)
-        in_group = chat_id == constellation.chat_id and request.visibility is Visibility.GROUP
+        # The group's card may still live in the group's old chat after an upgrade to a
+        # supergroup: a press counts where the bot itself put the card.
+        in_group = request.visibility is Visibility.GROUP and (
+            chat_id == constellation.chat_id
+            or (chat_id < 0 and await self._requests.card_in(request.id, chat_id) is not None)
+        )
         in_private = (
             chat_id == user_id
             and (await self._memberships.get(constellation.id, user_id)) is not None

@@ -142,6 +142,12 @@ class ChatApi(World):
             if sending and chat.user.id not in self._started:
                 raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
             return chat
+        if sending and chat.id in self._migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=self._migrated[chat.id],
+            )
         kind = "supergroup" if chat.type == "supergroup" else "group"
         status = self.member_status(chat, self.bot)
         if status == "kicked":

@@ -528,6 +528,22 @@ class FakeTelegram(BotApi):
         self._note("event", chat, user.full_name, f"{user.full_name} joined")
         await asyncio.sleep(0)
 
+    async def upgrade_to_supergroup(self, chat: SimChat, *, by: SimUser) -> SimChat:
+        """The group becomes a supergroup with a new id; the old id refuses new messages.
+
+        Like Telegram: a service message with ``migrate_to_chat_id`` in the old group and
+        one with ``migrate_from_chat_id`` in the new one. Old messages stay editable.
+        """
+        new = self.add_group(chat.title or "", supergroup=True)
+        for user_id, status in self._members.get(chat.id, {}).items():
+            self._members[new.id][user_id] = status
+        self._migrated[chat.id] = new.id
+        self._service(chat, by, migrate_to_chat_id=new.id)
+        self._service(new, by, migrate_from_chat_id=chat.id)
+        self._note("event", chat, by.full_name, f"{chat.title} became a supergroup")
+        await asyncio.sleep(0)
+        return new
+
     async def user_removed(self, chat: SimChat, user: SimUser, *, by: SimUser) -> None:
         """An admin removes ``user``: status "kicked", a service message and chat_member."""
         old = self.member_status(chat, user)

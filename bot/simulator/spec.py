@@ -20,11 +20,19 @@ __all__ = ["ApiError", "ApiSpec", "FieldSpec", "MethodSpec", "is_file"]
 class ApiError(Exception):
     """An error answer of the Bot API: ``{"ok": false, "error_code": N, "description": ...}``."""
 
-    def __init__(self, error_code: int, description: str, *, retry_after: int | None = None):
+    def __init__(
+        self,
+        error_code: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ):
         super().__init__(error_code, description)
         self.error_code = error_code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def to_json(self) -> dict[str, Any]:
         """The JSON body Telegram sends for this error."""
@@ -35,6 +43,8 @@ class ApiError(Exception):
         }
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to_chat_id is not None:
+            body["parameters"] = {"migrate_to_chat_id": self.migrate_to_chat_id}
         return body
 
     def __eq__(self, other: object) -> bool:

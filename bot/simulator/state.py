@@ -48,6 +48,7 @@ class World:
         self._members: dict[int, dict[int, str]] = {}
         self._started: set[int] = set()
         self._blocked: set[int] = set()
+        self._migrated: dict[int, int] = {}  # basic group id -> its supergroup's id
         self._messages: dict[int, list[SimMessage]] = {}
         self._next_user_id = 1001
         self._next_group_id = -100

@@ -97,6 +97,31 @@ class ConstellationRepository:
             (int(allowed), constellation_id),
         )
 
+    async def migrate(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """The group became a supergroup: the constellation and pending notices follow it.
+
+        Cards stay where they are: the old group's messages remain editable. False if there
+        was nothing to move (already moved, or not a constellation).
+        """
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE constellations SET chat_id = ? WHERE chat_id = ?"
+                " AND NOT EXISTS (SELECT 1 FROM constellations WHERE chat_id = ?)",
+                (new_chat_id, old_chat_id, new_chat_id),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await conn.execute(
+                "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending'",
+                (new_chat_id, old_chat_id),
+            )
+            await conn.execute(
+                "UPDATE outbox SET fallback_chat_id = ? WHERE fallback_chat_id = ?"
+                " AND state = 'pending'",
+                (new_chat_id, old_chat_id),
+            )
+        return True
+
     async def set_status(self, chat_id: int, status: ConstellationStatus) -> bool:
         changed = await self._db.execute(
             "UPDATE constellations SET status = ? WHERE chat_id = ? AND status <> ?",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
+from bot.app import build_application
+from bot.clock import FakeClock
 from tests.e2e.conftest import Scene
 
 
@@ -73,3 +76,56 @@ async def test_a_bot_without_admin_rights_learns_it_from_the_service_message(
     assert _left_notices(scene) == [
         "👋 Lotte heeft de groep verlaten en heeft geen rol meer in de constellatie."
     ]
+
+
+async def test_upgrade_to_supergroup_takes_everything_along(scene: Scene) -> None:
+    await _ready(scene)
+    await scene.say(scene.anna, scene.group, "/hulpvraag #oppas Zaterdagavond oppas")
+    old_card = scene.last(scene.group)
+    # A notice waits for the group when the upgrade happens (Telegram had a hiccup).
+    scene.sim.inject_fault("sendMessage", error_code=500, description="Internal Server Error")
+    await scene.press(scene.hubhome, old_card, "🙋 Ik help")
+    services = scene.bot.app.bot_data.services
+    assert await services.outbox.next_due() is not None  # the claim notice is pending
+
+    supergroup = await scene.sim.upgrade_to_supergroup(scene.group, by=scene.admin)
+    await scene.bot.settle()
+    constellation = await services.constellations.for_chat(supergroup.id)
+    assert constellation is not None and constellation.name == "De Linde"
+    assert await services.constellations.for_chat(scene.group.id) is None
+    clock = services.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(timedelta(seconds=11))  # the retry's back-off
+    await scene.bot.tick()
+    notices = [t for t in scene.bot_texts(supergroup) if "Goed nieuws" in t]
+    assert notices == ["Anna: 🤝 Goed nieuws: Hanneke helpt je met hulpvraag #1 (🧸 Oppas)."]
+
+    # The old card still works where it is; new requests continue the numbering.
+    popup = await scene.press(scene.hubhome, old_card, "🔓 Toch niet")
+    assert popup == "Hulpvraag #1 staat weer open."
+    assert scene.refreshed(old_card).plain_text.endswith("🟢 Open: wie kan helpen?")
+    await scene.say(scene.bert, supergroup, "/request Someone to water the plants")
+    assert scene.last(supergroup).plain_text.startswith("🆘 Hulpvraag #2")
+    await scene.say(scene.bert, supergroup, "/hulpvragen")
+    assert "#1 🧸 Oppas van Anna" in scene.last(supergroup).plain_text
+
+
+async def test_an_upgrade_missed_while_down_is_followed_on_first_send(scene: Scene) -> None:
+    await _ready(scene)
+    await scene.say(scene.anna, scene.group, "/hulpvraag Hulp bij de verhuizing")
+    scene.sim.inject_fault("sendMessage", error_code=500, description="Internal Server Error")
+    await scene.press(scene.hubhome, scene.last(scene.group), "🙋 Ik help")
+    await scene.bot.stop()
+    clock = scene.bot.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(timedelta(seconds=11))  # the retry's back-off
+    supergroup = await scene.sim.upgrade_to_supergroup(scene.group, by=scene.admin)
+    scene.bot.app = build_application(scene.bot.settings, clock=scene.bot.clock)
+    await scene.bot.start()  # start-up delivers the pending notice: ChatMigrated, then follows
+    await scene.bot.settle()
+    notices = [t for t in scene.bot_texts(supergroup) if "Goed nieuws" in t]
+    assert len(notices) == 1
+    refused = [c for c in scene.sim.calls_to("sendMessage") if c.error_code == 400]
+    assert [c.params["chat_id"] for c in refused] == [scene.group.id]  # then it followed
+    services = scene.bot.app.bot_data.services
+    assert await services.constellations.for_chat(supergroup.id) is not None
