@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,11 +36,9 @@ from bot.delivery import deliver_due, minutes_text
 from bot.domain import (
     Category,
     Constellation,
-    HelpRequest,
     HubHomeUnreachable,
     NotAMember,
     NotSetUp,
-    RequestState,
     Visibility,
     WhenKind,
 )
@@ -48,7 +46,7 @@ from bot.handlers.common import person_from, private_language, reply
 from bot.handlers.request_cards import card_keyboard, card_link, card_text, category_label
 from bot.i18n import Html
 from bot.scheduler import schedule_next
-from bot.services.help_requests import RequestDraft, end_of_day, needed_by
+from bot.services.help_requests import RequestDraft
 from bot.services.request_text import TEXT_LIMIT, parse_request
 
 FEATURE = "new"
@@ -72,6 +70,26 @@ class Flow:
     visibility: Visibility | None = None
     message_id: int | None = None  # the message whose buttons drive the flow now
     picking_day: bool = False
+
+    def draft(self) -> RequestDraft | None:
+        """The request as answered so far; None while a question is still open."""
+        if (
+            self.category is None
+            or self.text is None
+            or self.when is None
+            or self.urgent is None
+            or self.visibility is None
+        ):
+            return None
+        return RequestDraft(
+            self.category, self.text, self.when, self.day, self.urgent, self.visibility
+        )
+
+    def restart(self) -> None:
+        """Ask everything again, for the same constellation."""
+        self.category = self.text = self.when = self.day = None
+        self.urgent = self.visibility = None
+        self.picking_day = False
 
 
 def _flow(context: BotContext) -> Flow | None:
@@ -232,42 +250,17 @@ def _question(
 
 def _preview(context: BotContext, language: str, flow: Flow, first_name: str) -> str:
     texts = context.services.texts
-    assert flow.constellation is not None and flow.category is not None
+    draft = flow.draft()
+    assert flow.constellation is not None and draft is not None
     zone = ZoneInfo(flow.constellation.timezone)
-    now = context.services.clock.now()
-    when = flow.when or WhenKind.NONE
-    deadline: datetime | None = needed_by(when, now, zone)
-    if when is WhenKind.DATE and flow.day is not None:
-        deadline = end_of_day(flow.day, zone)
-    draft = HelpRequest(
-        id=0,
-        constellation_id=flow.constellation.id,
-        number=0,
-        requester_id=None,
-        requester_name=first_name,
-        category=flow.category,
-        text=flow.text,
-        when_kind=when,
-        needed_by=deadline,
-        urgent=bool(flow.urgent),
-        visibility=flow.visibility or Visibility.GROUP,
-        state=RequestState.OPEN,
-        claimed_by=None,
-        claimer_name=None,
-        claimed_at=None,
-        closed_at=None,
-        outcome=None,
-        created_at=now,
-        escalation_stage=0,
-        next_escalation_at=None,
-    )
+    request = context.services.requests.preview(flow.constellation, first_name, draft)
     where_key = (
         "flow.where_hubhome" if flow.visibility is Visibility.HUBHOME else "flow.where_group"
     )
     return texts(
         language,
         "flow.preview",
-        card=Html(card_text(texts, language, draft, zone, preview=True)),
+        card=Html(card_text(texts, language, request, zone, preview=True)),
         where=texts(language, where_key, name=flow.constellation.name),
     )
 
@@ -333,9 +326,7 @@ async def _apply(
     elif action == "vis" and arg in {v.value for v in Visibility}:
         flow.visibility = Visibility(arg)
     elif action == "redo":
-        constellation = flow.constellation
-        flow.__init__()  # type: ignore[misc]
-        flow.constellation = constellation
+        flow.restart()
     else:
         return False
     return True
@@ -437,19 +428,10 @@ async def _send(update: Update, context: BotContext, flow: Flow) -> int | None:
     assert query is not None and user is not None and query.message is not None
     texts = context.services.texts
     language = private_language(context, user)
-    if (
-        flow.constellation is None
-        or flow.category is None
-        or flow.text is None
-        or flow.when is None
-        or flow.urgent is None
-        or flow.visibility is None
-    ):
+    draft = flow.draft()
+    if flow.constellation is None or draft is None:
         await query.answer(texts.plain(language, "button.stale"))
         return None
-    draft = RequestDraft(
-        flow.category, flow.text, flow.when, flow.day, flow.urgent, flow.visibility
-    )
     service = context.services.requests
     try:
         constellation, request = await service.post_draft(

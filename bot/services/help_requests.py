@@ -74,6 +74,12 @@ class RequestDraft:
     urgent: bool
     visibility: Visibility
 
+    def deadline(self, now: datetime, zone: ZoneInfo) -> datetime | None:
+        """When the request expires: after the picked day, or as its "when" says."""
+        if self.when is WhenKind.DATE and self.day is not None:
+            return end_of_day(self.day, zone)
+        return needed_by(self.when, now, zone)
+
 
 @dataclass(frozen=True, slots=True)
 class Posted:
@@ -165,7 +171,7 @@ class RequestService:
             raise EmptyRequest
         carers: list[Member] = []
         if draft.visibility is Visibility.HUBHOME:
-            carers = await self.reachable_hubhome(constellation.id)
+            carers = await self._memberships.reachable_with_role(constellation.id, Role.HUBHOME)
             if not carers:
                 raise HubHomeUnreachable(constellation_id)
         now = self._clock.now()
@@ -188,11 +194,6 @@ class RequestService:
         )
         return constellation, request
 
-    async def reachable_hubhome(self, constellation_id: int) -> list[Member]:
-        """Hub home carers the bot can write to privately."""
-        carers = await self._memberships.with_role(constellation_id, Role.HUBHOME)
-        return [carer for carer in carers if carer.person.private_chat_linked]
-
     async def _create(
         self,
         constellation: Constellation,
@@ -202,22 +203,46 @@ class RequestService:
         then: Callable[[aiosqlite.Connection, int], Awaitable[None]] | None = None,
     ) -> HelpRequest:
         zone = ZoneInfo(constellation.timezone)
-        if draft.when is WhenKind.DATE and draft.day is not None:
-            deadline: datetime | None = end_of_day(draft.day, zone)
-        else:
-            deadline = needed_by(draft.when, now, zone)
         return await self._requests.create(
             constellation_id=constellation.id,
             requester_id=requester_id,
             category=draft.category,
             text=draft.text,
             when_kind=draft.when,
-            needed_by=deadline,
+            needed_by=draft.deadline(now, zone),
             urgent=draft.urgent,
             visibility=draft.visibility,
             created_at=now,
             next_escalation_at=self._first_escalation(now, draft.urgent, zone),
             then=then,
+        )
+
+    def preview(
+        self, constellation: Constellation, requester_name: str, draft: RequestDraft
+    ) -> HelpRequest:
+        """How the request will look once sent: no number, no state changes yet."""
+        now = self._clock.now()
+        return HelpRequest(
+            id=0,
+            constellation_id=constellation.id,
+            number=0,
+            requester_id=None,
+            requester_name=requester_name,
+            category=draft.category,
+            text=draft.text,
+            when_kind=draft.when,
+            needed_by=draft.deadline(now, ZoneInfo(constellation.timezone)),
+            urgent=draft.urgent,
+            visibility=draft.visibility,
+            state=RequestState.OPEN,
+            claimed_by=None,
+            claimer_name=None,
+            claimed_at=None,
+            closed_at=None,
+            outcome=None,
+            created_at=now,
+            escalation_stage=0,
+            next_escalation_at=None,
         )
 
     async def with_constellation(self, request_id: int) -> tuple[Constellation, HelpRequest]:

@@ -118,8 +118,8 @@ class PrivateLineService:
         return member.role if member and member.status.value == "active" else None
 
     async def _reachable(self, constellation_id: int, role: Role, *, besides: int) -> list[Member]:
-        people = await self._memberships.with_role(constellation_id, role)
-        return [p for p in people if p.person.private_chat_linked and p.user_id != besides]
+        people = await self._memberships.reachable_with_role(constellation_id, role)
+        return [p for p in people if p.user_id != besides]
 
     async def reachable_liaisons(self, constellation_id: int, *, besides: int) -> list[Member]:
         return await self._reachable(constellation_id, Role.LIAISON, besides=besides)

@@ -131,6 +131,12 @@ class MembershipRepository:
         )
         return [_member(row) for row in rows]
 
+    async def reachable_with_role(self, constellation_id: int, role: Role) -> list[Member]:
+        """Active people with ``role`` whose private chat the bot may write to."""
+        return [
+            m for m in await self.with_role(constellation_id, role) if m.person.private_chat_linked
+        ]
+
     async def active(self, constellation_id: int) -> list[Member]:
         """Active members, hub home first, then liaison, then members by name."""
         rows = await self._db.fetch_all(
