@@ -58,12 +58,6 @@ class PrivacyRepository:
                 " next_escalation_at = ? WHERE claimed_by = ? AND state = 'claimed'",
                 (at, user_id),
             )
-            await conn.execute(
-                "UPDATE help_requests SET claimed_by = NULL WHERE claimed_by = ?", (user_id,)
-            )
-            await conn.execute(
-                "UPDATE help_requests SET requester_id = NULL WHERE requester_id = ?", (user_id,)
-            )
             cursor = await conn.execute(
                 "DELETE FROM line_messages WHERE member_id = ? OR author_id = ?",
                 (user_id, user_id),
@@ -73,6 +67,8 @@ class PrivacyRepository:
             await conn.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
             cursor = await conn.execute("DELETE FROM memberships WHERE user_id = ?", (user_id,))
             memberships = cursor.rowcount
+            # The foreign keys do the rest: requester_id and claimed_by become NULL, the
+            # private-line choice goes.
             await conn.execute("DELETE FROM people WHERE user_id = ?", (user_id,))
         return Erased(memberships, texts, lines, request_ids)
 

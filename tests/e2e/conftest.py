@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,17 @@ from bot.clock import FakeClock
 from bot.simulator.runner import RunningBot, simulator_settings
 from bot.simulator.server import FakeTelegram
 from bot.simulator.world import SimChat, SimMessage, SimUser
+
+
+def database_text(path: Path) -> str:
+    """Every text value stored anywhere in the database, joined (to look for leaks)."""
+    values: list[str] = []
+    with sqlite3.connect(path) as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in db.execute(f"SELECT * FROM {table}"):  # noqa: S608
+                values += [str(value) for value in row if isinstance(value, str)]
+    return "\n".join(values)
 
 
 @dataclass

@@ -7,8 +7,7 @@ from datetime import timedelta
 
 from bot.clock import FakeClock
 from bot.handlers.privacy import run_retention
-from tests.e2e.conftest import Scene
-from tests.e2e.test_private_line import _database_text
+from tests.e2e.conftest import Scene, database_text
 
 
 async def _ready(scene: Scene) -> None:
@@ -88,7 +87,7 @@ async def test_forget_me_erases_the_person_everywhere(scene: Scene) -> None:
     assert by_number[3][0] == "open" and by_number[3][3] is None
     memberships = _rows(scene, "SELECT count(*) FROM memberships WHERE user_id = ?", scene.anna.id)
     assert memberships == [(0,)]
-    stored = _database_text(scene.bot.settings.database_path)
+    stored = database_text(scene.bot.settings.database_path)
     for trace in ("Anna", "Oppas voor Sem", "kinderzitje"):
         assert trace not in stored
     # The cards in the group no longer show her words or name.

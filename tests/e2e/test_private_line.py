@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 from bot.simulator.world import SimMessage, SimUser
-from tests.e2e.conftest import Scene
+from tests.e2e.conftest import Scene, database_text
 
 STALE = "Deze knop werkt niet meer."
 
@@ -34,17 +31,6 @@ def _copy_of(scene: Scene, user: SimUser, header: str) -> SimMessage:
         if message.plain_text.startswith(header):
             return message
     raise AssertionError(f"no message starting with {header!r} for {user.first_name}")
-
-
-def _database_text(path: Path) -> str:
-    """Every text value stored anywhere in the database, joined."""
-    values: list[str] = []
-    with sqlite3.connect(path) as db:
-        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for table in tables:
-            for row in db.execute(f"SELECT * FROM {table}"):  # noqa: S608
-                values += [str(value) for value in row if isinstance(value, str)]
-    return "\n".join(values)
 
 
 async def test_text_round_trip_with_two_hub_home_carers(scene: Scene) -> None:
@@ -91,7 +77,7 @@ async def test_text_round_trip_with_two_hub_home_carers(scene: Scene) -> None:
     assert "✅ Henk heeft dit beantwoord." not in hanneke_texts  # only the first answer is told
 
     # Only ids are stored: none of what was said is in the database.
-    stored = _database_text(scene.bot.settings.database_path)
+    stored = database_text(scene.bot.settings.database_path)
     for said in ("niet <b>goed</b>", "Noor", "vanavond bellen", "na 20:00", "Ik kan ook"):
         assert said not in stored
 
