@@ -546,18 +546,18 @@ class FakeTelegram(BotApi):
 
     async def user_removed(self, chat: SimChat, user: SimUser, *, by: SimUser) -> None:
         """An admin removes ``user``: status "kicked", a service message and chat_member."""
-        old = self.member_status(chat, user)
-        self.set_member_status(chat, user, "kicked")
-        self._service(chat, by, left_chat_member=user.to_api())
-        self._chat_member_changed(chat, by, user, old)
-        self._note("event", chat, user.full_name, f"{user.full_name} was removed")
-        await asyncio.sleep(0)
+        await self._depart(chat, user, by, "kicked", f"{user.full_name} was removed")
 
     async def user_leaves(self, chat: SimChat, user: SimUser) -> None:
         """``user`` leaves: a left_chat_member service message and a chat_member update."""
+        await self._depart(chat, user, user, "left", f"{user.full_name} left")
+
+    async def _depart(
+        self, chat: SimChat, user: SimUser, actor: SimUser, status: MemberStatus, event: str
+    ) -> None:
         old = self.member_status(chat, user)
-        self.set_member_status(chat, user, "left")
-        self._service(chat, user, left_chat_member=user.to_api())
-        self._chat_member_changed(chat, user, user, old)
-        self._note("event", chat, user.full_name, f"{user.full_name} left")
+        self.set_member_status(chat, user, status)
+        self._service(chat, actor, left_chat_member=user.to_api())
+        self._chat_member_changed(chat, actor, user, old)
+        self._note("event", chat, user.full_name, event)
         await asyncio.sleep(0)
