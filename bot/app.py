@@ -23,6 +23,7 @@ from bot.handlers import (
     group_members,
     group_settings,
     help_requests,
+    meetups,
     privacy,
     private_line,
     request_flow,
@@ -35,12 +36,14 @@ from bot.i18n import LANGUAGES, Translator
 from bot.scheduler import run_due_work
 from bot.services.constellations import ConstellationService
 from bot.services.help_requests import EscalationPolicy, RequestService
+from bot.services.meetups import MeetupService
 from bot.services.privacy import PrivacyService
 from bot.services.private_line import PrivateLineService
 from bot.settings import Settings
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database
 from bot.storage.help_requests import HelpRequestRepository
+from bot.storage.meetups import MeetupRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
 from bot.storage.privacy import PrivacyRepository
@@ -81,6 +84,17 @@ def build_services(settings: Settings, clock: Clock) -> Services:
             EscalationPolicy(
                 settings.escalate_after, settings.escalate_urgent_after, settings.quiet_hours
             ),
+        ),
+        meetups=MeetupService(
+            db,
+            MeetupRepository(db),
+            outbox,
+            constellation_repo,
+            people,
+            memberships,
+            clock,
+            reminders=settings.reminders,
+            announce_ahead=settings.announce_ahead,
         ),
         line=PrivateLineService(
             LineRepository(db), constellation_repo, people, memberships, outbox, clock
@@ -126,6 +140,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     start.register(app)  # /start with deep links, /link, /help
     request_flow.register(app)  # /request in a private chat: the guided flow
     help_requests.register(app)  # /request, /requests, claim/release/done/withdraw
+    meetups.register(app)  # /meetup, /activity, /meetups, cancel, edit, answers
     privacy.register(app)  # /privacy, /forgetme
     private_line.register(app)  # any other private message: to the hub home and back
     system.register_last(app)  # unknown commands, stale buttons, the error handler

@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.i18n import Translator
 from bot.services.constellations import ConstellationService
 from bot.services.help_requests import RequestService
+from bot.services.meetups import MeetupService
 from bot.services.privacy import PrivacyService
 from bot.services.private_line import PrivateLineService
 from bot.settings import Settings
@@ -29,6 +30,7 @@ class Services:
     texts: Translator
     constellations: ConstellationService
     requests: RequestService
+    meetups: MeetupService
     line: PrivateLineService
     privacy: PrivacyService
     people: PeopleRepository

@@ -24,9 +24,11 @@ from telegram.error import (
 from bot import callbacks
 from bot.context import AnyApplication, Services
 from bot.domain import PendingNotice
+from bot.handlers.meetup_cards import MEETUP_NOTICES, send_meetup_notice, when_text
 from bot.handlers.request_cards import card_keyboard, card_text, category_label
 from bot.i18n import Html, normalise_language
 from bot.services.help_requests import CARD_NOTICE
+from bot.storage.db import from_db_time
 
 log = logging.getLogger(__name__)
 
@@ -34,28 +36,17 @@ MAX_BACKOFF = timedelta(hours=1)
 _lock = asyncio.Lock()
 
 
-def minutes_text(services: Services, language: str, minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    texts = services.texts
-    parts = []
-    if hours:
-        parts.append(_count(services, language, "time.hour", "time.hours", hours))
-    if rest or not hours:
-        parts.append(_count(services, language, "time.minute", "time.minutes", rest))
-    return texts.plain(language, "time.and").join(parts)
-
-
-def _count(services: Services, language: str, one: str, many: str, n: int) -> str:
-    return services.texts.plain(language, one if n == 1 else many).format(n=n)
-
-
 def render(services: Services, language: str, pending: PendingNotice) -> Html:
     notice = pending.notice
     values: dict[str, str | int] = dict(notice.values)
     if "category" in values:
         values["category"] = category_label(services.texts, language, str(values["category"]))
+    if "starts_at" in values:
+        starts_at = from_db_time(str(values.pop("starts_at")))
+        zone = str(values.pop("timezone", services.settings.timezone))
+        values["when"] = when_text(language, starts_at, zone)
     if "waited_minutes" in values:
-        values["waited"] = minutes_text(services, language, int(values.pop("waited_minutes")))
+        values["waited"] = services.texts.duration(language, int(values.pop("waited_minutes")))
     return services.texts(language, notice.message_key, **values)
 
 
@@ -78,25 +69,34 @@ def _keyboard(
 
 
 async def deliver_due(app: AnyApplication) -> None:
-    """Send every notice that is due; one delivery round at a time."""
+    """Send every notice that is due; one delivery round at a time.
+
+    A round that found a group upgraded to a supergroup goes round once more at once, so the
+    notices it moved to the new chat id are not left for the next wake-up.
+    """
     async with _lock:
         services: Services = app.bot_data.services
-        for pending in await services.outbox.due(services.clock.now()):
-            await _deliver(app, services, pending)
+        for _ in range(3):
+            again = False
+            for pending in await services.outbox.due(services.clock.now()):
+                again |= await _deliver(app, services, pending)
+            if not again:
+                return
 
 
-async def _deliver(app: AnyApplication, services: Services, pending: PendingNotice) -> None:
+async def _deliver(app: AnyApplication, services: Services, pending: PendingNotice) -> bool:
+    """Try one notice; True if it should be tried again right away (the group moved)."""
     notice = pending.notice
     outbox = services.outbox
     try:
         if notice.user_id is not None and await _send_dm(app, services, pending):
             await outbox.mark_sent(pending.id, services.clock.now())
-            return
+            return False
         chat_id = notice.chat_id if notice.chat_id is not None else notice.fallback_chat_id
         if chat_id is None:
             await outbox.mark_failed(pending.id, "no way to reach the person")
             log.info("notice %s undeliverable: no private chat and no group fallback", pending.id)
-            return
+            return False
         await _send_to_group(app, services, pending, chat_id)
         await outbox.mark_sent(pending.id, services.clock.now())
     except RetryAfter as exc:
@@ -112,6 +112,7 @@ async def _deliver(app: AnyApplication, services: Services, pending: PendingNoti
         if old is not None:
             await services.constellations.migrated(old, exc.new_chat_id)
         await outbox.retry_later(pending.id, services.clock.now(), "migrated")
+        return True
     except (BadRequest, Forbidden) as exc:
         await outbox.mark_failed(pending.id, type(exc).__name__)
         log.warning("notice %s failed for good: %s", pending.id, type(exc).__name__)
@@ -119,6 +120,7 @@ async def _deliver(app: AnyApplication, services: Services, pending: PendingNoti
         backoff = min(MAX_BACKOFF, timedelta(seconds=10 * 2**pending.attempts))
         await outbox.retry_later(pending.id, services.clock.now() + backoff, type(exc).__name__)
         log.info("notice %s will be retried in %s: %s", pending.id, backoff, type(exc).__name__)
+    return False
 
 
 async def _send_dm(app: AnyApplication, services: Services, pending: PendingNotice) -> bool:
@@ -132,6 +134,9 @@ async def _send_dm(app: AnyApplication, services: Services, pending: PendingNoti
     try:
         if notice.message_key == CARD_NOTICE:
             await _send_card(app, services, pending, language)
+            return True
+        if notice.message_key in MEETUP_NOTICES:
+            await send_meetup_notice(app.bot, services, pending, notice.user_id, language)
             return True
         await app.bot.send_message(
             notice.user_id,
@@ -167,6 +172,9 @@ async def _send_to_group(
     notice = pending.notice
     constellation = await services.constellations.for_chat(chat_id)
     language = constellation.language if constellation else services.settings.language
+    if notice.message_key in MEETUP_NOTICES:
+        await send_meetup_notice(app.bot, services, pending, chat_id, language)
+        return
     text: str = render(services, language, pending)
     if notice.user_id is not None:
         person = await services.people.get(notice.user_id)

@@ -269,3 +269,93 @@ class PendingNotice:
     id: int
     notice: Notice
     attempts: int
+
+
+# -- meetups and children's activities -------------------------------------------------------
+
+
+class MeetupKind(StrEnum):
+    MEETUP = "meetup"  # a meeting for the carers
+    ACTIVITY = "activity"  # an activity for the children
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    MAYBE = "maybe"
+    NO = "no"
+    WAITING = "waiting"  # said "coming" when it was full
+
+
+@dataclass(frozen=True, slots=True)
+class Meetup:
+    """A meetup or activity: one date, or a series (``recurrence`` encoded, see bot.when)."""
+
+    id: int
+    constellation_id: int
+    number: int
+    kind: MeetupKind
+    title: str
+    location: str | None
+    ages: str | None
+    capacity: int | None
+    recurrence: str | None
+    start_local: datetime  # naive wall clock in ``timezone``
+    timezone: str
+    created_by: int | None
+    cancelled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    id: int
+    meetup_id: int
+    slot: datetime  # naive wall clock of the series slot it stands for
+    starts_at: datetime  # aware UTC
+    cancelled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rsvp:
+    user_id: int
+    name: str
+    answer: Answer
+    children: int
+    answered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MeetupView:
+    """One occurrence with everything its card shows."""
+
+    constellation: Constellation
+    meetup: Meetup
+    occurrence: Occurrence
+    rsvps: tuple[Rsvp, ...]
+
+    def with_answer(self, *answers: Answer) -> list[Rsvp]:
+        return [rsvp for rsvp in self.rsvps if rsvp.answer in answers]
+
+    def places(self, rsvp: Rsvp) -> int:
+        """A family brings its children to an activity (at least one place); a carer is one."""
+        if self.meetup.kind is MeetupKind.ACTIVITY:
+            return max(1, rsvp.children)
+        return 1
+
+    @property
+    def taken(self) -> int:
+        return sum(self.places(rsvp) for rsvp in self.with_answer(Answer.YES))
+
+    @property
+    def children(self) -> int:
+        return sum(rsvp.children for rsvp in self.with_answer(Answer.YES))
+
+    def answer_of(self, user_id: int) -> Rsvp | None:
+        return next((rsvp for rsvp in self.rsvps if rsvp.user_id == user_id), None)
+
+
+class MeetupNotFound(DomainError):
+    """No such meetup (number) or occurrence in this constellation."""
+
+
+class MeetupClosed(DomainError):
+    """The occurrence was cancelled or has started: answers are closed."""

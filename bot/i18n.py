@@ -88,3 +88,19 @@ class Translator:
     def plain(self, language: str, key: str) -> str:
         """A message without markup or placeholders, e.g. a button label or command description."""
         return html.unescape(self.template(language, key))
+
+    def duration(self, language: str, minutes: int) -> str:
+        """ "2 uur", "1 uur en 20 minuten", "3 dagen" (days only from two days on)."""
+        days, rest = divmod(minutes, 24 * 60) if minutes >= 2 * 24 * 60 else (0, minutes)
+        hours, rest = divmod(rest, 60)
+        parts = []
+        for amount, one, many in (
+            (days, "time.day", "time.days"),
+            (hours, "time.hour", "time.hours"),
+        ):
+            if amount:
+                parts.append(self.plain(language, one if amount == 1 else many).format(n=amount))
+        if rest or not parts:
+            key = "time.minute" if rest == 1 else "time.minutes"
+            parts.append(self.plain(language, key).format(n=rest))
+        return self.plain(language, "time.and").join(parts)

@@ -29,6 +29,7 @@ async def run_due_work(app: AnyApplication) -> None:
         if constellation is not None:
             cards = await services.requests.cards(constellation, request.id)
             await refresh_cards(app.bot, services.texts, constellation, request, cards)
+    await services.meetups.tick()
     await deliver_due(app)
     await deliver_waiting(app)
     await schedule_next(app)
@@ -41,7 +42,11 @@ async def _wakeup(context: BotContext) -> None:
 async def next_wakeup(services: Services) -> datetime | None:
     moments = [
         moment
-        for moment in (await services.requests.next_due(), await services.outbox.next_due())
+        for moment in (
+            await services.requests.next_due(),
+            await services.meetups.next_due(),
+            await services.outbox.next_due(),
+        )
         if moment is not None
     ]
     return min(moments) if moments else None

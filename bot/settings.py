@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     quiet_hours: Annotated[DailyWindow, NoDecode] = DailyWindow.parse("22:00-07:00")
     # Texts of closed help requests and the private line's routing ids are removed after this.
     retention_days: int = Field(default=90, ge=1, le=3650)
+    # Meetups: reminders this long before each occurrence ("24h,2h"), and the next occurrence
+    # of a series is announced this long before it.
+    reminders: Annotated[tuple[timedelta, ...], NoDecode] = (
+        timedelta(hours=24),
+        timedelta(hours=2),
+    )
+    announce_ahead: timedelta = timedelta(days=7)
     # Off only in the simulator's tests: Telegram's 20-messages-a-minute group limit would
     # otherwise make a scripted conversation crawl.
     rate_limit: bool = True
@@ -86,7 +93,15 @@ class Settings(BaseSettings):
                 raise ValueError("use comma-separated numeric Telegram user ids") from exc
         return value
 
-    @field_validator("escalate_after", "escalate_urgent_after", mode="before")
+    @field_validator("reminders", mode="before")
+    @classmethod
+    def _durations(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        parts = [part for part in value.replace(";", ",").split(",") if part.strip()]
+        return tuple(sorted({parse_duration(part) for part in parts}, reverse=True))
+
+    @field_validator("escalate_after", "escalate_urgent_after", "announce_ahead", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value

@@ -32,7 +32,7 @@ from telegram.warnings import PTBUserWarning
 from bot import callbacks
 from bot.commands import names
 from bot.context import BotApplication, BotContext
-from bot.delivery import deliver_due, minutes_text
+from bot.delivery import deliver_due
 from bot.domain import (
     Category,
     Constellation,
@@ -216,14 +216,10 @@ def _question(
         text = texts(
             language,
             "flow.urgency",
-            urgent_after=minutes_text(
-                context.services,
-                language,
-                int(settings.escalate_urgent_after.total_seconds() // 60),
+            urgent_after=texts.duration(
+                language, int(settings.escalate_urgent_after.total_seconds() // 60)
             ),
-            after=minutes_text(
-                context.services, language, int(settings.escalate_after.total_seconds() // 60)
-            ),
+            after=texts.duration(language, int(settings.escalate_after.total_seconds() // 60)),
             quiet_start=settings.quiet_hours.start.strftime("%H:%M"),
             quiet_end=settings.quiet_hours.end.strftime("%H:%M"),
         )

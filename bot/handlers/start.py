@@ -19,6 +19,7 @@ from bot.handlers.common import (
     reply,
 )
 from bot.handlers.keyboards import link_keyboard
+from bot.handlers.meetups import calendar_from_link
 from bot.handlers.private_line import deliver_waiting
 
 
@@ -35,6 +36,8 @@ async def start(update: Update, context: BotContext) -> None:
         await service.private_chat_started(person)
         await reply(update, texts(language, "start.plain", name=user.first_name))
         await deliver_waiting(context.application)
+        return
+    if await calendar_from_link(update, context, context.args[0]):
         return
     try:
         constellation = await service.constellation_for_link(context.args[0])

@@ -157,4 +157,76 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX line_copies_message ON line_copies (line_message_id)
         """,
     ),
+    (
+        4,
+        """
+        -- A meetup for the carers or an activity for the children: one-off or a series.
+        CREATE TABLE meetups (
+            id                INTEGER PRIMARY KEY,
+            constellation_id  INTEGER NOT NULL REFERENCES constellations (id) ON DELETE CASCADE,
+            -- #3: numbered within the constellation, as people refer to them
+            number            INTEGER NOT NULL,
+            kind              TEXT    NOT NULL CHECK (kind IN ('meetup', 'activity')),
+            title             TEXT    NOT NULL,
+            location          TEXT,
+            ages              TEXT,
+            capacity          INTEGER CHECK (capacity > 0),
+            -- bot.when.Recurrence.encode(); NULL for a one-off
+            recurrence        TEXT,
+            -- the wall-clock start of the (first) occurrence in ``timezone``, without offset
+            start_local       TEXT    NOT NULL,
+            timezone          TEXT    NOT NULL,
+            created_by        INTEGER REFERENCES people (user_id) ON DELETE SET NULL,
+            created_at        TEXT    NOT NULL,
+            cancelled_at      TEXT,
+            -- when the next occurrence of a series is announced; NULL: nothing left to announce
+            next_announce_at  TEXT,
+            UNIQUE (constellation_id, number)
+        );
+        CREATE INDEX meetups_announce ON meetups (next_announce_at);
+
+        -- One date of a meetup; a series gets its occurrences one at a time, when announced.
+        CREATE TABLE occurrences (
+            id          INTEGER PRIMARY KEY,
+            meetup_id   INTEGER NOT NULL REFERENCES meetups (id) ON DELETE CASCADE,
+            -- the series' wall-clock slot this stands for; stays the same if it is moved
+            slot        TEXT    NOT NULL,
+            starts_at   TEXT    NOT NULL,
+            cancelled_at TEXT,
+            UNIQUE (meetup_id, slot)
+        );
+        CREATE INDEX occurrences_start ON occurrences (starts_at);
+
+        -- Where each occurrence's announcement card is.
+        CREATE TABLE occurrence_cards (
+            occurrence_id  INTEGER NOT NULL REFERENCES occurrences (id) ON DELETE CASCADE,
+            chat_id        INTEGER NOT NULL,
+            message_id     INTEGER NOT NULL,
+            PRIMARY KEY (chat_id, message_id)
+        );
+        CREATE INDEX occurrence_cards_occurrence ON occurrence_cards (occurrence_id);
+
+        -- Who is coming: one answer per person per occurrence.
+        CREATE TABLE rsvps (
+            occurrence_id  INTEGER NOT NULL REFERENCES occurrences (id) ON DELETE CASCADE,
+            user_id        INTEGER NOT NULL REFERENCES people (user_id) ON DELETE CASCADE,
+            answer         TEXT    NOT NULL CHECK (answer IN ('yes', 'maybe', 'no', 'waiting')),
+            children       INTEGER NOT NULL DEFAULT 0 CHECK (children BETWEEN 0 AND 20),
+            -- the waiting list's order
+            answered_at    TEXT    NOT NULL,
+            PRIMARY KEY (occurrence_id, user_id)
+        );
+        CREATE INDEX rsvps_user ON rsvps (user_id);
+
+        -- The reminders of each occurrence: due, and done once their notices are queued.
+        CREATE TABLE reminders (
+            occurrence_id   INTEGER NOT NULL REFERENCES occurrences (id) ON DELETE CASCADE,
+            minutes_before  INTEGER NOT NULL,
+            due_at          TEXT    NOT NULL,
+            done_at         TEXT,
+            PRIMARY KEY (occurrence_id, minutes_before)
+        );
+        CREATE INDEX reminders_due ON reminders (done_at, due_at)
+        """,
+    ),
 ]

@@ -85,6 +85,19 @@ class Scene:
         await self.bot.settle()
         await self.say(self.admin, self.group, f"/setup {name}".strip())
 
+    async def with_roles(self, *, linked: tuple[SimUser, ...] = ()) -> None:
+        """De Linde: Hanneke hub home, Lotte liaison; Anna and Bert have said hello; the
+        private chats of ``linked`` are started."""
+        await self.set_up("De Linde")
+        hello = await self.say(self.hubhome, self.group, "hoi")
+        await self.say(self.admin, self.group, "/kerngezin", reply_to=hello)
+        note = await self.say(self.liaison, self.group, "hallo")
+        await self.say(self.admin, self.group, "/contactpersoon", reply_to=note)
+        await self.say(self.anna, self.group, "Goedemorgen!")
+        await self.say(self.bert, self.group, "Morning!")
+        for user in linked:
+            await self.say(user, self.private(user), "/start")
+
     async def another_constellation(self, name: str, members: list[SimUser]) -> SimChat:
         """A second group, set up as constellation ``name`` by the same admin."""
         other = self.sim.add_group(f"Pleeggezinnen {name}", members=members, admins=[self.admin])

@@ -103,6 +103,9 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
         "request",
         "cancel",
         "privateline",
+        "meetup",
+        "activity",
+        "meetups",
         "privacy",
         "forgetme",
     ]
@@ -112,6 +115,9 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
         "hulpvraag",
         "annuleren",
         "hubhomeprive",
+        "bijeenkomst",
+        "activiteit",
+        "agenda",
         "privacy",
         "vergeetmij",
     ]

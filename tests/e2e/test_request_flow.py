@@ -15,16 +15,8 @@ STALE = "Deze knop werkt niet meer."
 
 async def _ready(scene: Scene, *, hub_home_linked: bool = True) -> None:
     """De Linde with Hanneke as hub home and Lotte as liaison; Anna has said hello."""
-    await scene.set_up("De Linde")
-    hello = await scene.say(scene.hubhome, scene.group, "hoi")
-    await scene.say(scene.admin, scene.group, "/kerngezin", reply_to=hello)
-    note = await scene.say(scene.liaison, scene.group, "hallo")
-    await scene.say(scene.admin, scene.group, "/contactpersoon", reply_to=note)
-    await scene.say(scene.anna, scene.group, "Goedemorgen!")
-    await scene.say(scene.bert, scene.group, "Morning!")
-    if hub_home_linked:
-        await scene.say(scene.hubhome, scene.private(scene.hubhome), "/start")
-        await scene.say(scene.liaison, scene.private(scene.liaison), "/start")
+    linked = (scene.hubhome, scene.liaison) if hub_home_linked else ()
+    await scene.with_roles(linked=linked)
 
 
 def _clock(scene: Scene) -> FakeClock:

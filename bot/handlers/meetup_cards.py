@@ -1,0 +1,251 @@
+"""How a meetup looks: the card, its buttons, reminders, the calendar file; keeping cards fresh."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime, get_day_names
+from icalendar import Calendar, Event, vRecur
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, TelegramError
+
+from bot import callbacks
+from bot.context import Services
+from bot.domain import Answer, MeetupKind, MeetupNotFound, MeetupView, PendingNotice, Rsvp
+from bot.i18n import Html, Translator, escape
+from bot.services.meetups import CARD_NOTICE, REMINDER_NOTICE
+from bot.when import Recurrence
+
+log = logging.getLogger(__name__)
+
+NAMES_UP_TO = 15  # a small group sees names; a bigger one counts only
+DEFAULT_LENGTH = timedelta(hours=2)  # how long a meetup lasts in the calendar file
+KIND_ICONS = {MeetupKind.MEETUP: "☕", MeetupKind.ACTIVITY: "🎈"}
+MEETUP_NOTICES = (CARD_NOTICE, REMINDER_NOTICE)
+ANSWER_ICONS = {Answer.YES: "✅", Answer.MAYBE: "🤔", Answer.NO: "❌", Answer.WAITING: "⏳"}
+
+
+def when_text(language: str, starts_at: datetime, timezone: str) -> str:
+    """ "zaterdag 29 november, 14:00" in the reader's language and the meetup's time zone."""
+    local = starts_at.astimezone(ZoneInfo(timezone))
+    return format_datetime(local, "EEEE d MMMM, HH:mm", locale=language)
+
+
+def rhythm_text(texts: Translator, language: str, recurrence: Recurrence) -> str:
+    """ "elke dinsdag", "elke eerste dinsdag van de maand", "elke maand op de 15e"."""
+    if recurrence.frequency == "monthly_day":
+        return texts.plain(language, "meetup.every_month_day").format(day=recurrence.day)
+    assert recurrence.weekday is not None
+    day = get_day_names("wide", locale=language)[recurrence.weekday]
+    if recurrence.frequency == "weekly":
+        return texts.plain(language, "meetup.every_week").format(weekday=day)
+    nth = texts.plain(language, f"meetup.nth_{recurrence.nth}")
+    return texts.plain(language, "meetup.every_nth").format(nth=nth, weekday=day)
+
+
+def _who(texts: Translator, language: str, view: MeetupView, rsvp: Rsvp) -> str:
+    name = escape(rsvp.name)
+    if view.meetup.kind is MeetupKind.ACTIVITY and rsvp.children and rsvp.answer is not Answer.NO:
+        key = "meetup.child" if rsvp.children == 1 else "meetup.children"
+        return f"{name} ({texts.plain(language, key).format(n=rsvp.children)})"
+    return name
+
+
+def card_text(texts: Translator, language: str, view: MeetupView) -> Html:
+    meetup, occurrence = view.meetup, view.occurrence
+    kind = texts.plain(language, f"meetup.kind_{meetup.kind.value}")
+    lines: list[str] = [
+        texts(
+            language,
+            "meetup.card_title",
+            icon=KIND_ICONS[meetup.kind],
+            kind=kind,
+            number=meetup.number,
+            title=meetup.title,
+        )
+    ]
+    if occurrence.cancelled:
+        lines.insert(0, texts(language, "meetup.card_cancelled"))
+    when = when_text(language, occurrence.starts_at, meetup.timezone)
+    lines.append(texts(language, "meetup.card_when", when=when))
+    if meetup.recurrence:
+        rhythm = rhythm_text(texts, language, Recurrence.decode(meetup.recurrence))
+        lines.append(texts(language, "meetup.card_rhythm", rhythm=rhythm))
+    if meetup.location:
+        lines.append(texts(language, "meetup.card_where", location=meetup.location))
+    if meetup.ages:
+        lines.append(texts(language, "meetup.card_ages", ages=meetup.ages))
+    if meetup.capacity is not None:
+        free = max(0, meetup.capacity - view.taken)
+        lines.append(texts(language, "meetup.card_capacity", capacity=meetup.capacity, free=free))
+    lines.append("")
+    lines += answer_lines(texts, language, view)
+    return Html("\n".join(lines))
+
+
+def answer_lines(texts: Translator, language: str, view: MeetupView) -> list[str]:
+    if not view.rsvps:
+        return [texts(language, "meetup.card_no_answers")]
+    show_names = len(view.rsvps) <= NAMES_UP_TO
+    lines = []
+    for answer in (Answer.YES, Answer.MAYBE, Answer.NO, Answer.WAITING):
+        people = view.with_answer(answer)
+        if not people:
+            continue
+        label = texts(language, f"meetup.answer_{answer.value}")
+        line = f"{ANSWER_ICONS[answer]} {label} ({len(people)})"
+        if answer is Answer.YES and view.meetup.kind is MeetupKind.ACTIVITY and view.children:
+            line += " · " + texts(language, "meetup.children_total", n=view.children)
+        if show_names:
+            line += ": " + ", ".join(_who(texts, language, view, rsvp) for rsvp in people)
+        lines.append(line)
+    return lines
+
+
+def is_open(view: MeetupView, now: datetime) -> bool:
+    return not (view.occurrence.cancelled or view.meetup.cancelled) and (
+        view.occurrence.starts_at > now
+    )
+
+
+def card_keyboard(
+    texts: Translator, language: str, view: MeetupView, now: datetime
+) -> InlineKeyboardMarkup | None:
+    """Coming / maybe / not coming; ± a child for activities; add to calendar."""
+    if not is_open(view, now):
+        return None
+    occurrence_id = view.occurrence.id
+
+    def button(action: str, key: str) -> InlineKeyboardButton:
+        data = callbacks.callback("mt", action, occurrence_id)
+        return InlineKeyboardButton(texts.plain(language, key), callback_data=data)
+
+    rows = [
+        [
+            button("yes", "meetup.button_yes"),
+            button("maybe", "meetup.button_maybe"),
+            button("no", "meetup.button_no"),
+        ]
+    ]
+    if view.meetup.kind is MeetupKind.ACTIVITY:
+        rows.append([button("more", "meetup.button_more"), button("fewer", "meetup.button_fewer")])
+    rows.append([button("ics", "meetup.button_calendar")])
+    return InlineKeyboardMarkup(rows)
+
+
+def reminder_text(
+    texts: Translator, language: str, view: MeetupView, now: datetime, left: str
+) -> Html:
+    """The reminder: what, when, where, who is coming; "begint over …" counted at sending."""
+    meetup = view.meetup
+    lines: list[str] = [
+        texts(
+            language,
+            "meetup.reminder",
+            icon=KIND_ICONS[meetup.kind],
+            title=meetup.title,
+            left=left,
+        ),
+        texts(
+            language,
+            "meetup.card_when",
+            when=when_text(language, view.occurrence.starts_at, meetup.timezone),
+        ),
+    ]
+    if meetup.location:
+        lines.append(texts(language, "meetup.card_where", location=meetup.location))
+    lines += ["", *answer_lines(texts, language, view)]
+    return Html("\n".join(lines))
+
+
+def ics_file(view: MeetupView, now: datetime) -> bytes:
+    """An RFC 5545 calendar with this occurrence (a series carries its RRULE)."""
+    meetup = view.meetup
+    zone = ZoneInfo(meetup.timezone)
+    calendar = Calendar()
+    calendar.add("prodid", "-//constellation-bot//NL")
+    calendar.add("version", "2.0")
+    event = Event()
+    # Stable per occurrence (or per series): importing again updates rather than duplicates.
+    name = f"{meetup.constellation_id}-{meetup.id}" + (
+        "" if meetup.recurrence else f"-{view.occurrence.id}"
+    )
+    event.add("uid", f"{uuid.uuid5(uuid.NAMESPACE_URL, name)}@constellation-bot")
+    event.add("dtstamp", now)
+    start = view.occurrence.starts_at.astimezone(zone)
+    event.add("dtstart", start)
+    event.add("dtend", start + DEFAULT_LENGTH)
+    event.add("summary", meetup.title)
+    if meetup.location:
+        event.add("location", meetup.location)
+    description = [view.constellation.name]
+    if meetup.ages:
+        description.append(meetup.ages)
+    event.add("description", " · ".join(description))
+    if meetup.recurrence and not view.occurrence.cancelled:
+        event.add("rrule", vRecur(Recurrence.decode(meetup.recurrence).rrule()))
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    data: bytes = calendar.to_ical()
+    return data
+
+
+def ics_name(view: MeetupView) -> str:
+    safe = "".join(c if c.isalnum() else "-" for c in view.meetup.title.lower()).strip("-")
+    return f"{safe[:40] or 'meetup'}.ics"
+
+
+async def refresh_meetup_cards(
+    bot: Bot, texts: Translator, view: MeetupView, cards: list[tuple[int, int]], now: datetime
+) -> None:
+    """Redraw every card of an occurrence; a card that cannot be edited is left as it is."""
+    language = view.constellation.language
+    for chat_id, message_id in cards:
+        try:
+            await bot.edit_message_text(
+                card_text(texts, language, view),
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=card_keyboard(texts, language, view, now),
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                log.info("meetup card %s in chat %s not refreshed: %s", message_id, chat_id, exc)
+        except TelegramError as exc:
+            log.info("meetup card in chat %s not refreshed: %s", chat_id, type(exc).__name__)
+
+
+async def send_meetup_notice(
+    bot: Bot, services: Services, pending: PendingNotice, chat_id: int, language: str
+) -> None:
+    """Deliver an announcement card or a reminder, drawn as things are at this moment.
+
+    A reminder whose meetup has started, or was cancelled, meanwhile is not sent.
+    """
+    occurrence_id = int(pending.notice.values["occurrence"])
+    try:
+        view = await services.meetups.view(occurrence_id)
+    except MeetupNotFound:
+        return
+    now = services.clock.now()
+    texts = services.texts
+    if pending.notice.message_key == CARD_NOTICE:
+        message = await bot.send_message(
+            chat_id,
+            card_text(texts, language, view),
+            reply_markup=card_keyboard(texts, language, view, now),
+        )
+        await services.meetups.card_posted(occurrence_id, chat_id, message.message_id)
+        return
+    if not is_open(view, now):
+        return
+    minutes = max(1, round((view.occurrence.starts_at - now).total_seconds() / 60))
+    left = texts.duration(language, minutes)
+    await bot.send_message(
+        chat_id,
+        reminder_text(texts, language, view, now, left),
+        reply_markup=card_keyboard(texts, language, view, now),
+    )

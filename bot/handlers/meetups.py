@@ -1,0 +1,481 @@
+"""Meetups and activities in the group: plan in one line, list, cancel, move, and answer.
+
+Every button press is checked again: the occurrence must belong to this group (or to the
+presser's own private chat, for reminders), and be neither cancelled nor started.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import Forbidden
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks
+from bot.commands import BY_NAME, names
+from bot.context import BotApplication, BotContext
+from bot.delivery import deliver_due
+from bot.domain import (
+    Answer,
+    Meetup,
+    MeetupClosed,
+    MeetupKind,
+    MeetupNotFound,
+    MeetupView,
+    NotAllowed,
+    NotSetUp,
+)
+from bot.handlers.common import (
+    group_language,
+    is_group,
+    language_for,
+    person_from,
+    private_language,
+    reply,
+)
+from bot.handlers.meetup_cards import (
+    card_keyboard,
+    card_text,
+    ics_file,
+    ics_name,
+    refresh_meetup_cards,
+    when_text,
+)
+from bot.handlers.request_cards import card_link
+from bot.i18n import Html, to_plain
+from bot.scheduler import schedule_next
+from bot.services.meetups import FormError
+from bot.when import WhenError
+
+ANSWERS = ("yes", "maybe", "no", "more", "fewer")
+CALENDAR_PAYLOAD = "ics-"
+
+
+def command_text(update: Update) -> str:
+    """What follows the command, also when it starts on a new line."""
+    message = update.effective_message
+    parts = (message.text or "").split(maxsplit=1) if message else []
+    return parts[1] if len(parts) > 1 else ""
+
+
+async def show_card(update: Update, context: BotContext, view: MeetupView) -> None:
+    """Post an occurrence's card in the group and remember where it is."""
+    message = update.effective_message
+    assert message is not None
+    texts, language = context.services.texts, view.constellation.language
+    now = context.services.clock.now()
+    card = await message.reply_text(
+        card_text(texts, language, view),
+        reply_markup=card_keyboard(texts, language, view, now),
+        do_quote=False,
+    )
+    await context.services.meetups.card_posted(view.occurrence.id, card.chat_id, card.message_id)
+
+
+async def refresh(context: BotContext, view: MeetupView) -> None:
+    services = context.services
+    cards = await services.meetups.cards(view.occurrence.id)
+    await refresh_meetup_cards(context.bot, services.texts, view, cards, services.clock.now())
+
+
+def how_to(context: BotContext, language: str, kind: MeetupKind) -> Html:
+    command = BY_NAME[kind.value].shown_as(language)
+    return context.services.texts(language, f"meetup.how_{kind.value}", command=command)
+
+
+async def plan(update: Update, context: BotContext, kind: MeetupKind) -> None:
+    """``/meetup <when> | <title> | <location>`` (and ``/activity … | 6-12 jaar | max 12``)."""
+    chat, user = update.effective_chat, update.effective_user
+    texts = context.services.texts
+    if chat is None or user is None:
+        return
+    language = await language_for(update, context)
+    raw = command_text(update)
+    if not raw.strip():
+        await reply(update, how_to(context, language, kind))
+        return
+    try:
+        view = await context.services.meetups.plan(chat.id, person_from(user), kind, raw)
+    except NotSetUp:
+        await reply(update, texts(language, "common.not_setup"))
+        return
+    except NotAllowed:
+        await reply(update, texts(language, "meetup.not_allowed"))
+        return
+    except FormError as exc:
+        example = how_to(context, language, kind)
+        await reply(update, texts(language, f"meetup.form_{exc.reason}") + "\n\n" + example)
+        return
+    except WhenError as exc:
+        await reply(update, when_refusal(context, language, kind, exc))
+        return
+    await show_card(update, context, view)
+    await schedule_next(context.application)
+
+
+def when_refusal(context: BotContext, language: str, kind: MeetupKind, exc: WhenError) -> Html:
+    texts = context.services.texts
+    command = BY_NAME[kind.value].shown_as(language)
+    return texts(language, f"meetup.when_{exc.reason}", command=command)
+
+
+async def plan_meetup(update: Update, context: BotContext) -> None:
+    await plan(update, context, MeetupKind.MEETUP)
+
+
+async def plan_activity(update: Update, context: BotContext) -> None:
+    await plan(update, context, MeetupKind.ACTIVITY)
+
+
+async def agenda(update: Update, context: BotContext) -> None:
+    """``/meetups``: what is coming up, with answers; in a private chat for all one's groups."""
+    chat, user = update.effective_chat, update.effective_user
+    services = context.services
+    texts = services.texts
+    if chat is None or user is None:
+        return
+    language = await language_for(update, context)
+    if is_group(chat):
+        constellation = await services.constellations.for_chat(chat.id)
+        if constellation is None:
+            await reply(update, texts(language, "common.not_setup"))
+            return
+        constellations = [constellation]
+    else:
+        constellations = await services.meetups.of_member(user.id)
+    views = await services.meetups.upcoming(constellations)
+    if not views:
+        await reply(update, texts(language, "meetup.agenda_empty"))
+        return
+    lines = [texts(language, "meetup.agenda_title"), ""]
+    for view in views:
+        lines.append(await _agenda_line(context, language, view, several=len(constellations) > 1))
+    await reply(update, "\n".join(lines))
+
+
+async def _agenda_line(
+    context: BotContext, language: str, view: MeetupView, *, several: bool
+) -> str:
+    texts = context.services.texts
+    meetup = view.meetup
+    label = texts(language, "meetup.agenda_item", number=meetup.number, title=meetup.title)
+    cards = await context.services.meetups.cards(view.occurrence.id)
+    link = card_link(*cards[0]) if cards else None
+    if link:
+        label = Html(f'<a href="{link}">{label}</a>')
+    counts = texts(
+        language,
+        "meetup.agenda_counts",
+        yes=len(view.with_answer(Answer.YES)),
+        maybe=len(view.with_answer(Answer.MAYBE)),
+    )
+    when = when_text(language, view.occurrence.starts_at, meetup.timezone)
+    where = f" · {texts(language, 'meetup.agenda_group', name=view.constellation.name)}"
+    return f"• {when} — {label} ({counts}){where if several else ''}"
+
+
+# -- cancelling and moving -------------------------------------------------------------------
+
+
+async def _find(update: Update, context: BotContext, command: str) -> tuple[str, Meetup] | None:
+    """The language and the meetup a group command (``/… N``) is about; None if told why not."""
+    chat = update.effective_chat
+    texts = context.services.texts
+    language = await group_language(update, context)
+    if language is None or chat is None:
+        return None
+    args = context.args or []
+    number = args[0].lstrip("#") if args else ""
+    if not number.isdigit():
+        shown = BY_NAME[command].shown_as(language)
+        await reply(update, texts(language, f"meetup.how_{command}", command=shown))
+        return None
+    try:
+        _, meetup = await context.services.meetups.find(chat.id, int(number))
+    except NotSetUp:
+        await reply(update, texts(language, "common.not_setup"))
+        return None
+    except MeetupNotFound:
+        await reply(update, texts(language, "meetup.not_found", number=number))
+        return None
+    return language, meetup
+
+
+async def cancel_command(update: Update, context: BotContext) -> None:
+    """``/cancelmeetup N``: a one-off at once; for a series, ask which."""
+    user = update.effective_user
+    found = await _find(update, context, "cancelmeetup")
+    if found is None or user is None:
+        return
+    language, meetup = found
+    services, texts = context.services, context.services.texts
+    number = meetup.number
+    if not await services.meetups.may_change(meetup, user.id):
+        await reply(update, texts(language, "meetup.not_allowed_change"))
+        return
+    if meetup.cancelled:
+        await reply(update, texts(language, "meetup.already_cancelled", number=number))
+        return
+    if meetup.recurrence is None:
+        await _cancel(update, context, language, meetup.id, series=False)
+        return
+    upcoming = await services.meetups.next_occurrence(meetup)
+    next_when = (
+        when_text(language, upcoming.starts_at, meetup.timezone)
+        if upcoming
+        else texts.plain(language, "meetup.next_date")
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.plain(language, "meetup.cancel_one").format(when=next_when),
+                    callback_data=callbacks.callback("mt", "cx", meetup.id, "one", user.id),
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    texts.plain(language, "meetup.cancel_series"),
+                    callback_data=callbacks.callback("mt", "cx", meetup.id, "all", user.id),
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    texts.plain(language, "meetup.cancel_keep"),
+                    callback_data=callbacks.callback("mt", "cx", meetup.id, "keep", user.id),
+                )
+            ],
+        ]
+    )
+    await reply(
+        update,
+        texts(language, "meetup.cancel_which", number=number, title=meetup.title),
+        reply_markup=keyboard,
+    )
+
+
+async def _cancel(
+    update: Update, context: BotContext, language: str, meetup_id: int, *, series: bool
+) -> Html:
+    """Cancel and tell the group; returns what was said."""
+    user = update.effective_user
+    assert user is not None
+    services, texts = context.services, context.services.texts
+    meetup = await services.meetups.find_by_id(meetup_id)
+    try:
+        cancelled = await services.meetups.cancel(meetup, user.id, series=series)
+    except NotAllowed:
+        text = texts(language, "meetup.not_allowed_change")
+    except MeetupClosed:
+        text = texts(language, "meetup.nothing_to_cancel", number=meetup.number)
+    else:
+        for view in cancelled:
+            await refresh(context, view)
+        key = "meetup.cancelled_series" if series else "meetup.cancelled_one"
+        when = (
+            when_text(language, cancelled[0].occurrence.starts_at, meetup.timezone)
+            if cancelled
+            else ""
+        )
+        text = texts(language, key, number=meetup.number, title=meetup.title, when=when)
+        await deliver_due(context.application)
+        await schedule_next(context.application)
+    if update.callback_query is not None:
+        await update.callback_query.edit_message_text(text)
+    else:
+        await reply(update, text)
+    return text
+
+
+async def edit_command(update: Update, context: BotContext) -> None:
+    """``/editmeetup N <when> | <title> | <location>``: answers stay, people are told."""
+    user = update.effective_user
+    found = await _find(update, context, "editmeetup")
+    if found is None or user is None:
+        return
+    language, meetup = found
+    number = meetup.number
+    services, texts = context.services, context.services.texts
+    raw = command_text(update).split(maxsplit=1)
+    change = raw[1] if len(raw) > 1 else ""
+    shown = BY_NAME["editmeetup"].shown_as(language)
+    try:
+        view, dropped = await services.meetups.edit(meetup, user.id, change)
+    except NotAllowed:
+        await reply(update, texts(language, "meetup.not_allowed_change"))
+        return
+    except MeetupClosed:
+        await reply(update, texts(language, "meetup.nothing_to_change", number=number))
+        return
+    except FormError as exc:
+        await reply(
+            update,
+            texts(language, f"meetup.form_{exc.reason}")
+            + "\n\n"
+            + texts(language, "meetup.how_editmeetup", command=shown),
+        )
+        return
+    except WhenError as exc:
+        await reply(update, when_refusal(context, language, meetup.kind, exc))
+        return
+    for other in dropped:
+        await refresh(context, other)
+    cards = await services.meetups.cards(view.occurrence.id)
+    await refresh(context, view)
+    await reply(
+        update,
+        texts(
+            language,
+            "meetup.changed",
+            number=number,
+            title=view.meetup.title,
+            when=when_text(language, view.occurrence.starts_at, view.meetup.timezone),
+        ),
+    )
+    if not cards:  # a series' next date that had no card yet
+        await show_card(update, context, view)
+    await deliver_due(context.application)
+    await schedule_next(context.application)
+
+
+# -- buttons ---------------------------------------------------------------------------------
+
+
+async def button(update: Update, context: BotContext) -> None:
+    """A press on a card or reminder: re-authorised, then the answer is stored."""
+    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+    texts = context.services.texts
+    if query is None or chat is None or user is None:
+        return
+    data = callbacks.parse(query.data)
+    language = (
+        await language_for(update, context) if is_group(chat) else private_language(context, user)
+    )
+    if data is not None and data.action == "cx":
+        await _cancel_button(update, context, language)
+        return
+    occurrence_id = data.int_arg(0) if data else None
+    if data is None or occurrence_id is None or data.action not in (*ANSWERS, "ics"):
+        await query.answer(texts.plain(language, "button.stale"))
+        return
+    try:
+        view = await context.services.meetups.for_press(occurrence_id, chat.id, user.id)
+    except MeetupNotFound:
+        await query.answer(texts.plain(language, "button.stale"), show_alert=True)
+        return
+    if data.action == "ics":
+        await _calendar(update, context, language, view)
+        return
+    try:
+        answered = await context.services.meetups.answer(view, person_from(user), data.action)
+    except MeetupClosed:
+        await query.answer(texts.plain(language, "meetup.closed"), show_alert=True)
+        return
+    mine = answered.view.answer_of(user.id)
+    children = mine.children if mine else 0
+    popup = to_plain(texts(language, f"meetup.answered_{answered.result}", n=children))
+    await query.answer(popup, show_alert=answered.result in ("full", "waiting"))
+    if answered.result in ("unchanged", "full", "no_children"):
+        return
+    await refresh(context, answered.view)
+    if answered.promoted:
+        await deliver_due(context.application)
+
+
+async def _cancel_button(update: Update, context: BotContext, language: str) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    texts = context.services.texts
+    data = callbacks.parse(query.data)
+    meetup_id = data.int_arg(0) if data else None
+    asker = data.int_arg(2) if data else None
+    scope = data.args[1] if data and len(data.args) > 1 else ""
+    if meetup_id is None or scope not in ("one", "all", "keep"):
+        await query.answer(texts.plain(language, "button.stale"))
+        return
+    if asker != user.id:
+        await query.answer(texts.plain(language, "meetup.not_your_question"), show_alert=True)
+        return
+    try:
+        meetup = await context.services.meetups.find_by_id(meetup_id)
+    except MeetupNotFound:
+        await query.answer(texts.plain(language, "button.stale"), show_alert=True)
+        return
+    chat = update.effective_chat
+    if (
+        meetup is None
+        or chat is None
+        or not await _in_its_group(context, meetup.constellation_id, chat.id)
+    ):
+        await query.answer(texts.plain(language, "button.stale"), show_alert=True)
+        return
+    await query.answer()
+    if scope == "keep":
+        await query.edit_message_text(texts(language, "meetup.cancel_kept"))
+        return
+    await _cancel(update, context, language, meetup_id, series=scope == "all")
+
+
+async def _in_its_group(context: BotContext, constellation_id: int, chat_id: int) -> bool:
+    constellation = await context.services.constellations.for_id(constellation_id)
+    return constellation is not None and constellation.chat_id == chat_id
+
+
+async def _calendar(update: Update, context: BotContext, language: str, view: MeetupView) -> None:
+    """Send the .ics to the person's private chat, or offer the link to open it first."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    services = context.services
+    person = await services.people.get(user.id)
+    if person is not None and person.private_chat_linked:
+        try:
+            await send_calendar(context, user.id, language, view)
+        except Forbidden:
+            await services.constellations.private_chat_lost(user.id)
+        else:
+            in_private = not is_group(update.effective_chat)
+            key = "meetup.calendar_here" if in_private else "meetup.calendar_sent"
+            await query.answer(services.texts.plain(language, key))
+            return
+    link = f"https://t.me/{context.bot.username}?start={CALENDAR_PAYLOAD}{view.occurrence.id}"
+    await query.answer(url=link)
+
+
+async def send_calendar(context: BotContext, chat_id: int, language: str, view: MeetupView) -> None:
+    texts = context.services.texts
+    await context.bot.send_document(
+        chat_id,
+        InputFile(ics_file(view, context.services.clock.now()), filename=ics_name(view)),
+        caption=texts(language, "meetup.calendar_caption", title=view.meetup.title),
+    )
+
+
+async def calendar_from_link(update: Update, context: BotContext, payload: str) -> bool:
+    """``/start ics-<occurrence>`` from the card's button: link the chat, send the file.
+
+    Returns False if the payload is not ours (so /start goes on as usual).
+    """
+    user = update.effective_user
+    if not payload.startswith(CALENDAR_PAYLOAD) or user is None:
+        return False
+    services = context.services
+    language = private_language(context, user)
+    await services.constellations.private_chat_started(person_from(user))
+    try:
+        occurrence_id = int(payload.removeprefix(CALENDAR_PAYLOAD))
+        view = await services.meetups.for_press(occurrence_id, user.id, user.id)
+    except (ValueError, MeetupNotFound):
+        await reply(update, services.texts(language, "meetup.calendar_unknown"))
+        return True
+    await send_calendar(context, user.id, language, view)
+    return True
+
+
+def register(app: BotApplication) -> None:
+    only_messages = filters.UpdateType.MESSAGE
+    in_groups = only_messages & filters.ChatType.GROUPS  # private chats get the guided flow
+    app.add_handler(CommandHandler(names("meetup"), plan_meetup, in_groups))
+    app.add_handler(CommandHandler(names("activity"), plan_activity, in_groups))
+    app.add_handler(CommandHandler(names("meetups"), agenda, only_messages))
+    app.add_handler(CommandHandler(names("cancelmeetup"), cancel_command, only_messages))
+    app.add_handler(CommandHandler(names("editmeetup"), edit_command, only_messages))
+    app.add_handler(CallbackQueryHandler(button, pattern=callbacks.pattern("mt")))

@@ -1,0 +1,299 @@
+"""Meetups, their occurrences, answers (RSVPs), cards and reminders.
+
+Writes take the caller's connection so a service can change several tables in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain import Answer, CardLocation, Meetup, MeetupKind, Occurrence, Rsvp
+from bot.storage.db import Database, from_db_time, to_db_time
+
+_RSVP_SELECT = (
+    "SELECT r.user_id, p.first_name, r.answer, r.children, r.answered_at"
+    " FROM rsvps r JOIN people p ON p.user_id = r.user_id WHERE r.occurrence_id = ?"
+    " ORDER BY r.answered_at, r.user_id"
+)
+
+
+def _meetup(row: aiosqlite.Row) -> Meetup:
+    return Meetup(
+        id=row["id"],
+        constellation_id=row["constellation_id"],
+        number=row["number"],
+        kind=MeetupKind(row["kind"]),
+        title=row["title"],
+        location=row["location"],
+        ages=row["ages"],
+        capacity=row["capacity"],
+        recurrence=row["recurrence"],
+        start_local=datetime.fromisoformat(row["start_local"]),
+        timezone=row["timezone"],
+        created_by=row["created_by"],
+        cancelled=row["cancelled_at"] is not None,
+    )
+
+
+def _occurrence(row: aiosqlite.Row) -> Occurrence:
+    return Occurrence(
+        id=row["id"],
+        meetup_id=row["meetup_id"],
+        slot=datetime.fromisoformat(row["slot"]),
+        starts_at=from_db_time(row["starts_at"]),
+        cancelled=row["cancelled_at"] is not None,
+    )
+
+
+def _rsvp(row: aiosqlite.Row) -> Rsvp:
+    return Rsvp(
+        user_id=row["user_id"],
+        name=row["first_name"],
+        answer=Answer(row["answer"]),
+        children=row["children"],
+        answered_at=from_db_time(row["answered_at"]),
+    )
+
+
+def local_text(moment: datetime) -> str:
+    """A naive wall-clock moment as stored (minutes precision)."""
+    return moment.replace(tzinfo=None).isoformat(timespec="minutes")
+
+
+class MeetupRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # -- writing (inside the caller's transaction) -------------------------------------------
+
+    async def insert_meetup(self, conn: aiosqlite.Connection, meetup: Meetup, now: datetime) -> int:
+        """Store a new meetup (its ``id`` and ``number`` are ignored); returns the new id."""
+        cursor = await conn.execute(
+            "INSERT INTO meetups (constellation_id, number, kind, title, location, ages,"
+            " capacity, recurrence, start_local, timezone, created_by, created_at)"
+            " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM meetups"
+            " WHERE constellation_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                meetup.constellation_id,
+                meetup.constellation_id,
+                meetup.kind.value,
+                meetup.title,
+                meetup.location,
+                meetup.ages,
+                meetup.capacity,
+                meetup.recurrence,
+                local_text(meetup.start_local),
+                meetup.timezone,
+                meetup.created_by,
+                to_db_time(now),
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def update_meetup(self, conn: aiosqlite.Connection, meetup: Meetup) -> None:
+        await conn.execute(
+            "UPDATE meetups SET title = ?, location = ?, ages = ?, capacity = ?, recurrence = ?,"
+            " start_local = ? WHERE id = ?",
+            (
+                meetup.title,
+                meetup.location,
+                meetup.ages,
+                meetup.capacity,
+                meetup.recurrence,
+                local_text(meetup.start_local),
+                meetup.id,
+            ),
+        )
+
+    async def insert_occurrence(
+        self, conn: aiosqlite.Connection, meetup_id: int, slot: datetime, starts_at: datetime
+    ) -> int | None:
+        """A new occurrence; None if this slot of the series exists already."""
+        cursor = await conn.execute(
+            "INSERT INTO occurrences (meetup_id, slot, starts_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (meetup_id, slot) DO NOTHING",
+            (meetup_id, local_text(slot), to_db_time(starts_at)),
+        )
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    async def move_occurrence(
+        self, conn: aiosqlite.Connection, occurrence_id: int, starts_at: datetime, slot: datetime
+    ) -> None:
+        await conn.execute(
+            "UPDATE occurrences SET starts_at = ?, slot = ? WHERE id = ?",
+            (to_db_time(starts_at), local_text(slot), occurrence_id),
+        )
+
+    async def set_reminders(
+        self,
+        conn: aiosqlite.Connection,
+        occurrence_id: int,
+        due: list[tuple[int, datetime]],
+    ) -> None:
+        """Replace the occurrence's reminders with ``(minutes_before, due_at)`` pairs."""
+        await conn.execute("DELETE FROM reminders WHERE occurrence_id = ?", (occurrence_id,))
+        await conn.executemany(
+            "INSERT INTO reminders (occurrence_id, minutes_before, due_at) VALUES (?, ?, ?)",
+            [(occurrence_id, minutes, to_db_time(at)) for minutes, at in due],
+        )
+
+    async def reminder_done(
+        self, conn: aiosqlite.Connection, occurrence_id: int, minutes: int, now: datetime
+    ) -> bool:
+        """Mark one reminder done; False if it was done already (so it is never sent twice)."""
+        cursor = await conn.execute(
+            "UPDATE reminders SET done_at = ? WHERE occurrence_id = ? AND minutes_before = ?"
+            " AND done_at IS NULL",
+            (to_db_time(now), occurrence_id, minutes),
+        )
+        return cursor.rowcount == 1
+
+    async def set_next_announce(
+        self, conn: aiosqlite.Connection, meetup_id: int, at: datetime | None
+    ) -> None:
+        await conn.execute(
+            "UPDATE meetups SET next_announce_at = ? WHERE id = ?",
+            (to_db_time(at) if at else None, meetup_id),
+        )
+
+    async def cancel_occurrence(
+        self, conn: aiosqlite.Connection, occurrence_id: int, now: datetime
+    ) -> bool:
+        cursor = await conn.execute(
+            "UPDATE occurrences SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL",
+            (to_db_time(now), occurrence_id),
+        )
+        await conn.execute("DELETE FROM reminders WHERE occurrence_id = ?", (occurrence_id,))
+        return cursor.rowcount == 1
+
+    async def cancel_meetup(
+        self, conn: aiosqlite.Connection, meetup_id: int, now: datetime
+    ) -> None:
+        await conn.execute(
+            "UPDATE meetups SET cancelled_at = ?, next_announce_at = NULL WHERE id = ?",
+            (to_db_time(now), meetup_id),
+        )
+
+    async def set_rsvp(self, conn: aiosqlite.Connection, occurrence_id: int, rsvp: Rsvp) -> None:
+        await conn.execute(
+            "INSERT INTO rsvps (occurrence_id, user_id, answer, children, answered_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (occurrence_id, user_id) DO UPDATE SET"
+            " answer = excluded.answer, children = excluded.children,"
+            " answered_at = excluded.answered_at",
+            (
+                occurrence_id,
+                rsvp.user_id,
+                rsvp.answer.value,
+                rsvp.children,
+                to_db_time(rsvp.answered_at),
+            ),
+        )
+
+    async def add_card(self, occurrence_id: int, chat_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "INSERT OR IGNORE INTO occurrence_cards (occurrence_id, chat_id, message_id)"
+            " VALUES (?, ?, ?)",
+            (occurrence_id, chat_id, message_id),
+        )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def meetup(self, meetup_id: int) -> Meetup | None:
+        row = await self._db.fetch_one("SELECT * FROM meetups WHERE id = ?", (meetup_id,))
+        return _meetup(row) if row else None
+
+    async def by_number(self, constellation_id: int, number: int) -> Meetup | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM meetups WHERE constellation_id = ? AND number = ?",
+            (constellation_id, number),
+        )
+        return _meetup(row) if row else None
+
+    async def occurrence(self, occurrence_id: int) -> Occurrence | None:
+        row = await self._db.fetch_one("SELECT * FROM occurrences WHERE id = ?", (occurrence_id,))
+        return _occurrence(row) if row else None
+
+    async def occurrences_after(self, meetup_id: int, moment: datetime) -> list[Occurrence]:
+        """The meetup's occurrences (cancelled ones too) that start after ``moment``."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM occurrences WHERE meetup_id = ? AND starts_at > ?"
+            " ORDER BY starts_at, id",
+            (meetup_id, to_db_time(moment)),
+        )
+        return [_occurrence(row) for row in rows]
+
+    async def last_slot(self, meetup_id: int) -> datetime | None:
+        row = await self._db.fetch_one(
+            "SELECT MAX(slot) FROM occurrences WHERE meetup_id = ?", (meetup_id,)
+        )
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def rsvps(self, occurrence_id: int) -> tuple[Rsvp, ...]:
+        rows = await self._db.fetch_all(_RSVP_SELECT, (occurrence_id,))
+        return tuple(_rsvp(row) for row in rows)
+
+    async def cards(self, occurrence_id: int) -> list[CardLocation]:
+        rows = await self._db.fetch_all(
+            "SELECT chat_id, message_id FROM occurrence_cards WHERE occurrence_id = ?"
+            " ORDER BY rowid",
+            (occurrence_id,),
+        )
+        return [CardLocation(row["chat_id"], row["message_id"]) for row in rows]
+
+    async def upcoming(
+        self, constellation_ids: list[int], now: datetime, limit: int = 30
+    ) -> list[tuple[Meetup, Occurrence]]:
+        """Planned occurrences still to start, soonest first."""
+        if not constellation_ids:
+            return []
+        marks = ",".join("?" for _ in constellation_ids)  # placeholders only, no values
+        sql = (
+            "SELECT m.*, o.id AS o_id, o.slot, o.starts_at FROM occurrences o"  # noqa: S608
+            " JOIN meetups m ON m.id = o.meetup_id WHERE m.constellation_id IN ("
+            + marks
+            + ") AND o.cancelled_at IS NULL AND o.starts_at > ? ORDER BY o.starts_at, o.id"
+            " LIMIT ?"
+        )
+        rows = await self._db.fetch_all(sql, (*constellation_ids, to_db_time(now), limit))
+        return [
+            (
+                _meetup(row),
+                Occurrence(
+                    id=row["o_id"],
+                    meetup_id=row["id"],
+                    slot=datetime.fromisoformat(row["slot"]),
+                    starts_at=from_db_time(row["starts_at"]),
+                    cancelled=False,
+                ),
+            )
+            for row in rows
+        ]
+
+    async def series_to_announce(self, now: datetime) -> list[Meetup]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM meetups WHERE next_announce_at IS NOT NULL AND next_announce_at <= ?"
+            " AND cancelled_at IS NULL ORDER BY next_announce_at, id",
+            (to_db_time(now),),
+        )
+        return [_meetup(row) for row in rows]
+
+    async def due_reminders(self, now: datetime, limit: int = 200) -> list[tuple[int, int]]:
+        """``(occurrence_id, minutes_before)`` of reminders due and not done, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT occurrence_id, minutes_before FROM reminders WHERE done_at IS NULL"
+            " AND due_at <= ? ORDER BY due_at, occurrence_id LIMIT ?",
+            (to_db_time(now), limit),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def next_due(self) -> datetime | None:
+        row = await self._db.fetch_one(
+            "SELECT MIN(at) FROM ("
+            " SELECT MIN(due_at) AS at FROM reminders WHERE done_at IS NULL"
+            " UNION ALL SELECT MIN(next_announce_at) FROM meetups"
+            " WHERE next_announce_at IS NOT NULL AND cancelled_at IS NULL)"
+        )
+        return from_db_time(row[0]) if row and row[0] else None
