@@ -566,13 +566,18 @@ class MeetupService:
                         ),
                         now,
                     )
-        for occurrence_id, minutes in await self._meetups.due_reminders(now):
-            await self._remind(occurrence_id, minutes, now)
+        due = await self._meetups.due_reminders(now)
+        # Several due at once (the bot was down): only the nearest one is sent, the rest done.
+        nearest: dict[int, int] = {}
+        for occurrence_id, minutes in due:
+            nearest[occurrence_id] = min(minutes, nearest.get(occurrence_id, minutes))
+        for occurrence_id, minutes in due:
+            await self._remind(occurrence_id, minutes, now, send=nearest[occurrence_id] == minutes)
 
-    async def _remind(self, occurrence_id: int, minutes: int, now: datetime) -> None:
+    async def _remind(self, occurrence_id: int, minutes: int, now: datetime, *, send: bool) -> None:
         view = await self.view(occurrence_id)
         started = view.occurrence.starts_at <= now
-        closed = view.occurrence.cancelled or view.meetup.cancelled
+        closed = view.occurrence.cancelled or view.meetup.cancelled or not send
         live = view.constellation.status is ConstellationStatus.ACTIVE
         recipients = [] if started or closed else await self._reminded(view)
         async with self._db.transaction() as conn:
