@@ -23,6 +23,7 @@ from bot.handlers import (
     group_members,
     group_settings,
     help_requests,
+    meetup_flow,
     meetups,
     privacy,
     private_line,
@@ -138,6 +139,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     group_settings.register(app)  # /settings: who may claim
     roles.register(app)  # /hubhome, /liaison, /member, /members
     start.register(app)  # /start with deep links, /link, /help
+    meetup_flow.register(app)  # /meetup, /activity in a private chat: planned step by step
     request_flow.register(app)  # /request in a private chat: the guided flow
     help_requests.register(app)  # /request, /requests, claim/release/done/withdraw
     meetups.register(app)  # /meetup, /activity, /meetups, cancel, edit, answers

@@ -181,23 +181,8 @@ class MeetupService:
     ) -> MeetupView:
         """Store the meetup and its first occurrence (whose card the caller posts)."""
         now = self._clock.now()
-        zone = ZoneInfo(constellation.timezone)
-        start_local = when.start.astimezone(zone).replace(tzinfo=None)
-        draft = Meetup(
-            id=0,
-            constellation_id=constellation.id,
-            number=0,
-            kind=kind,
-            title=form.title,
-            location=form.location,
-            ages=form.ages,
-            capacity=form.capacity,
-            recurrence=when.recurrence.encode() if when.recurrence else None,
-            start_local=start_local,
-            timezone=constellation.timezone,
-            created_by=creator_id,
-            cancelled=False,
-        )
+        draft = self._draft(constellation, creator_id, kind, form, when, number=0)
+        start_local = draft.start_local
         async with self._db.transaction() as conn:
             meetup_id = await self._meetups.insert_meetup(conn, draft, now)
             occurrence_id = await self._meetups.insert_occurrence(
@@ -207,6 +192,47 @@ class MeetupService:
             await self._set_reminders(conn, occurrence_id, when.start, now)
             await self._plan_next_announcement(conn, draft, meetup_id, start_local)
         return await self.view(occurrence_id)
+
+    async def preview(
+        self,
+        constellation: Constellation,
+        creator_id: int,
+        kind: MeetupKind,
+        form: MeetupForm,
+        when: When,
+    ) -> MeetupView:
+        """How the card will look (nothing is stored)."""
+        number = await self._meetups.next_number(constellation.id)
+        meetup = self._draft(constellation, creator_id, kind, form, when, number=number)
+        occurrence = Occurrence(0, 0, meetup.start_local, when.start, cancelled=False)
+        return MeetupView(constellation, meetup, occurrence, ())
+
+    @staticmethod
+    def _draft(
+        constellation: Constellation,
+        creator_id: int,
+        kind: MeetupKind,
+        form: MeetupForm,
+        when: When,
+        *,
+        number: int,
+    ) -> Meetup:
+        zone = ZoneInfo(constellation.timezone)
+        return Meetup(
+            id=0,
+            constellation_id=constellation.id,
+            number=number,
+            kind=kind,
+            title=form.title,
+            location=form.location,
+            ages=form.ages,
+            capacity=form.capacity,
+            recurrence=when.recurrence.encode() if when.recurrence else None,
+            start_local=when.start.astimezone(zone).replace(tzinfo=None),
+            timezone=constellation.timezone,
+            created_by=creator_id,
+            cancelled=False,
+        )
 
     async def _set_reminders(
         self, conn: aiosqlite.Connection, occurrence_id: int, starts_at: datetime, now: datetime
@@ -296,6 +322,10 @@ class MeetupService:
 
     async def of_member(self, user_id: int) -> list[Constellation]:
         return await self._constellations.of_member(user_id)
+
+    async def planner_in(self, user_id: int) -> list[Constellation]:
+        """The constellations where this person may plan (hub home or liaison)."""
+        return [c for c in await self.of_member(user_id) if await self.may_plan(c, user_id)]
 
     async def next_occurrence(self, meetup: Meetup) -> Occurrence | None:
         """The next planned occurrence still to start (cancelled ones skipped)."""

@@ -201,6 +201,13 @@ class MeetupRepository:
 
     # -- reading -----------------------------------------------------------------------------
 
+    async def next_number(self, constellation_id: int) -> int:
+        row = await self._db.fetch_one(
+            "SELECT COALESCE(MAX(number), 0) + 1 FROM meetups WHERE constellation_id = ?",
+            (constellation_id,),
+        )
+        return int(row[0]) if row else 1
+
     async def meetup(self, meetup_id: int) -> Meetup | None:
         row = await self._db.fetch_one("SELECT * FROM meetups WHERE id = ?", (meetup_id,))
         return _meetup(row) if row else None

@@ -1,0 +1,421 @@
+"""Planning a meetup or activity step by step in a private chat.
+
+``/meetup`` or ``/activity`` (the kind) → constellation (if several) → title → when → place →
+ages (activities) → places → once or recurring → preview → plan. One open question at a time;
+the answer is typed or tapped. Only the newest flow message's buttons count, and planning
+re-checks that the person is still the hub home or liaison.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot import callbacks
+from bot.commands import names
+from bot.context import BotApplication, BotContext
+from bot.domain import Constellation, MeetupKind, NotAllowed
+from bot.handlers.common import private_language, reply
+from bot.handlers.meetup_cards import card_keyboard, card_text, rhythm_text
+from bot.i18n import Html
+from bot.scheduler import schedule_next
+from bot.services.meetups import FIELD_LIMIT, TITLE_LIMIT, MeetupForm
+from bot.when import Recurrence, When, WhenError
+
+FEATURE = "nm"
+FLOW_KEY = "meetup_flow"
+ASK = 0
+TIMEOUT = timedelta(hours=2)
+END = ConversationHandler.END
+CAPACITIES = (5, 8, 10, 12, 15, 20)
+MAX_CAPACITY = 500
+
+
+@dataclass
+class MeetupFlow:
+    """The meetup being planned; None means "not asked yet"."""
+
+    kind: MeetupKind
+    constellation: Constellation | None = None
+    title: str | None = None
+    when: When | None = None
+    location: str | None = None
+    location_done: bool = False
+    ages: str | None = None
+    ages_done: bool = False
+    capacity: int | None = None
+    capacity_done: bool = False
+    rhythm_done: bool = False
+    message_id: int | None = None  # the message whose buttons drive the flow now
+
+    def form(self) -> MeetupForm:
+        return MeetupForm("", self.title or "", self.location, self.ages, self.capacity)
+
+    def restart(self) -> None:
+        self.title = self.location = self.ages = None
+        self.when = self.capacity = None
+        self.location_done = self.ages_done = self.capacity_done = self.rhythm_done = False
+
+
+def _flow(context: BotContext) -> MeetupFlow | None:
+    flow = (context.user_data or {}).get(FLOW_KEY)
+    return flow if isinstance(flow, MeetupFlow) else None
+
+
+def _button(label: str, action: str, *args: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.callback(FEATURE, action, *args))
+
+
+def rhythms(start: When) -> list[Recurrence]:
+    """The series the first date could start: weekly, its nth (or last) weekday, its day."""
+    local = start.start
+    weekday, day = local.weekday(), local.day
+    options = [Recurrence("weekly", weekday=weekday)]
+    nth = (day - 1) // 7 + 1
+    if nth <= 4:
+        options.append(Recurrence("monthly_weekday", weekday=weekday, nth=nth))
+    if (local + timedelta(days=7)).month != local.month:
+        options.append(Recurrence("monthly_weekday", weekday=weekday, nth=-1))
+    options.append(Recurrence("monthly_day", day=day))
+    return options
+
+
+# -- starting --------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: BotContext, kind: MeetupKind) -> int:
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None or context.user_data is None:
+        return END
+    texts = context.services.texts
+    language = private_language(context, user)
+    constellations = await context.services.meetups.planner_in(user.id)
+    if not constellations:
+        await reply(update, texts(language, "mflow.no_constellation"))
+        return END
+    flow = MeetupFlow(kind)
+    context.user_data[FLOW_KEY] = flow
+    if len(constellations) == 1:
+        flow.constellation = constellations[0]
+        return await _ask_next(update, context, flow)
+    buttons = [[_button(c.name, "con", c.id)] for c in constellations]
+    sent = await message.reply_text(
+        texts(language, "mflow.pick"),
+        reply_markup=InlineKeyboardMarkup([*buttons, [_cancel(context, language)]]),
+    )
+    flow.message_id = sent.message_id
+    return ASK
+
+
+async def start_meetup(update: Update, context: BotContext) -> int:
+    return await start(update, context, MeetupKind.MEETUP)
+
+
+async def start_activity(update: Update, context: BotContext) -> int:
+    return await start(update, context, MeetupKind.ACTIVITY)
+
+
+def _cancel(context: BotContext, language: str) -> InlineKeyboardButton:
+    return _button(context.services.texts.plain(language, "flow.button_cancel"), "cancel")
+
+
+# -- asking ----------------------------------------------------------------------------------
+
+
+async def _ask_next(
+    update: Update, context: BotContext, flow: MeetupFlow, *, notice: Html | None = None
+) -> int:
+    """Show the first open question (or the preview): edit the flow message after a tap,
+    send a new one after a typed answer."""
+    user = update.effective_user
+    assert user is not None
+    language = private_language(context, user)
+    text, rows = await _question(context, language, flow)
+    if notice is not None:
+        text = Html(f"{notice}\n\n{text}")
+    markup = InlineKeyboardMarkup([*rows, [_cancel(context, language)]])
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        await query.edit_message_text(text, reply_markup=markup)
+        flow.message_id = query.message.message_id
+    else:
+        message = update.effective_message
+        assert message is not None
+        if flow.message_id is not None and update.effective_chat is not None:
+            await _close(context, update.effective_chat.id, flow.message_id)
+        sent = await message.reply_text(text, reply_markup=markup, do_quote=False)
+        flow.message_id = sent.message_id
+    return ASK
+
+
+async def _question(
+    context: BotContext, language: str, flow: MeetupFlow
+) -> tuple[Html, list[list[InlineKeyboardButton]]]:
+    texts = context.services.texts
+    plain = texts.plain
+    assert flow.constellation is not None
+    if flow.title is None:
+        return texts(language, f"mflow.title_{flow.kind.value}", name=flow.constellation.name), []
+    if flow.when is None:
+        return texts(language, "mflow.when", title=flow.title), []
+    if not flow.location_done:
+        skip = _button(plain(language, "mflow.no_location"), "loc")
+        return texts(language, "mflow.location"), [[skip]]
+    if flow.kind is MeetupKind.ACTIVITY and not flow.ages_done:
+        return texts(language, "mflow.ages"), [[_button(plain(language, "mflow.all_ages"), "ages")]]
+    if not flow.capacity_done:
+        numbers = [_button(str(n), "cap", n) for n in CAPACITIES]
+        unlimited = _button(plain(language, "mflow.no_limit"), "cap", 0)
+        return texts(language, "mflow.capacity"), [numbers[:3], numbers[3:], [unlimited]]
+    if not flow.rhythm_done:
+        rows = [[_button(plain(language, "mflow.once"), "rhy", "once")]]
+        for option in rhythms(flow.when):
+            label = rhythm_text(texts, language, option)
+            rows.append([_button(label[:1].upper() + label[1:], "rhy", option.encode())])
+        return texts(language, "mflow.rhythm"), rows
+    view = await context.services.meetups.preview(
+        flow.constellation, 0, flow.kind, flow.form(), flow.when
+    )
+    card = card_text(texts, language, view)
+    buttons = [
+        [_button(plain(language, "mflow.button_plan"), "plan")],
+        [_button(plain(language, "mflow.button_redo"), "redo")],
+    ]
+    return texts(language, "mflow.preview", name=flow.constellation.name, card=card), buttons
+
+
+# -- answers ---------------------------------------------------------------------------------
+
+
+async def got_text(update: Update, context: BotContext) -> int | None:
+    """A typed answer to the open question."""
+    message, user = update.effective_message, update.effective_user
+    flow = _flow(context)
+    if message is None or user is None or flow is None:
+        return END
+    texts = context.services.texts
+    language = private_language(context, user)
+    value = " ".join((message.text or "").split())
+    if flow.constellation is None or (flow.when is not None and flow.capacity_done):
+        await reply(update, texts(language, "flow.use_buttons"))
+        return None
+    if (
+        flow.title is None
+        or flow.when is None
+        or not flow.location_done
+        or (flow.kind is MeetupKind.ACTIVITY and not flow.ages_done)
+    ):
+        limit = TITLE_LIMIT if flow.title is None else FIELD_LIMIT
+        if len(value) > limit:
+            await reply(update, texts(language, "mflow.too_long", limit=limit))
+            return None
+    if flow.title is None:
+        flow.title = value
+    elif flow.when is None:
+        try:
+            flow.when = context.services.meetups.read_when(flow.constellation, value)
+        except WhenError as exc:
+            await reply(update, texts(language, f"mflow.when_{exc.reason}"))
+            return None
+        flow.rhythm_done = flow.when.recurrence is not None
+    elif not flow.location_done:
+        flow.location, flow.location_done = value, True
+    elif flow.kind is MeetupKind.ACTIVITY and not flow.ages_done:
+        flow.ages, flow.ages_done = value, True
+    else:
+        number = value.lower().removeprefix("max").strip()
+        if not number.isdigit() or not 0 < int(number) <= MAX_CAPACITY:
+            await reply(update, texts(language, "mflow.capacity_again"))
+            return None
+        flow.capacity, flow.capacity_done = int(number), True
+    return await _ask_next(update, context, flow)
+
+
+async def pressed(update: Update, context: BotContext) -> int | None:
+    """Every button of the flow. Only the newest flow message counts; None keeps the step."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return None
+    texts = context.services.texts
+    language = private_language(context, user)
+    flow = _flow(context)
+    data = callbacks.parse(query.data)
+    current = query.message.message_id if query.message is not None else None
+    if flow is None or data is None or current != flow.message_id:
+        await query.answer(texts.plain(language, "button.stale"))
+        return None
+    if data.action == "cancel":
+        await query.answer()
+        await query.edit_message_text(texts(language, "flow.cancelled"))
+        _drop(context)
+        return END
+    if data.action == "plan":
+        return await _plan(update, context, flow)
+    if not await _apply(context, user.id, flow, data.action, data.args):
+        await query.answer(texts.plain(language, "button.stale"))
+        return None
+    await query.answer()
+    return await _ask_next(update, context, flow)
+
+
+async def _apply(
+    context: BotContext, user_id: int, flow: MeetupFlow, action: str, args: tuple[str, ...]
+) -> bool:
+    """Take one tapped answer; False for anything that does not fit the open question."""
+    arg = args[0] if args else ""
+    if action == "con":
+        mine = await context.services.meetups.planner_in(user_id)
+        chosen = next((c for c in mine if str(c.id) == arg), None)
+        if chosen is None:
+            return False
+        flow.constellation = chosen
+        return True
+    if flow.constellation is None or flow.title is None or flow.when is None:
+        return False
+    if action == "redo":
+        flow.restart()
+    elif action == "loc" and not flow.location_done:
+        flow.location, flow.location_done = None, True
+    elif action == "ages" and flow.kind is MeetupKind.ACTIVITY and not flow.ages_done:
+        flow.ages, flow.ages_done = None, True
+    elif action == "cap" and arg.isdigit() and (int(arg) in CAPACITIES or arg == "0"):
+        flow.capacity, flow.capacity_done = (int(arg) or None), True
+    elif action == "rhy" and flow.capacity_done and not flow.rhythm_done:
+        rhythm = ":".join(args)  # an encoded rhythm has colons of its own
+        if rhythm != "once":
+            options = {option.encode(): option for option in rhythms(flow.when)}
+            if rhythm not in options:
+                return False
+            flow.when = When(flow.when.start, options[rhythm])
+        flow.rhythm_done = True
+    else:
+        return False
+    return True
+
+
+async def _plan(update: Update, context: BotContext, flow: MeetupFlow) -> int | None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    services, texts = context.services, context.services.texts
+    language = private_language(context, user)
+    if flow.constellation is None or flow.when is None or not flow.rhythm_done:
+        await query.answer(texts.plain(language, "button.stale"))
+        return None
+    constellation = flow.constellation
+    try:
+        if not await services.meetups.may_plan(constellation, user.id):
+            raise NotAllowed
+        if flow.when.start <= services.clock.now():
+            raise WhenError("past")
+        view = await services.meetups.create(
+            constellation, user.id, flow.kind, flow.form(), flow.when
+        )
+    except NotAllowed:
+        await query.answer()
+        await query.edit_message_text(texts(language, "mflow.gone"))
+        _drop(context)
+        return END
+    except WhenError:
+        await query.answer()
+        flow.when, flow.rhythm_done = None, False
+        return await _ask_next(update, context, flow, notice=texts(language, "mflow.when_past"))
+    await query.answer()
+    now = services.clock.now()
+    group_language = constellation.language
+    card = await context.bot.send_message(
+        constellation.chat_id,
+        card_text(texts, group_language, view),
+        reply_markup=card_keyboard(texts, group_language, view, now),
+    )
+    await services.meetups.card_posted(view.occurrence.id, constellation.chat_id, card.message_id)
+    await query.edit_message_text(
+        texts(language, "mflow.planned", title=view.meetup.title, name=constellation.name)
+    )
+    _drop(context)
+    await schedule_next(context.application)
+    return END
+
+
+async def not_text(update: Update, context: BotContext) -> None:
+    language = private_language(context, update.effective_user)
+    await reply(update, context.services.texts(language, "mflow.text_only"))
+
+
+async def cancel_command(update: Update, context: BotContext) -> int:
+    language = private_language(context, update.effective_user)
+    flow = _flow(context)
+    if flow is not None and flow.message_id is not None and update.effective_chat is not None:
+        await _close(context, update.effective_chat.id, flow.message_id)
+    _drop(context)
+    await reply(update, context.services.texts(language, "flow.cancelled"))
+    return END
+
+
+async def timed_out(update: object, context: BotContext) -> None:
+    """Two quiet hours: the plan lapses; its message says so."""
+    flow = _flow(context)
+    if isinstance(update, Update) and flow is not None and flow.message_id is not None:
+        chat = update.effective_chat
+        if chat is not None:
+            language = private_language(context, update.effective_user)
+            with contextlib.suppress(BadRequest):
+                await context.bot.edit_message_text(
+                    context.services.texts(language, "mflow.timed_out"),
+                    chat_id=chat.id,
+                    message_id=flow.message_id,
+                )
+    _drop(context)
+
+
+async def _close(context: BotContext, chat_id: int, message_id: int) -> None:
+    """Take the buttons off a flow message that is no longer the newest."""
+    with contextlib.suppress(BadRequest):
+        await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
+
+
+def _drop(context: BotContext) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(FLOW_KEY, None)
+
+
+def register(app: BotApplication) -> None:
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
+        ASK: [
+            MessageHandler(private & filters.TEXT & ~filters.COMMAND, got_text),
+            MessageHandler(private & ~filters.COMMAND, not_text),
+            CallbackQueryHandler(pressed, pattern=callbacks.pattern(FEATURE)),
+        ],
+        ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+    }
+    with warnings.catch_warnings():
+        # Buttons are tracked per chat on purpose: only the newest flow message counts.
+        warnings.filterwarnings("ignore", ".*per_message.*", PTBUserWarning)
+        conversation: ConversationHandler[BotContext] = ConversationHandler(
+            entry_points=[
+                CommandHandler(names("meetup"), start_meetup, private),
+                CommandHandler(names("activity"), start_activity, private),
+            ],
+            states=states,
+            fallbacks=[CommandHandler(names("cancel"), cancel_command, private)],
+            allow_reentry=True,
+            conversation_timeout=TIMEOUT,
+            name="meetup_flow",
+        )
+    app.add_handler(conversation)
