@@ -126,3 +126,16 @@ def test_bad_durations_name_the_variable(
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigError, match=f"^{variable}:"):
         load_settings()
+
+
+def test_meetup_reminders_and_announcement(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().reminders == (timedelta(hours=24), timedelta(hours=2))
+    assert load_settings().announce_ahead == timedelta(days=7)
+    monkeypatch.setenv("BOT_REMINDERS", "30m, 2d,2h")
+    monkeypatch.setenv("BOT_ANNOUNCE_AHEAD", "14d")
+    settings = load_settings()
+    assert settings.reminders == (timedelta(days=2), timedelta(hours=2), timedelta(minutes=30))
+    assert settings.announce_ahead == timedelta(days=14)
+    monkeypatch.setenv("BOT_REMINDERS", "24h,soon")
+    with pytest.raises(ConfigError, match="BOT_REMINDERS"):
+        load_settings()

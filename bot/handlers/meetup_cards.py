@@ -96,9 +96,10 @@ def answer_lines(texts: Translator, language: str, view: MeetupView) -> list[str
         if not people:
             continue
         label = texts(language, f"meetup.answer_{answer.value}")
-        line = f"{ANSWER_ICONS[answer]} {label} ({len(people)})"
+        count = str(len(people))
         if answer is Answer.YES and view.meetup.kind is MeetupKind.ACTIVITY and view.children:
-            line += " · " + texts(language, "meetup.children_total", n=view.children)
+            count += " · " + texts(language, "meetup.children_total", n=view.children)
+        line = f"{ANSWER_ICONS[answer]} {label} ({count})"
         if show_names:
             line += ": " + ", ".join(_who(texts, language, view, rsvp) for rsvp in people)
         lines.append(line)

@@ -12,6 +12,7 @@ from bot import callbacks
 from bot.commands import names
 from bot.context import AnyApplication, BotApplication, BotContext, Services
 from bot.handlers.common import is_private, language_for, reply
+from bot.handlers.meetup_cards import refresh_meetup_cards
 from bot.handlers.request_cards import refresh_cards
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,11 @@ async def forget_button(update: Update, context: BotContext) -> None:
     erased = await services.privacy.forget(user.id)
     log.info("person %s erased on request", user.id)
     await _redraw(context.application, services, erased.request_ids)
+    for occurrence_id in erased.occurrence_ids:
+        view = await services.meetups.view(occurrence_id)
+        cards = await services.meetups.cards(occurrence_id)
+        now = services.clock.now()
+        await refresh_meetup_cards(context.bot, services.texts, view, cards, now)
     await query.edit_message_text(
         texts(
             language,

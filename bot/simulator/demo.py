@@ -273,6 +273,26 @@ async def scene_private_line(demo: Demo) -> None:
     await demo.say(demo.hanneke, hub_chat, "Goed idee van je, tot morgen!")
 
 
+async def scene_activity(demo: Demo) -> None:
+    demo.printer.heading("Een activiteit voor de kinderen: plannen, aanmelden, herinnering")
+    await demo.say(
+        demo.hanneke,
+        demo.group,
+        "/activiteit woensdag 15:00 | Knutselmiddag | Bij Hanneke thuis | 4-10 jaar | max 8",
+    )
+    card = demo.last(demo.group)
+    card = await demo.tap(demo.anna, card, "✅ Ik kom")
+    card = await demo.tap(demo.anna, card, "➕ kind")
+    card = await demo.tap(demo.anna, card, "➕ kind")
+    card = await demo.tap(demo.grace, card, "🤔 Misschien")
+    card = await demo.tap(demo.bram, card, "❌ Ik kom niet")
+    await demo.tap(demo.anna, card, "📅 In mijn agenda")
+    await demo.say(demo.lotte, demo.group, "/agenda")
+    # 24 hours before Wednesday 15:00 in Amsterdam: Tuesday 14:00 UTC.
+    day_before = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+    await demo.later("Dinsdagmiddag, een dag van tevoren", day_before - demo.clock.now())
+
+
 SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_setup,
     scene_roles,
@@ -282,6 +302,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_escalation,
     scene_private_request,
     scene_private_line,
+    scene_activity,
 ]
 
 

@@ -16,6 +16,7 @@ class Erased:
     request_texts: int
     line_messages: int
     request_ids: list[int]  # requests whose cards should be redrawn
+    occurrence_ids: list[int]  # meetups they answered, whose cards should be redrawn
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,10 @@ class PrivacyRepository:
                 (at, user_id),
             )
             cursor = await conn.execute(
+                "SELECT occurrence_id FROM rsvps WHERE user_id = ?", (user_id,)
+            )
+            occurrence_ids = [row[0] for row in await cursor.fetchall()]
+            cursor = await conn.execute(
                 "DELETE FROM line_messages WHERE member_id = ? OR author_id = ?",
                 (user_id, user_id),
             )
@@ -67,10 +72,10 @@ class PrivacyRepository:
             await conn.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
             cursor = await conn.execute("DELETE FROM memberships WHERE user_id = ?", (user_id,))
             memberships = cursor.rowcount
-            # The foreign keys do the rest: requester_id and claimed_by become NULL, the
-            # private-line choice goes.
+            # The foreign keys do the rest: requester_id, claimed_by and who planned a meetup
+            # become NULL; the private-line choice and their meetup answers go.
             await conn.execute("DELETE FROM people WHERE user_id = ?", (user_id,))
-        return Erased(memberships, texts, lines, request_ids)
+        return Erased(memberships, texts, lines, request_ids, occurrence_ids)
 
     async def retain(self, cutoff: datetime) -> Retained:
         """Remove what is older than ``cutoff``: closed requests' texts, routing ids, notices."""

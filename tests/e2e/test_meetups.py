@@ -118,7 +118,7 @@ async def test_answers_change_and_the_card_counts_them(scene: Scene) -> None:
     assert await scene.press(scene.anna, card, "➕ kind") == "Genoteerd. Aantal kinderen: 1"
     assert await scene.press(scene.anna, card, "➕ kind") == "Genoteerd. Aantal kinderen: 2"
     lines = scene.refreshed(card).plain_text.splitlines()
-    assert lines[-2:] == ["✅ Komen (1) · kinderen: 2: Anna (2 kinderen)", "🤔 Misschien (1): Bert"]
+    assert lines[-2:] == ["✅ Komen (1 · kinderen: 2): Anna (2 kinderen)", "🤔 Misschien (1): Bert"]
     assert await scene.press(scene.anna, card, "➖ kind") == "Genoteerd. Aantal kinderen: 1"
     # A "maybe" can say how many children would come; changing one's mind is always possible.
     assert await scene.press(scene.bert, card, "➕ kind") == "Genoteerd. Aantal kinderen: 1"
@@ -156,7 +156,7 @@ async def test_capacity_waiting_list_and_moving_up(scene: Scene) -> None:
     await scene.press(scene.anna, card, "➖ kind")  # a place frees up
     text = scene.refreshed(card).plain_text
     # The clock stands still here, so the names are in the order people first answered.
-    assert "✅ Komen (3) · kinderen: 2: Lotte, Anna (1 kind), Bert (1 kind)" in text
+    assert "✅ Komen (3 · kinderen: 2): Lotte, Anna (1 kind), Bert (1 kind)" in text
     assert "Wachtlijst" not in text
     assert scene.last(scene.private(scene.liaison)).plain_text == (
         "🎉 Er is een plek vrijgekomen! Je staat nu op de lijst voor Knutselen op "
@@ -289,3 +289,16 @@ async def test_moving_keeps_answers_and_tells_people(scene: Scene) -> None:
     assert scene.last(scene.group).plain_text.startswith("Ik ken geen bijeenkomst #7")
     await scene.say(scene.hubhome, scene.group, "/wijzigen")
     assert scene.last(scene.group).plain_text.startswith("Wijzig met het nummer")
+
+
+async def test_forget_me_takes_the_answers_and_the_name_off_the_card(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.anna,))
+    card = await plan(scene, "/activiteit zaterdag 14:00 | Zwemmen")
+    await scene.press(scene.anna, card, "✅ Ik kom")
+    await scene.press(scene.bert, card, "🤔 Misschien")
+    anna_chat = scene.private(scene.anna)
+    await scene.say(scene.anna, anna_chat, "/vergeetmij")
+    await scene.press(scene.anna, scene.last(anna_chat), "🗑️ Ja, wis alles")
+    assert scene.refreshed(card).plain_text.splitlines()[-1] == "🤔 Misschien (1): Bert"
+    assert "Anna" not in scene.refreshed(card).plain_text
+    assert stored(scene, "SELECT COUNT(*) FROM rsvps") == [(1,)]
