@@ -92,6 +92,13 @@ async def group_language(update: Update, context: BotContext) -> str | None:
     return None
 
 
+def command_text(update: Update) -> str:
+    """What follows the command, also when it starts on a new line."""
+    message = update.effective_message
+    parts = (message.text or "").split(maxsplit=1) if message else []
+    return parts[1] if len(parts) > 1 else ""
+
+
 async def reply(
     update: Update,
     text: str,

@@ -27,6 +27,7 @@ from bot.domain import (
     WrongState,
 )
 from bot.handlers.common import (
+    command_text,
     group_language,
     is_group,
     language_for,
@@ -64,8 +65,7 @@ async def post_request(update: Update, context: BotContext) -> None:
     if chat is None or user is None or message is None:
         return
     language = await language_for(update, context)
-    parts = (message.text or "").split(maxsplit=1)
-    raw = parts[1] if len(parts) > 1 else ""
+    raw = command_text(update)
     try:
         posted = await context.services.requests.post(chat.id, person_from(user), raw)
     except NotSetUp:

@@ -8,14 +8,12 @@ re-checks that the person is still the hub home or liaison.
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -32,14 +30,14 @@ from bot.commands import names
 from bot.context import BotApplication, BotContext
 from bot.domain import Constellation, MeetupKind, NotAllowed
 from bot.handlers.common import private_language, reply
+from bot.handlers.flows import FlowKit
 from bot.handlers.meetup_cards import card_keyboard, card_text, rhythm_text
 from bot.i18n import Html
 from bot.scheduler import schedule_next
 from bot.services.meetups import FIELD_LIMIT, TITLE_LIMIT, MeetupForm
 from bot.when import Recurrence, When, WhenError
 
-FEATURE = "nm"
-FLOW_KEY = "meetup_flow"
+KIT = FlowKit(feature="nm", key="meetup_flow", timed_out_key="mflow.timed_out")
 ASK = 0
 TIMEOUT = timedelta(hours=2)
 END = ConversationHandler.END
@@ -74,12 +72,8 @@ class MeetupFlow:
 
 
 def _flow(context: BotContext) -> MeetupFlow | None:
-    flow = (context.user_data or {}).get(FLOW_KEY)
+    flow = KIT.current(context)
     return flow if isinstance(flow, MeetupFlow) else None
-
-
-def _button(label: str, action: str, *args: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.callback(FEATURE, action, *args))
 
 
 def rhythms(start: When) -> list[Recurrence]:
@@ -110,14 +104,14 @@ async def start(update: Update, context: BotContext, kind: MeetupKind) -> int:
         await reply(update, texts(language, "mflow.no_constellation"))
         return END
     flow = MeetupFlow(kind)
-    context.user_data[FLOW_KEY] = flow
+    KIT.keep(context, flow)
     if len(constellations) == 1:
         flow.constellation = constellations[0]
         return await _ask_next(update, context, flow)
-    buttons = [[_button(c.name, "con", c.id)] for c in constellations]
+    buttons = [[KIT.button(c.name, "con", c.id)] for c in constellations]
     sent = await message.reply_text(
         texts(language, "mflow.pick"),
-        reply_markup=InlineKeyboardMarkup([*buttons, [_cancel(context, language)]]),
+        reply_markup=InlineKeyboardMarkup([*buttons, [KIT.cancel_button(context, language)]]),
     )
     flow.message_id = sent.message_id
     return ASK
@@ -129,10 +123,6 @@ async def start_meetup(update: Update, context: BotContext) -> int:
 
 async def start_activity(update: Update, context: BotContext) -> int:
     return await start(update, context, MeetupKind.ACTIVITY)
-
-
-def _cancel(context: BotContext, language: str) -> InlineKeyboardButton:
-    return _button(context.services.texts.plain(language, "flow.button_cancel"), "cancel")
 
 
 # -- asking ----------------------------------------------------------------------------------
@@ -149,7 +139,7 @@ async def _ask_next(
     text, rows = await _question(context, language, flow)
     if notice is not None:
         text = Html(f"{notice}\n\n{text}")
-    markup = InlineKeyboardMarkup([*rows, [_cancel(context, language)]])
+    markup = InlineKeyboardMarkup([*rows, [KIT.cancel_button(context, language)]])
     query = update.callback_query
     if query is not None and query.message is not None:
         await query.edit_message_text(text, reply_markup=markup)
@@ -158,7 +148,7 @@ async def _ask_next(
         message = update.effective_message
         assert message is not None
         if flow.message_id is not None and update.effective_chat is not None:
-            await _close(context, update.effective_chat.id, flow.message_id)
+            await KIT.close(context, update.effective_chat.id, flow.message_id)
         sent = await message.reply_text(text, reply_markup=markup, do_quote=False)
         flow.message_id = sent.message_id
     return ASK
@@ -175,27 +165,29 @@ async def _question(
     if flow.when is None:
         return texts(language, "mflow.when", title=flow.title), []
     if not flow.location_done:
-        skip = _button(plain(language, "mflow.no_location"), "loc")
+        skip = KIT.button(plain(language, "mflow.no_location"), "loc")
         return texts(language, "mflow.location"), [[skip]]
     if flow.kind is MeetupKind.ACTIVITY and not flow.ages_done:
-        return texts(language, "mflow.ages"), [[_button(plain(language, "mflow.all_ages"), "ages")]]
+        return texts(language, "mflow.ages"), [
+            [KIT.button(plain(language, "mflow.all_ages"), "ages")]
+        ]
     if not flow.capacity_done:
-        numbers = [_button(str(n), "cap", n) for n in CAPACITIES]
-        unlimited = _button(plain(language, "mflow.no_limit"), "cap", 0)
+        numbers = [KIT.button(str(n), "cap", n) for n in CAPACITIES]
+        unlimited = KIT.button(plain(language, "mflow.no_limit"), "cap", 0)
         return texts(language, "mflow.capacity"), [numbers[:3], numbers[3:], [unlimited]]
     if not flow.rhythm_done:
-        rows = [[_button(plain(language, "mflow.once"), "rhy", "once")]]
+        rows = [[KIT.button(plain(language, "mflow.once"), "rhy", "once")]]
         for option in rhythms(flow.when):
             label = rhythm_text(texts, language, option)
-            rows.append([_button(label[:1].upper() + label[1:], "rhy", option.encode())])
+            rows.append([KIT.button(label[:1].upper() + label[1:], "rhy", option.encode())])
         return texts(language, "mflow.rhythm"), rows
     view = await context.services.meetups.preview(
         flow.constellation, 0, flow.kind, flow.form(), flow.when
     )
     card = card_text(texts, language, view)
     buttons = [
-        [_button(plain(language, "mflow.button_plan"), "plan")],
-        [_button(plain(language, "mflow.button_redo"), "redo")],
+        [KIT.button(plain(language, "mflow.button_plan"), "plan")],
+        [KIT.button(plain(language, "mflow.button_redo"), "redo")],
     ]
     return texts(language, "mflow.preview", name=flow.constellation.name, card=card), buttons
 
@@ -250,25 +242,17 @@ async def got_text(update: Update, context: BotContext) -> int | None:
 async def pressed(update: Update, context: BotContext) -> int | None:
     """Every button of the flow. Only the newest flow message counts; None keeps the step."""
     query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
-        return None
-    texts = context.services.texts
-    language = private_language(context, user)
+    data = await KIT.press(update, context)
     flow = _flow(context)
-    data = callbacks.parse(query.data)
-    current = query.message.message_id if query.message is not None else None
-    if flow is None or data is None or current != flow.message_id:
-        await query.answer(texts.plain(language, "button.stale"))
+    if query is None or user is None or data is None or flow is None:
         return None
     if data.action == "cancel":
-        await query.answer()
-        await query.edit_message_text(texts(language, "flow.cancelled"))
-        _drop(context)
-        return END
+        return await KIT.stopped_by_button(update, context)
     if data.action == "plan":
         return await _plan(update, context, flow)
     if not await _apply(context, user.id, flow, data.action, data.args):
-        await query.answer(texts.plain(language, "button.stale"))
+        language = private_language(context, user)
+        await query.answer(context.services.texts.plain(language, "button.stale"))
         return None
     await query.answer()
     return await _ask_next(update, context, flow)
@@ -329,7 +313,7 @@ async def _plan(update: Update, context: BotContext, flow: MeetupFlow) -> int | 
     except NotAllowed:
         await query.answer()
         await query.edit_message_text(texts(language, "mflow.gone"))
-        _drop(context)
+        KIT.drop(context)
         return END
     except WhenError:
         await query.answer()
@@ -347,7 +331,7 @@ async def _plan(update: Update, context: BotContext, flow: MeetupFlow) -> int | 
     await query.edit_message_text(
         texts(language, "mflow.planned", title=view.meetup.title, name=constellation.name)
     )
-    _drop(context)
+    KIT.drop(context)
     await schedule_next(context.application)
     return END
 
@@ -357,52 +341,15 @@ async def not_text(update: Update, context: BotContext) -> None:
     await reply(update, context.services.texts(language, "mflow.text_only"))
 
 
-async def cancel_command(update: Update, context: BotContext) -> int:
-    language = private_language(context, update.effective_user)
-    flow = _flow(context)
-    if flow is not None and flow.message_id is not None and update.effective_chat is not None:
-        await _close(context, update.effective_chat.id, flow.message_id)
-    _drop(context)
-    await reply(update, context.services.texts(language, "flow.cancelled"))
-    return END
-
-
-async def timed_out(update: object, context: BotContext) -> None:
-    """Two quiet hours: the plan lapses; its message says so."""
-    flow = _flow(context)
-    if isinstance(update, Update) and flow is not None and flow.message_id is not None:
-        chat = update.effective_chat
-        if chat is not None:
-            language = private_language(context, update.effective_user)
-            with contextlib.suppress(BadRequest):
-                await context.bot.edit_message_text(
-                    context.services.texts(language, "mflow.timed_out"),
-                    chat_id=chat.id,
-                    message_id=flow.message_id,
-                )
-    _drop(context)
-
-
-async def _close(context: BotContext, chat_id: int, message_id: int) -> None:
-    """Take the buttons off a flow message that is no longer the newest."""
-    with contextlib.suppress(BadRequest):
-        await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
-
-
-def _drop(context: BotContext) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(FLOW_KEY, None)
-
-
 def register(app: BotApplication) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
         ASK: [
             MessageHandler(private & filters.TEXT & ~filters.COMMAND, got_text),
             MessageHandler(private & ~filters.COMMAND, not_text),
-            CallbackQueryHandler(pressed, pattern=callbacks.pattern(FEATURE)),
+            CallbackQueryHandler(pressed, pattern=callbacks.pattern(KIT.feature)),
         ],
-        ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+        ConversationHandler.TIMEOUT: [TypeHandler(Update, KIT.timed_out)],
     }
     with warnings.catch_warnings():
         # Buttons are tracked per chat on purpose: only the newest flow message counts.
@@ -413,7 +360,7 @@ def register(app: BotApplication) -> None:
                 CommandHandler(names("activity"), start_activity, private),
             ],
             states=states,
-            fallbacks=[CommandHandler(names("cancel"), cancel_command, private)],
+            fallbacks=[CommandHandler(names("cancel"), KIT.stop_command, private)],
             allow_reentry=True,
             conversation_timeout=TIMEOUT,
             name="meetup_flow",

@@ -25,6 +25,7 @@ from bot.domain import (
     NotSetUp,
 )
 from bot.handlers.common import (
+    command_text,
     group_language,
     is_group,
     language_for,
@@ -48,13 +49,6 @@ from bot.when import WhenError
 
 ANSWERS = ("yes", "maybe", "no", "more", "fewer")
 CALENDAR_PAYLOAD = "ics-"
-
-
-def command_text(update: Update) -> str:
-    """What follows the command, also when it starts on a new line."""
-    message = update.effective_message
-    parts = (message.text or "").split(maxsplit=1) if message else []
-    return parts[1] if len(parts) > 1 else ""
 
 
 async def show_card(update: Update, context: BotContext, view: MeetupView) -> None:
@@ -255,8 +249,8 @@ async def cancel_command(update: Update, context: BotContext) -> None:
 
 async def _cancel(
     update: Update, context: BotContext, language: str, meetup_id: int, *, series: bool
-) -> Html:
-    """Cancel and tell the group; returns what was said."""
+) -> None:
+    """Cancel and tell the group (or the question's message, when a button chose)."""
     user = update.effective_user
     assert user is not None
     services, texts = context.services, context.services.texts
@@ -283,7 +277,6 @@ async def _cancel(
         await update.callback_query.edit_message_text(text)
     else:
         await reply(update, text)
-    return text
 
 
 async def edit_command(update: Update, context: BotContext) -> None:

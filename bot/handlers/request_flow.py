@@ -8,7 +8,6 @@ service that the person still belongs to the constellation.
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -42,15 +40,15 @@ from bot.domain import (
     Visibility,
     WhenKind,
 )
-from bot.handlers.common import person_from, private_language, reply
+from bot.handlers.common import command_text, person_from, private_language, reply
+from bot.handlers.flows import FlowKit, in_rows
 from bot.handlers.request_cards import card_keyboard, card_link, card_text, category_label
 from bot.i18n import Html
 from bot.scheduler import schedule_next
 from bot.services.help_requests import RequestDraft
 from bot.services.request_text import TEXT_LIMIT, parse_request
 
-FEATURE = "new"
-FLOW_KEY = "request_flow"
+KIT = FlowKit(feature="new", key="request_flow", timed_out_key="flow.timed_out")
 PICK, CATEGORY, TEXT, WHEN, DAY, URGENCY, VISIBILITY, PREVIEW = range(8)
 DAYS_SHOWN = 14
 TIMEOUT = timedelta(hours=2)
@@ -93,16 +91,8 @@ class Flow:
 
 
 def _flow(context: BotContext) -> Flow | None:
-    flow = (context.user_data or {}).get(FLOW_KEY)
+    flow = KIT.current(context)
     return flow if isinstance(flow, Flow) else None
-
-
-def _button(label: str, action: str, *args: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.callback(FEATURE, action, *args))
-
-
-def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
-    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
 # -- starting --------------------------------------------------------------------------------
@@ -120,8 +110,8 @@ async def start(update: Update, context: BotContext) -> int:
         await reply(update, texts(language, "flow.no_constellation"))
         return END
     flow = Flow()
-    context.user_data[FLOW_KEY] = flow
-    raw = _after_command(message.text or "")
+    KIT.keep(context, flow)
+    raw = command_text(update)
     if raw:
         parsed = parse_request(raw)
         flow.text = parsed.text or None
@@ -131,22 +121,15 @@ async def start(update: Update, context: BotContext) -> int:
     if len(constellations) == 1:
         flow.constellation = constellations[0]
         return await _ask_next(update, context, flow)
-    buttons = [_button(c.name, "con", c.id) for c in constellations]
+    buttons = [KIT.button(c.name, "con", c.id) for c in constellations]
     sent = await message.reply_text(
         texts(language, "flow.pick"),
-        reply_markup=InlineKeyboardMarkup([*_rows(buttons, 1), [_cancel(context, language)]]),
+        reply_markup=InlineKeyboardMarkup(
+            [*in_rows(buttons, 1), [KIT.cancel_button(context, language)]]
+        ),
     )
     flow.message_id = sent.message_id
     return PICK
-
-
-def _after_command(text: str) -> str:
-    parts = text.split(maxsplit=1)
-    return parts[1] if len(parts) > 1 else ""
-
-
-def _cancel(context: BotContext, language: str) -> InlineKeyboardButton:
-    return _button(context.services.texts.plain(language, "flow.button_cancel"), "cancel")
 
 
 # -- asking ----------------------------------------------------------------------------------
@@ -164,7 +147,7 @@ async def _ask_next(
     state, text, rows = _question(context, language, flow, user.first_name)
     if notice is not None:
         text = f"{notice}\n\n{text}"
-    rows = [*rows, [_cancel(context, language)]]
+    rows = [*rows, [KIT.cancel_button(context, language)]]
     markup = InlineKeyboardMarkup(rows)
     query = update.callback_query
     if query is not None and query.message is not None:
@@ -186,11 +169,11 @@ def _question(
     assert flow.constellation is not None
     if flow.category is None:
         buttons = [
-            _button(category_label(texts, language, category.value), "cat", category.value)
+            KIT.button(category_label(texts, language, category.value), "cat", category.value)
             for category in Category
         ]
         text = texts(language, "flow.category", name=flow.constellation.name)
-        return CATEGORY, text, _rows(buttons, 2)
+        return CATEGORY, text, in_rows(buttons, 2)
     if flow.text is None:
         label = category_label(texts, language, flow.category.value)
         return TEXT, texts(language, "flow.text", category=label), []
@@ -199,15 +182,15 @@ def _question(
         today = context.services.clock.now().astimezone(zone).date()
         days = [today + timedelta(days=n) for n in range(DAYS_SHOWN)]
         buttons = [
-            _button(format_date(day, "EEE d MMM", locale=language), "day", day.isoformat())
+            KIT.button(format_date(day, "EEE d MMM", locale=language), "day", day.isoformat())
             for day in days
         ]
-        back = [_button(plain(language, "request.button_back"), "when", "back")]
-        return DAY, texts(language, "flow.day"), [*_rows(buttons, 3), back]
+        back = [KIT.button(plain(language, "request.button_back"), "when", "back")]
+        return DAY, texts(language, "flow.day"), [*in_rows(buttons, 3), back]
     if flow.when is None:
         kinds = (WhenKind.TODAY, WhenKind.TOMORROW, WhenKind.WEEK, WhenKind.DATE, WhenKind.NONE)
         buttons = [
-            _button(plain(language, f"flow.when_{kind.value}"), "when", kind.value)
+            KIT.button(plain(language, f"flow.when_{kind.value}"), "when", kind.value)
             for kind in kinds
         ]
         return WHEN, texts(language, "flow.when"), [buttons[:3], buttons[3:]]
@@ -224,22 +207,22 @@ def _question(
             quiet_end=settings.quiet_hours.end.strftime("%H:%M"),
         )
         buttons = [
-            _button(plain(language, "flow.urgent_yes"), "urg", 1),
-            _button(plain(language, "flow.urgent_no"), "urg", 0),
+            KIT.button(plain(language, "flow.urgent_yes"), "urg", 1),
+            KIT.button(plain(language, "flow.urgent_no"), "urg", 0),
         ]
         return URGENCY, text, [buttons]
     if flow.visibility is None:
         buttons = [
-            _button(plain(language, "flow.vis_group"), "vis", Visibility.GROUP.value),
-            _button(plain(language, "flow.vis_hubhome"), "vis", Visibility.HUBHOME.value),
+            KIT.button(plain(language, "flow.vis_group"), "vis", Visibility.GROUP.value),
+            KIT.button(plain(language, "flow.vis_hubhome"), "vis", Visibility.HUBHOME.value),
         ]
         return VISIBILITY, texts(language, "flow.visibility"), [[b] for b in buttons]
     return (
         PREVIEW,
         _preview(context, language, flow, first_name),
         [
-            [_button(plain(language, "flow.button_send"), "send")],
-            [_button(plain(language, "flow.button_redo"), "redo")],
+            [KIT.button(plain(language, "flow.button_send"), "send")],
+            [KIT.button(plain(language, "flow.button_redo"), "redo")],
         ],
     )
 
@@ -267,25 +250,17 @@ def _preview(context: BotContext, language: str, flow: Flow, first_name: str) ->
 async def pressed(update: Update, context: BotContext) -> int | None:
     """Every button of the flow. Only the newest flow message counts; None keeps the step."""
     query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
-        return None
-    texts = context.services.texts
-    language = private_language(context, user)
+    data = await KIT.press(update, context)
     flow = _flow(context)
-    data = callbacks.parse(query.data)
-    current = query.message.message_id if query.message is not None else None
-    if flow is None or data is None or current != flow.message_id:
-        await query.answer(texts.plain(language, "button.stale"))
+    if query is None or user is None or data is None or flow is None:
         return None
     if data.action == "cancel":
-        await query.answer()
-        await query.edit_message_text(texts(language, "flow.cancelled"))
-        _drop(context)
-        return END
+        return await KIT.stopped_by_button(update, context)
     if data.action == "send":
         return await _send(update, context, flow)
     if not await _apply(context, user.id, flow, data.action, data.args):
-        await query.answer(texts.plain(language, "button.stale"))
+        language = private_language(context, user)
+        await query.answer(context.services.texts.plain(language, "button.stale"))
         return None
     await query.answer()
     return await _ask_next(update, context, flow)
@@ -373,47 +348,9 @@ async def use_buttons(update: Update, context: BotContext) -> None:
     await reply(update, context.services.texts(language, "flow.use_buttons"))
 
 
-async def cancel_command(update: Update, context: BotContext) -> int:
-    language = private_language(context, update.effective_user)
-    flow = _flow(context)
-    if flow is not None and flow.message_id is not None and update.effective_chat is not None:
-        await _close_flow_message(context, update.effective_chat.id, flow.message_id)
-    _drop(context)
-    await reply(update, context.services.texts(language, "flow.cancelled"))
-    return END
-
-
 async def nothing_to_cancel(update: Update, context: BotContext) -> None:
     language = private_language(context, update.effective_user)
     await reply(update, context.services.texts(language, "flow.nothing_to_cancel"))
-
-
-async def timed_out(update: object, context: BotContext) -> None:
-    """Two quiet hours: the draft lapses; its message says so (no new notification)."""
-    flow = _flow(context)
-    if isinstance(update, Update) and flow is not None and flow.message_id is not None:
-        chat, user = update.effective_chat, update.effective_user
-        if chat is not None:
-            language = private_language(context, user)
-            # The message may be gone or say something else by now: that is fine.
-            with contextlib.suppress(BadRequest):
-                await context.bot.edit_message_text(
-                    context.services.texts(language, "flow.timed_out"),
-                    chat_id=chat.id,
-                    message_id=flow.message_id,
-                )
-    _drop(context)
-
-
-async def _close_flow_message(context: BotContext, chat_id: int, message_id: int) -> None:
-    """Take the buttons off an abandoned flow message."""
-    with contextlib.suppress(BadRequest):
-        await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
-
-
-def _drop(context: BotContext) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(FLOW_KEY, None)
 
 
 # -- sending ---------------------------------------------------------------------------------
@@ -436,7 +373,7 @@ async def _send(update: Update, context: BotContext, flow: Flow) -> int | None:
     except (NotAMember, NotSetUp):
         await query.answer()
         await query.edit_message_text(texts(language, "flow.gone"))
-        _drop(context)
+        KIT.drop(context)
         return END
     except HubHomeUnreachable:
         await query.answer()
@@ -466,7 +403,7 @@ async def _send(update: Update, context: BotContext, flow: Flow) -> int | None:
     if link:
         text = Html(f"{text}\n{texts(language, 'flow.see_in_group', link=link)}")
     await context.bot.send_message(user.id, text)
-    _drop(context)
+    KIT.drop(context)
     await deliver_due(context.application)
     await schedule_next(context.application)
     return END
@@ -474,7 +411,7 @@ async def _send(update: Update, context: BotContext, flow: Flow) -> int | None:
 
 def register(app: BotApplication) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    buttons = CallbackQueryHandler(pressed, pattern=callbacks.pattern(FEATURE))
+    buttons = CallbackQueryHandler(pressed, pattern=callbacks.pattern(KIT.feature))
     asked_by_buttons = (PICK, CATEGORY, WHEN, DAY, URGENCY, VISIBILITY, PREVIEW)
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
         state: [buttons] for state in asked_by_buttons
@@ -484,7 +421,7 @@ def register(app: BotApplication) -> None:
         MessageHandler(private & ~filters.COMMAND, not_text),
         buttons,
     ]
-    states[ConversationHandler.TIMEOUT] = [TypeHandler(Update, timed_out)]
+    states[ConversationHandler.TIMEOUT] = [TypeHandler(Update, KIT.timed_out)]
     with warnings.catch_warnings():
         # Buttons are tracked per chat on purpose: only the newest flow message counts,
         # which ``pressed`` checks itself.
@@ -493,7 +430,7 @@ def register(app: BotApplication) -> None:
             entry_points=[CommandHandler(names("request"), start, private)],
             states=states,
             fallbacks=[
-                CommandHandler(names("cancel"), cancel_command, private),
+                CommandHandler(names("cancel"), KIT.stop_command, private),
                 MessageHandler(private & ~filters.COMMAND, use_buttons),
             ],
             allow_reentry=True,

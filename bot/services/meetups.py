@@ -27,9 +27,9 @@ from bot.domain import (
     MeetupKind,
     MeetupNotFound,
     MeetupView,
+    Member,
     MembershipStatus,
     NotAllowed,
-    NotAMember,
     Notice,
     NotSetUp,
     Occurrence,
@@ -150,13 +150,13 @@ class MeetupService:
             raise NotSetUp(chat_id)
         return constellation
 
-    async def may_plan(self, constellation: Constellation, user_id: int) -> bool:
+    async def _active_member(self, constellation: Constellation, user_id: int) -> Member | None:
         member = await self._memberships.get(constellation.id, user_id)
-        return (
-            member is not None
-            and member.status is MembershipStatus.ACTIVE
-            and member.role in PLANNERS
-        )
+        return member if member is not None and member.status is MembershipStatus.ACTIVE else None
+
+    async def may_plan(self, constellation: Constellation, user_id: int) -> bool:
+        member = await self._active_member(constellation, user_id)
+        return member is not None and member.role in PLANNERS
 
     def read_when(self, constellation: Constellation, text: str) -> When:
         """``text`` as a moment (or series) in the constellation's time zone; WhenError if not."""
@@ -284,19 +284,12 @@ class MeetupService:
         In the group: the constellation's own group. In a private chat (reminders): the
         presser's own chat, and they must be an active member of the constellation.
         """
-        try:
-            view = await self.view(occurrence_id)
-        except MeetupNotFound:
-            raise
-        constellation = view.constellation
-        in_own_group = chat_id == constellation.chat_id
-        in_own_chat = chat_id == user_id
-        member = await self._memberships.get(constellation.id, user_id)
-        if not (in_own_group or in_own_chat) or (
-            in_own_chat and (member is None or member.status is not MembershipStatus.ACTIVE)
-        ):
-            raise MeetupNotFound(occurrence_id)
-        return view
+        view = await self.view(occurrence_id)
+        if chat_id == view.constellation.chat_id:
+            return view
+        if chat_id == user_id and await self._active_member(view.constellation, user_id):
+            return view
+        raise MeetupNotFound(occurrence_id)
 
     async def find(self, chat_id: int, number: int) -> tuple[Constellation, Meetup]:
         constellation = await self.constellation(chat_id)
@@ -650,8 +643,3 @@ class MeetupService:
 
     async def next_due(self) -> datetime | None:
         return await self._meetups.next_due()
-
-    async def require_member(self, constellation: Constellation, user_id: int) -> None:
-        member = await self._memberships.get(constellation.id, user_id)
-        if member is None or member.status is not MembershipStatus.ACTIVE:
-            raise NotAMember(constellation.id)

@@ -1,0 +1,117 @@
+"""What every guided flow in a private chat shares (the help request, the meetup).
+
+The draft lives in ``user_data`` under the flow's key and remembers its newest message: only
+that message's buttons count. Stopping (a button or ``/cancel``) and lapsing after quiet hours
+close the flow the same way for every flow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from telegram import InlineKeyboardButton, Update
+from telegram.error import BadRequest
+from telegram.ext import ConversationHandler
+
+from bot import callbacks
+from bot.callbacks import CallbackData
+from bot.context import BotContext
+from bot.handlers.common import private_language, reply
+
+END = ConversationHandler.END
+
+
+@runtime_checkable
+class Draft(Protocol):
+    message_id: int | None  # the message whose buttons drive the flow now
+
+
+@dataclass(frozen=True, slots=True)
+class FlowKit:
+    feature: str  # the callback-data feature of the flow's buttons
+    key: str  # where the draft lives in user_data
+    timed_out_key: str  # what the flow message says when the draft lapses
+
+    def current(self, context: BotContext) -> Draft | None:
+        draft = (context.user_data or {}).get(self.key)
+        return draft if isinstance(draft, Draft) else None
+
+    def keep(self, context: BotContext, draft: Draft) -> None:
+        assert context.user_data is not None
+        context.user_data[self.key] = draft
+
+    def drop(self, context: BotContext) -> None:
+        if context.user_data is not None:
+            context.user_data.pop(self.key, None)
+
+    def button(self, label: str, action: str, *args: object) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            label, callback_data=callbacks.callback(self.feature, action, *args)
+        )
+
+    def cancel_button(self, context: BotContext, language: str) -> InlineKeyboardButton:
+        return self.button(context.services.texts.plain(language, "flow.button_cancel"), "cancel")
+
+    async def press(self, update: Update, context: BotContext) -> CallbackData | None:
+        """The press's data if it is on the draft's newest message; otherwise it is answered
+        as stale and None comes back (the step stays as it is)."""
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None:
+            return None
+        draft = self.current(context)
+        data = callbacks.parse(query.data)
+        current = query.message.message_id if query.message is not None else None
+        if draft is None or data is None or current != draft.message_id:
+            language = private_language(context, user)
+            await query.answer(context.services.texts.plain(language, "button.stale"))
+            return None
+        return data
+
+    async def stopped_by_button(self, update: Update, context: BotContext) -> int:
+        """The flow's own stop button: its message says so, nothing was sent."""
+        query = update.callback_query
+        assert query is not None
+        language = private_language(context, update.effective_user)
+        await query.answer()
+        await query.edit_message_text(context.services.texts(language, "flow.cancelled"))
+        self.drop(context)
+        return END
+
+    async def stop_command(self, update: Update, context: BotContext) -> int:
+        """``/cancel`` while the flow runs: its message loses its buttons."""
+        language = private_language(context, update.effective_user)
+        draft = self.current(context)
+        chat = update.effective_chat
+        if draft is not None and draft.message_id is not None and chat is not None:
+            await self.close(context, chat.id, draft.message_id)
+        self.drop(context)
+        await reply(update, context.services.texts(language, "flow.cancelled"))
+        return END
+
+    async def timed_out(self, update: object, context: BotContext) -> None:
+        """Two quiet hours: the draft lapses; its message says so (no new notification)."""
+        draft = self.current(context)
+        if isinstance(update, Update) and draft is not None and draft.message_id is not None:
+            chat = update.effective_chat
+            if chat is not None:
+                language = private_language(context, update.effective_user)
+                # The message may be gone or say something else by now: that is fine.
+                with contextlib.suppress(BadRequest):
+                    await context.bot.edit_message_text(
+                        context.services.texts(language, self.timed_out_key),
+                        chat_id=chat.id,
+                        message_id=draft.message_id,
+                    )
+        self.drop(context)
+
+    @staticmethod
+    async def close(context: BotContext, chat_id: int, message_id: int) -> None:
+        """Take the buttons off a flow message that no longer counts."""
+        with contextlib.suppress(BadRequest):
+            await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
+
+
+def in_rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
