@@ -111,10 +111,15 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     if settings.token is None:
         raise ValueError("build_application needs a token")
     services = build_services(settings, clock or SystemClock())
+    timeout = settings.request_timeout.total_seconds()
     builder = (
         ApplicationBuilder()
         .token(settings.token.get_secret_value())
         .base_url(settings.api_base_url)
+        .connect_timeout(timeout)
+        .read_timeout(timeout)
+        .write_timeout(timeout)
+        .media_write_timeout(timeout)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(
             Defaults(
@@ -133,7 +138,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     app.bot_data.services = services
 
     # Handler order matters: PTB runs the first matching handler of each group.
-    system.register_first(app)  # group -1: remember who we meet, stops nothing
+    system.register_first(app)  # -2: edits, channels, bots, anonymous; -1: who we meet
     setup.register(app)  # joining groups, /setup, /language
     group_members.register(app)  # people leaving: roles end, the hub home is told
     group_settings.register(app)  # /settings: who may claim

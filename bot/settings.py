@@ -56,6 +56,8 @@ class Settings(BaseSettings):
         timedelta(hours=2),
     )
     announce_ahead: timedelta = timedelta(days=7)
+    # One call to Telegram that takes longer counts as failed (a notice is then retried).
+    request_timeout: timedelta = timedelta(seconds=10)
     # Off only in the simulator's tests: Telegram's 20-messages-a-minute group limit would
     # otherwise make a scripted conversation crawl.
     rate_limit: bool = True
@@ -101,7 +103,13 @@ class Settings(BaseSettings):
         parts = [part for part in value.replace(";", ",").split(",") if part.strip()]
         return tuple(sorted({parse_duration(part) for part in parts}, reverse=True))
 
-    @field_validator("escalate_after", "escalate_urgent_after", "announce_ahead", mode="before")
+    @field_validator(
+        "escalate_after",
+        "escalate_urgent_after",
+        "announce_ahead",
+        "request_timeout",
+        mode="before",
+    )
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value

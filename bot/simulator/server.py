@@ -40,9 +40,12 @@ from bot.simulator.world import (
     SimUser,
 )
 
-__all__ = ["DEFAULT_TOKEN", "FakeTelegram", "Fault"]
+__all__ = ["ANONYMOUS_ADMIN", "CHANNEL_BOT", "DEFAULT_TOKEN", "FakeTelegram", "Fault"]
 
 DEFAULT_TOKEN = "123456:TEST-token-for-the-simulator-0000000"  # noqa: S105 (not a secret)
+# The placeholder senders Telegram puts in ``from`` for messages signed by a chat.
+ANONYMOUS_ADMIN = SimUser(1087968824, "Group", username="GroupAnonymousBot", is_bot=True)
+CHANNEL_BOT = SimUser(136817688, "Channel", username="Channel_Bot", is_bot=True)
 _MAX_BODY = 50 * 1024 * 1024  # Telegram's upload limit for bots
 _COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_])")
 _MENTION_RE = re.compile(r"(?<![\w@])@[A-Za-z][A-Za-z0-9_]{3,31}(?![A-Za-z0-9_])")
@@ -67,6 +70,7 @@ class Fault:
     retry_after: int | None
     times: int
     delay: float
+    drop: Literal["before", "after"] | None = None
 
     def matches(self, method: str) -> bool:
         """Whether this fault applies to a call of ``method``."""
@@ -232,14 +236,17 @@ class FakeTelegram(BotApi):
         retry_after: int | None = None,
         times: int = 1,
         delay: float = 0.0,
+        drop: Literal["before", "after"] | None = None,
     ) -> Fault:
         """Make the next ``times`` calls of ``method`` (None: any but getUpdates) misbehave.
 
         With ``error_code`` the call fails without effect after ``delay`` seconds. Without it,
         the call takes effect and its answer is held back ``delay`` seconds (a slow Telegram:
-        if the bot times out, the message was still sent).
+        if the bot times out, the message was still sent). ``drop`` closes the connection
+        without any answer, ``"before"`` the call takes effect or ``"after"`` it did (the bot
+        cannot tell which).
         """
-        fault = Fault(method, error_code, description, retry_after, times, delay)
+        fault = Fault(method, error_code, description, retry_after, times, delay, drop)
         self.faults.append(fault)
         return fault
 
@@ -255,15 +262,39 @@ class FakeTelegram(BotApi):
             raw = await read_params(request)
         except ApiError as exc:
             return web.json_response(exc.to_json(), status=exc.error_code)
-        status, body = await self._answer(request.match_info["method"], raw)
+        method = request.match_info["method"]
+        dropped = self._take_drop(method)
+        if dropped == "before":
+            return self._hang_up(request)
+        status, body = await self._answer(method, raw)
+        if dropped == "after":
+            return self._hang_up(request)
         return web.json_response(body, status=status)
+
+    def _take_drop(self, method: str) -> str | None:
+        """A dropped-connection fault for this call, if one is waiting (taken once)."""
+        for fault in self.faults:
+            if fault.drop is not None and fault.times > 0 and fault.matches(method):
+                self._use(fault)
+                return fault.drop
+        return None
+
+    @staticmethod
+    def _hang_up(request: web.Request) -> web.Response:
+        """Close the connection without an answer, as a broken network does."""
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=204)
+
+    def _use(self, fault: Fault) -> None:
+        fault.times -= 1
+        if fault.times == 0:
+            self.faults.remove(fault)
 
     def _take_fault(self, method: str) -> Fault | None:
         for fault in self.faults:
-            if fault.times > 0 and fault.matches(method):
-                fault.times -= 1
-                if fault.times == 0:
-                    self.faults.remove(fault)
+            if fault.drop is None and fault.times > 0 and fault.matches(method):
+                self._use(fault)
                 return fault
         return None
 
@@ -360,6 +391,66 @@ class FakeTelegram(BotApi):
         self._note("user", chat, user.full_name, text, message_id=message.message_id)
         if self._bot_receives(message):
             self._enqueue("message", message.to_api())
+        await asyncio.sleep(0)
+        return message
+
+    async def send_on_behalf(
+        self, chat: SimChat, text: str, *, channel: SimChat | None = None
+    ) -> SimMessage:
+        """A message in a group signed by a chat: an anonymous admin (the group itself, the
+        default) or a channel linked to the group. Telegram puts a placeholder bot in ``from``."""
+        speaker = channel or chat
+        sender = ANONYMOUS_ADMIN if channel is None else CHANNEL_BOT
+        extra: dict[str, Any] = {"sender_chat": speaker.to_api()}
+        if channel is not None:
+            extra["is_automatic_forward"] = True
+        message = self._store_message(
+            chat, sender, text=text, entities=_detect_entities(text), extra=extra
+        )
+        self._note("user", chat, speaker.title or "?", text, message_id=message.message_id)
+        if self._bot_receives(message):
+            self._enqueue("message", message.to_api())
+        await asyncio.sleep(0)
+        return message
+
+    async def forward_message(
+        self, user: SimUser, chat: SimChat, original: SimMessage
+    ) -> SimMessage:
+        """``user`` forwards ``original`` (text) into ``chat``; it keeps its text and entities."""
+        self._require_member(user, chat)
+        assert original.text is not None, "only text messages are forwarded here"
+        if chat.type == "private":
+            self.unblock_bot(user)
+            self._started.add(user.id)
+        origin = {"type": "user", "sender_user": original.from_user.to_api(), "date": original.date}
+        message = self._store_message(
+            chat,
+            user,
+            text=original.text,
+            entities=original.entities,
+            extra={"forward_origin": origin},
+        )
+        self._note("user", chat, user.full_name, f"[forwarded] {original.text}")
+        if self._bot_receives(message):
+            self._enqueue("message", message.to_api())
+        await asyncio.sleep(0)
+        return message
+
+    async def post_in_channel(self, channel: SimChat, text: str) -> SimMessage:
+        """A post in a channel the bot was added to (a ``channel_post`` update)."""
+        assert channel.type == "channel"
+        message = self._store_message(
+            channel,
+            CHANNEL_BOT,
+            text=text,
+            entities=_detect_entities(text),
+            extra={"sender_chat": channel.to_api()},
+        )
+        self._note("user", channel, channel.title or "?", text, message_id=message.message_id)
+        if self.bot_in_chat(channel):
+            payload = message.to_api()
+            payload.pop("from")  # channel posts have no sender user
+            self._enqueue("channel_post", payload)
         await asyncio.sleep(0)
         return message
 

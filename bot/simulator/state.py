@@ -53,6 +53,7 @@ class World:
         self._next_user_id = 1001
         self._next_group_id = -100
         self._next_supergroup_id = -1001000000001
+        self._next_channel_id = -1002000000001
         self._updates: list[QueuedUpdate] = []
         self._next_update_id = 700000001
         self._allowed_updates: frozenset[str] | None = None  # None: Telegram's default set
@@ -110,6 +111,16 @@ class World:
             self.set_member_status(chat, creator, "creator")
         return chat
 
+    def add_channel(self, title: str, *, with_bot: bool = True) -> SimChat:
+        """A channel (ids -1002000000001, ...), with the bot as an administrator by default."""
+        chat = SimChat(self._next_channel_id, "channel", title)
+        self._next_channel_id -= 1
+        self.chats[chat.id] = chat
+        self._members[chat.id] = {}
+        if with_bot:
+            self.set_member_status(chat, self.bot, "administrator")
+        return chat
+
     def private_chat(self, user: SimUser) -> SimChat:
         """The private chat between ``user`` and the bot (its id is the user's id)."""
         chat = self.chats.get(user.id)
@@ -122,8 +133,8 @@ class World:
         """Set a membership directly, without any update (use the actions for that)."""
         if status not in _MEMBER_STATUSES:
             raise ValueError(f"unknown member status {status!r}")
-        if not chat.is_group:
-            raise ValueError("memberships exist only in groups")
+        if chat.type == "private":
+            raise ValueError("memberships exist only in groups and channels")
         self.users.setdefault(user.id, user)
         self._members.setdefault(chat.id, {})[user.id] = status
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,8 +115,9 @@ async def sim() -> AsyncIterator[FakeTelegram]:
         yield simulator
 
 
-@pytest.fixture
-async def scene(sim: FakeTelegram, tmp_path: Path) -> AsyncIterator[Scene]:
+@asynccontextmanager
+async def open_scene(sim: FakeTelegram, database: Path, **overrides: Any) -> AsyncIterator[Scene]:
+    """The scene's people and group, with the bot running on ``database`` (settings overridable)."""
     admin = sim.add_user("Sandra", last_name="Admin", language_code="nl")
     hubhome = sim.add_user("Hanneke", last_name="de Vries", language_code="nl")
     liaison = sim.add_user("Lotte", language_code="nl")
@@ -127,6 +130,14 @@ async def scene(sim: FakeTelegram, tmp_path: Path) -> AsyncIterator[Scene]:
         admins=[admin],
         creator=admin,
     )
-    settings = simulator_settings(sim, tmp_path / "bot.db", admin_ids=frozenset({operator.id}))
+    settings = simulator_settings(
+        sim, database, **{"admin_ids": frozenset({operator.id}), **overrides}
+    )
     async with RunningBot(sim, settings, clock=FakeClock()) as running:
         yield Scene(sim, running, group, admin, hubhome, liaison, anna, bert, operator)
+
+
+@pytest.fixture
+async def scene(sim: FakeTelegram, tmp_path: Path) -> AsyncIterator[Scene]:
+    async with open_scene(sim, tmp_path / "bot.db") as opened:
+        yield opened

@@ -18,7 +18,7 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -295,6 +295,20 @@ async def test_faults_rate_limit_and_slow_answers(sim: FakeTelegram) -> None:
         await bot.send_message(group.id, "traag")
         assert loop.time() - started >= 0.2
     assert [m.text for m in sim.bot_messages(group)] == ["tweede", "traag"]
+    assert not sim.faults
+
+
+async def test_dropped_connections_before_and_after_the_effect(sim: FakeTelegram) -> None:
+    _, group = group_with_bot(sim)
+    async with Bot(sim.token, base_url=sim.base_url) as bot:
+        sim.inject_fault("sendMessage", drop="before")
+        with pytest.raises(NetworkError):
+            await bot.send_message(group.id, "nooit aangekomen")
+        sim.inject_fault("sendMessage", drop="after")
+        with pytest.raises(NetworkError):
+            await bot.send_message(group.id, "wel aangekomen")
+        await bot.send_message(group.id, "gewoon")
+    assert [m.text for m in sim.bot_messages(group)] == ["wel aangekomen", "gewoon"]
     assert not sim.faults
 
 

@@ -1,0 +1,116 @@
+"""Telegram misbehaving: 429 storms, 5xx bursts, timeouts, dropped connections.
+
+The bot runs as in production here: python-telegram-bot's ``AIORateLimiter`` on, and a short
+request timeout so a slow Telegram is noticed quickly. Every expected message arrives exactly
+once; only a send that Telegram carried out but could not confirm (the one in flight) repeats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.delivery import MAX_BACKOFF
+from bot.simulator.server import FakeTelegram
+from bot.simulator.world import SimChat
+from tests.e2e.conftest import Scene, open_scene
+from tests.e2e.test_meetup_reminders import DAY_BEFORE, reminders, swimming
+
+TIMEOUT = timedelta(milliseconds=500)
+SLOWER_THAN_TIMEOUT = 1.0
+
+
+@pytest.fixture
+async def limited(sim: FakeTelegram, tmp_path: Path) -> AsyncIterator[Scene]:
+    """The scene with the rate limiter on and a half-second request timeout."""
+    async with open_scene(
+        sim, tmp_path / "bot.db", rate_limit=True, request_timeout=TIMEOUT
+    ) as opened:
+        yield opened
+
+
+async def deliver_until_done(scene: Scene) -> int:
+    """Let back-off pass and deliver again until the outbox is empty; the rounds it took."""
+    clock = scene.bot.clock
+    assert isinstance(clock, FakeClock)
+    services = scene.bot.app.bot_data.services
+    for rounds in range(1, 10):
+        if await services.outbox.next_due() is None:
+            return rounds
+        clock.advance(MAX_BACKOFF)
+        await scene.bot.tick()
+    raise AssertionError("notices still pending after nine rounds of back-off")
+
+
+async def reminder_fan_out(scene: Scene) -> list[SimChat]:
+    """An activity whose 24-hour reminder goes to the group and four private chats."""
+    linked = (scene.hubhome, scene.liaison, scene.anna, scene.bert)
+    await swimming(scene, linked=linked)
+    return [scene.group, *(scene.private(user) for user in linked)]
+
+
+def counts(scene: Scene, chats: list[SimChat]) -> list[int]:
+    return [len(reminders(scene, chat)) for chat in chats]
+
+
+async def test_the_rate_limiter_retries_a_429_on_a_reply(limited: Scene) -> None:
+    await limited.set_up("De Linde")
+    limited.sim.inject_fault("sendMessage", error_code=429, retry_after=1, times=2)
+    await limited.say(limited.anna, limited.group, "/leden")
+    replies = [text for text in limited.bot_texts(limited.group) if "Pleeggezinnen: Anna" in text]
+    assert len(replies) == 1
+    refused = [call for call in limited.sim.calls if call.error_code == 429]
+    assert len(refused) == 2  # Telegram said "too many" twice; the limiter waited and retried
+
+
+FAULTS: dict[str, list[dict[str, Any]]] = {
+    # More 429s in a row than the limiter retries: the outbox takes over and tries later.
+    "429 storm": [{"error_code": 429, "retry_after": 1, "times": 5}],
+    "5xx burst": [{"error_code": 500, "times": 3}, {"error_code": 502, "times": 2}],
+    # Telegram too slow to answer and did nothing: the bot gives up waiting and tries later.
+    "timeouts": [{"error_code": 500, "delay": SLOWER_THAN_TIMEOUT, "times": 3}],
+    "connection drops": [{"drop": "before", "times": 3}],
+}
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=list(FAULTS))
+async def test_every_reminder_arrives_exactly_once_through_faults(
+    limited: Scene, fault: str
+) -> None:
+    chats = await reminder_fan_out(limited)
+    clock = limited.bot.clock
+    assert isinstance(clock, FakeClock)
+    for spec in FAULTS[fault]:
+        limited.sim.inject_fault("sendMessage", **spec)
+    clock.set(DAY_BEFORE)
+    await limited.bot.tick()
+    assert sum(counts(limited, chats)) < len(chats)  # the faults held some back
+
+    rounds = await deliver_until_done(limited)
+    assert counts(limited, chats) == [1, 1, 1, 1, 1]
+    assert rounds > 1
+    assert not limited.sim.faults  # every injected fault was met
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [{"delay": SLOWER_THAN_TIMEOUT}, {"drop": "after"}],
+    ids=["answer slower than the timeout", "connection dropped after sending"],
+)
+async def test_a_send_telegram_did_but_never_confirmed_repeats_once(
+    limited: Scene, spec: dict[str, Any]
+) -> None:
+    """The single in-flight repeat the README promises at most: nothing else doubles."""
+    chats = await reminder_fan_out(limited)
+    clock = limited.bot.clock
+    assert isinstance(clock, FakeClock)
+    limited.sim.inject_fault("sendMessage", **spec)
+    clock.set(DAY_BEFORE)
+    await limited.bot.tick()
+    await deliver_until_done(limited)
+    assert sorted(counts(limited, chats)) == [1, 1, 1, 1, 2]
