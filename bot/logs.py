@@ -3,16 +3,23 @@
 python-telegram-bot logs whole updates (with message text) at DEBUG, httpx logs request URLs
 (with the bot token) at INFO and aiosqlite logs statements with parameters at DEBUG. Foster
 families' messages must never reach a log file, so those stay above the level where they would.
+As a second guard every log record is scrubbed of the bot token, whichever library wrote it
+(an exception's text or traceback could otherwise carry a request URL).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import Any
 
+REDACTED = "<token>"
 _QUIET = {"telegram": logging.INFO, "apscheduler": logging.INFO, "aiosqlite": logging.INFO}
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, *, secrets: Iterable[str] = ()) -> None:
+    """Set the levels; every record from now on has ``secrets`` replaced by ``<token>``."""
+    redact_records(secrets)
     chosen = getattr(logging, level.upper(), logging.INFO)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -22,3 +29,29 @@ def configure_logging(level: str) -> None:
         logging.getLogger(name).setLevel(max(chosen, floor))
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def redact_records(secrets: Iterable[str]) -> None:
+    """Make every new log record (message, arguments and traceback) free of ``secrets``."""
+    hidden = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
+    if not hidden:
+        return
+    make_record = logging.getLogRecordFactory()
+
+    def scrub(text: str) -> str:
+        for secret in hidden:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        message = record.getMessage()
+        if any(secret in message for secret in hidden):
+            record.msg, record.args = scrub(message), None
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            if any(secret in text for secret in hidden):
+                record.exc_text = scrub(text)
+        return record
+
+    logging.setLogRecordFactory(redacting_factory)

@@ -4,16 +4,75 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
-from telegram.ext import CallbackQueryHandler, MessageHandler, TypeHandler, filters
+from telegram import Message, MessageEntity, Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.context import BotApplication, BotContext
+from bot.handlers import private_line
 from bot.handlers.common import is_group, is_private, language_for, person_from, reply
 
 log = logging.getLogger(__name__)
 
+# Runs before everything: stops what no feature should act on.
+GATE_GROUP = -2
 # Runs before every feature (group -1) and never stops them.
 RECORD_GROUP = -1
+
+
+def _is_command(message: Message) -> bool:
+    entities = message.entities
+    return (
+        bool(entities) and entities[0].type == MessageEntity.BOT_COMMAND and not entities[0].offset
+    )
+
+
+def _for_us(message: Message, bot_username: str | None) -> bool:
+    """A command without @addressee, or addressed to this bot."""
+    addressee = (message.text or "").split(maxsplit=1)[0].partition("@")[2].lower()
+    return not addressee or addressee == (bot_username or "").lower()
+
+
+async def gate(update: Update, context: BotContext) -> None:
+    """Messages that are not a person typing to us are dealt with here, on purpose.
+
+    Channel posts and other bots are ignored. An edit is never acted on again (an edited
+    ``/hulpvraag`` must not post a second request); in the private line the writer is told
+    the edit was not passed on. An anonymous admin (the group speaking) is asked to write as
+    themselves, since every command depends on who asks; a linked channel is ignored. A
+    forwarded command is not run: in a group it is ignored, in the private line it is passed
+    on like any other forward.
+    """
+    if update.channel_post is not None or update.edited_channel_post is not None:
+        raise ApplicationHandlerStop
+    message = update.message or update.edited_message
+    if message is None:
+        return
+    if update.edited_message is not None:
+        if is_private(message.chat) and not _is_command(message):
+            language = await language_for(update, context)
+            await reply(update, context.services.texts(language, "edit.not_passed_on"))
+        raise ApplicationHandlerStop
+    if message.sender_chat is not None:
+        if (
+            message.sender_chat.id == message.chat.id
+            and _is_command(message)
+            and _for_us(message, context.bot.username)
+        ):
+            language = await language_for(update, context)
+            await reply(update, context.services.texts(language, "anonymous.write_as_yourself"))
+        raise ApplicationHandlerStop
+    if message.from_user is not None and message.from_user.is_bot:
+        raise ApplicationHandlerStop
+    if message.forward_origin is not None and _is_command(message):
+        if is_private(message.chat):
+            await private_line.on_message(update, context)
+        raise ApplicationHandlerStop
 
 
 async def record_people(update: Update, context: BotContext) -> None:
@@ -88,6 +147,7 @@ async def on_error(update: object, context: BotContext) -> None:
 
 
 def register_first(app: BotApplication) -> None:
+    app.add_handler(TypeHandler(Update, gate), group=GATE_GROUP)
     app.add_handler(TypeHandler(Update, record_people), group=RECORD_GROUP)
 
 

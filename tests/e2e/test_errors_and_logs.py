@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.logs import configure_logging
 from tests.e2e.conftest import Scene
 
@@ -21,23 +24,76 @@ async def test_failed_reply_is_followed_by_an_apology(scene: Scene) -> None:
     assert "Sorry, something went wrong on my side" in scene.last(private).plain_text
 
 
-async def test_logs_hold_no_message_text_or_names(
+@pytest.fixture
+def production_logging(scene: Scene, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Logging as ``constellation-bot run`` sets it up, at DEBUG, put back afterwards."""
+    names = ("bot", "telegram", "aiosqlite", "httpx", "httpcore", "apscheduler")
+    saved = {name: logging.getLogger(name).level for name in names}
+    factory = logging.getLogRecordFactory()
+    token = scene.sim.token
+    configure_logging("DEBUG", secrets=(token, token.partition(":")[2]))
+    caplog.set_level(logging.DEBUG, logger="bot")
+    yield
+    logging.setLogRecordFactory(factory)
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def logged(caplog: pytest.LogCaptureFixture) -> str:
+    """Every log line as a handler would write it, tracebacks included."""
+    formatter = logging.Formatter("%(name)s %(message)s")
+    return "\n".join(formatter.format(record) for record in caplog.records)
+
+
+@pytest.mark.usefixtures("production_logging")
+async def test_full_scenarios_log_no_text_names_or_token(
     scene: Scene, caplog: pytest.LogCaptureFixture
 ) -> None:
-    saved = {
-        name: logging.getLogger(name).level for name in ("bot", "telegram", "aiosqlite", "httpx")
-    }
-    configure_logging("DEBUG")
-    caplog.set_level(logging.DEBUG, logger="bot")
+    secrets = ["nare nacht", "Geheime Linde", "Zwemles", "Zwembad", "Hanneke", "Sandra"]
+    secrets += ["Anna", "Lotte", "Noor slaapt slecht", "Bert", scene.sim.token]
+    await scene.with_roles(linked=(scene.hubhome, scene.anna, scene.bert))
+    await scene.say(scene.admin, scene.group, "/instellen Geheime Linde")
+    secret = await scene.say(scene.anna, scene.group, "Sem had een nare nacht, vertrouwelijk")
+    scene.sim.inject_fault("sendMessage", error_code=400, description="Bad Request: boom")
+    await scene.say(scene.admin, scene.group, "/kerngezin", reply_to=secret)
+    # A help request claimed and finished, with a claim notice that first meets a 500.
+    await scene.say(scene.anna, scene.group, "/hulpvraag Noor slaapt slecht, wie heeft tips?")
+    card = scene.last(scene.group)
+    scene.sim.inject_fault("sendMessage", error_code=500)
+    await scene.press(scene.hubhome, card, "🙋 Ik help")
+    await scene.bot.tick()
+    await scene.press(scene.hubhome, scene.refreshed(card), "✅ Afronden")
+    # An activity with answers, a reminder fan-out, the private line, and forgetting.
+    await scene.say(scene.hubhome, scene.group, "/activiteit zaterdag 14:00 | Zwemles | Zwembad")
+    await scene.press(scene.anna, scene.last(scene.group), "✅ Ik kom")
+    clock = scene.bot.clock
+    assert isinstance(clock, FakeClock)
+    clock.set(datetime(2026, 11, 27, 13, 0, tzinfo=UTC))
+    await scene.bot.tick()
+    await scene.say(scene.anna, scene.private(scene.anna), "Noor slaapt slecht sinds het bezoek")
+    await scene.say(scene.bert, scene.private(scene.bert), "/vergeetmij")
+    await scene.press(scene.bert, scene.last(scene.private(scene.bert)), "🗑️ Yes, erase everything")
+
+    text = logged(caplog)
+    assert "error while handling update" in text  # the failure was logged, with ids
+    assert "will be retried" in text  # and so was the notice that met the 500
+    for private_text in secrets:
+        assert private_text not in text
+
+
+@pytest.mark.usefixtures("production_logging")
+async def test_the_token_is_scrubbed_from_whatever_a_library_logs(
+    scene: Scene, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"{scene.sim.base_url}{scene.sim.token}/sendMessage"
+    logging.getLogger("httpx").warning("HTTP Request: POST %s", url)
     try:
-        await scene.set_up("Geheime Linde")
-        secret = await scene.say(scene.anna, scene.group, "Sem had een nare nacht, vertrouwelijk")
-        scene.sim.inject_fault("sendMessage", error_code=400, description="Bad Request: boom")
-        await scene.say(scene.admin, scene.group, "/kerngezin", reply_to=secret)
-    finally:
-        for name, level in saved.items():
-            logging.getLogger(name).setLevel(level)
-    logged = "\n".join(record.getMessage() for record in caplog.records)
-    assert "error while handling update" in logged  # the error was logged, with ids
-    for private_text in ("nare nacht", "Geheime Linde", "Anna", "Sandra", scene.sim.token):
-        assert private_text not in logged
+        raise ConnectionError(f"cannot reach {url}")
+    except ConnectionError:
+        logging.getLogger("telegram.ext.Updater").exception("network trouble")
+    text = logged(caplog)
+    assert "HTTP Request: POST http://127.0.0.1" in text
+    assert "ConnectionError: cannot reach" in text
+    assert "/bot<token>/sendMessage" in text
+    assert scene.sim.token not in text
+    assert scene.sim.token.partition(":")[2] not in text
