@@ -1,4 +1,4 @@
-"""Command line: ``constellation-bot [run|demo]`` (``python -m bot`` does the same)."""
+"""Command line: ``constellation-bot [run|demo|backup FILE]`` (``python -m bot`` does the same)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 import textwrap
+from pathlib import Path
 
 from telegram import Update
 
@@ -24,7 +25,9 @@ to your constellation's group and type /setup there.
 def run(settings: Settings) -> int:
     from bot.app import build_application
 
-    configure_logging(settings.log_level)
+    token = settings.token.get_secret_value() if settings.token else ""
+    # The whole token, and its secret half on its own (the part before the colon is the bot id).
+    configure_logging(settings.log_level, secrets=(token, token.partition(":")[2]))
     app = build_application(settings)
     # chat_member updates are only sent when asked for explicitly.
     app.run_polling(allowed_updates=Update.ALL_TYPES)
@@ -38,6 +41,21 @@ def demo(*, colour: bool | None = None) -> int:
     return 0
 
 
+def make_backup(settings: Settings, target: Path, *, overwrite: bool) -> int:
+    from bot.storage.backup import BackupError, backup
+
+    try:
+        result = backup(settings.database_path, target, overwrite=overwrite)
+    except BackupError as exc:
+        print(f"constellation-bot: no backup made: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Backup written to {result.target} ({result.size // 1024} KB,"
+        f" schema version {result.schema_version})."
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="constellation-bot",
@@ -47,11 +65,16 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=("run", "demo"),
-        help="run: long polling against Telegram (default); demo: the built-in simulator",
+        choices=("run", "demo", "backup"),
+        help="run: long polling against Telegram (default); demo: the built-in simulator;"
+        " backup FILE: a consistent copy of the database, also while the bot runs",
     )
+    parser.add_argument("file", nargs="?", type=Path, help="backup: where to write the copy")
+    parser.add_argument("--force", action="store_true", help="backup: replace an existing FILE")
     parser.add_argument("--no-colour", action="store_true", help="plain demo transcript")
     args = parser.parse_args(argv)
+    if (args.command == "backup") != (args.file is not None):
+        parser.error("backup needs a FILE to write to, and only backup takes one")
     colour = False if args.no_colour else None
     if args.command == "demo":
         return demo(colour=colour)
@@ -60,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"constellation-bot: configuration error: {exc}", file=sys.stderr)
         return 2
+    if args.command == "backup":
+        return make_backup(settings, args.file, overwrite=args.force)
     if settings.token is None:
         print(textwrap.dedent(GETTING_STARTED))
         return demo(colour=colour)
