@@ -23,7 +23,7 @@ from telegram.error import (
 
 from bot import callbacks
 from bot.context import AnyApplication, Services
-from bot.domain import PendingNotice
+from bot.domain import ConstellationStatus, PendingNotice
 from bot.handlers.meetup_cards import MEETUP_NOTICES, send_meetup_notice, when_text
 from bot.handlers.request_cards import card_keyboard, card_text, category_label
 from bot.i18n import Html, normalise_language
@@ -33,6 +33,9 @@ from bot.storage.db import from_db_time
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)
+# A notice for a paused constellation's group waits; it is released when the bot is added
+# back, and looked at again after this long in any case.
+PAUSED_HOLD = timedelta(days=1)
 _lock = asyncio.Lock()
 
 
@@ -96,6 +99,11 @@ async def _deliver(app: AnyApplication, services: Services, pending: PendingNoti
         if chat_id is None:
             await outbox.mark_failed(pending.id, "no way to reach the person")
             log.info("notice %s undeliverable: no private chat and no group fallback", pending.id)
+            return False
+        constellation = await services.constellations.for_chat(chat_id)
+        if constellation is not None and constellation.status is ConstellationStatus.PAUSED:
+            # The bot was removed from the group: nothing is sent there until it is back.
+            await outbox.hold(pending.id, services.clock.now() + PAUSED_HOLD)
             return False
         await _send_to_group(app, services, pending, chat_id)
         await outbox.mark_sent(pending.id, services.clock.now())

@@ -22,6 +22,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.keyboards import link_keyboard
 from bot.i18n import LANGUAGES
+from bot.scheduler import run_due_work
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,10 @@ async def bot_membership_changed(update: Update, context: BotContext) -> None:
     await context.bot.send_message(
         change.chat.id, texts(constellation.language, "intro.back", name=constellation.name)
     )
+    # What waited while we were away (reminders, notices) follows the welcome back.
+    services = context.services
+    if await services.outbox.release(change.chat.id, services.clock.now()):
+        await run_due_work(context.application)
 
 
 async def setup(update: Update, context: BotContext) -> None:

@@ -85,6 +85,22 @@ class OutboxRepository:
             (to_db_time(at), error, notice_id),
         )
 
+    async def hold(self, notice_id: int, until: datetime) -> None:
+        """Not tried now and not counted as a failure: the group is paused."""
+        await self._db.execute(
+            "UPDATE outbox SET next_attempt_at = ?, last_error = 'paused' WHERE id = ?",
+            (to_db_time(until), notice_id),
+        )
+
+    async def release(self, chat_id: int, now: datetime) -> int:
+        """The group is back: what was held for it is due now. Returns how many."""
+        return await self._db.execute(
+            "UPDATE outbox SET next_attempt_at = ?, last_error = NULL"
+            " WHERE state = 'pending' AND last_error = 'paused'"
+            " AND (chat_id = ? OR fallback_chat_id = ?)",
+            (to_db_time(now), chat_id, chat_id),
+        )
+
     async def mark_failed(self, notice_id: int, error: str) -> None:
         """Undeliverable for good (e.g. the group is gone): kept for the record, text dropped."""
         await self._db.execute(

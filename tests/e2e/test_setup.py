@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.clock import FakeClock
 from bot.storage.constellations import ConstellationRepository
 from tests.e2e.conftest import Scene
 
@@ -82,3 +85,33 @@ async def test_removed_bot_pauses_and_comes_back(scene: Scene) -> None:
     assert "Constellatie De Linde gaat verder" in scene.last(scene.group).plain_text
     resumed = await services.constellations.for_chat(scene.group.id)
     assert resumed is not None and resumed.status.value == "active"
+
+
+async def test_a_paused_group_gets_nothing_until_the_bot_is_back(scene: Scene) -> None:
+    await scene.with_roles()
+    await scene.say(scene.anna, scene.group, "/hulpvraag Wie kan woensdag Sem ophalen?")
+    await scene.sim.remove_bot_from_group(scene.group, by=scene.admin)
+    await scene.bot.settle()
+    calls_before = len(scene.sim.calls)
+    # Nobody took it on; the hub home cannot be reached privately, so the reminder would
+    # go under the card in the group, which the bot has left.
+    clock = scene.bot.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(timedelta(hours=2, minutes=1))
+    await scene.bot.tick()
+    clock.advance(timedelta(hours=1))
+    await scene.bot.tick()
+    to_group = [
+        call
+        for call in scene.sim.calls[calls_before:]
+        if call.params.get("chat_id") == scene.group.id
+    ]
+    assert to_group == []  # not even tried
+
+    await scene.sim.add_bot_to_group(scene.group, by=scene.admin)
+    await scene.bot.settle()
+    back, escalation = scene.bot_texts(scene.group)[-2:]
+    assert "Constellatie De Linde gaat verder" in back
+    assert escalation.startswith("Hanneke: ⏰ Hulpvraag #1")
+    await scene.bot.tick()
+    assert scene.bot_texts(scene.group)[-1] == escalation  # once
