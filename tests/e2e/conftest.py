@@ -17,15 +17,25 @@ from bot.simulator.server import FakeTelegram
 from bot.simulator.world import SimChat, SimMessage, SimUser
 
 
-def database_text(path: Path) -> str:
-    """Every text value stored anywhere in the database, joined (to look for leaks)."""
-    values: list[str] = []
+def database_values(path: Path) -> list[object]:
+    """Every value stored in any table of the database (to look for leaks and traces)."""
+    values: list[object] = []
     with sqlite3.connect(path) as db:
         tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         for table in tables:
             for row in db.execute(f"SELECT * FROM {table}"):  # noqa: S608
-                values += [str(value) for value in row if isinstance(value, str)]
-    return "\n".join(values)
+                values += row
+    return values
+
+
+def database_text(path: Path) -> str:
+    """Every text value stored anywhere in the database, joined."""
+    return "\n".join(value for value in database_values(path) if isinstance(value, str))
+
+
+def database_numbers(path: Path) -> set[int]:
+    """Every whole number stored anywhere in the database (to look for a person's id)."""
+    return {value for value in database_values(path) if isinstance(value, int)}
 
 
 @dataclass

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.clock import FakeClock
 from bot.handlers.privacy import run_retention
-from tests.e2e.conftest import Scene, database_text
+from tests.e2e.conftest import Scene, database_numbers, database_text
 
 
 async def _ready(scene: Scene) -> None:
@@ -56,6 +56,8 @@ async def test_forget_me_erases_the_person_everywhere(scene: Scene) -> None:
     await scene.say(scene.anna, anna_chat, "Mag ik je iets vragen over Noor?")
     copy = scene.last(scene.private(scene.hubhome))
     await scene.say(scene.hubhome, scene.private(scene.hubhome), "Natuurlijk", reply_to=copy)
+    await scene.say(scene.hubhome, scene.group, "/activiteit zaterdag 14:00 | Zwemmen")
+    await scene.press(scene.anna, scene.last(scene.group), "✅ Ik kom")
 
     await scene.say(scene.anna, scene.group, "/vergeetmij")
     assert scene.last(scene.group).plain_text.startswith("Stuur /vergeetmij in een privéchat")
@@ -90,6 +92,7 @@ async def test_forget_me_erases_the_person_everywhere(scene: Scene) -> None:
     stored = database_text(scene.bot.settings.database_path)
     for trace in ("Anna", "Oppas voor Sem", "kinderzitje"):
         assert trace not in stored
+    assert scene.anna.id not in database_numbers(scene.bot.settings.database_path)
     # The cards in the group no longer show her words or name.
     card = scene.refreshed(open_card)
     assert card.plain_text.splitlines()[1:4] == ["Van: iemand (gewist)", "", "(tekst verwijderd)"]
