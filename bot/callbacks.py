@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 VERSION = "v1"
 MAX_BYTES = 64  # Telegram's limit for callback_data
+# The ids we put in buttons: ASCII digits that fit SQLite's 64-bit integers. int() would also
+# take "٣", "+3", " 3" or "3_0", and a 20-digit id overflows in SQLite.
+_ID = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +25,8 @@ class CallbackData:
         return data
 
     def int_arg(self, index: int) -> int | None:
-        try:
-            return int(self.args[index])
-        except (IndexError, ValueError):
-            return None
+        arg = self.args[index] if 0 <= index < len(self.args) else ""
+        return int(arg) if _ID.fullmatch(arg) else None
 
 
 def callback(feature: str, action: str, *args: object) -> str:

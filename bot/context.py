@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,8 @@ class BotData:
 
     def __init__(self) -> None:
         self._services: Services | None = None
+        # One delivery round at a time per application (a lock belongs to one event loop).
+        self.delivery_lock = asyncio.Lock()
 
     @property
     def services(self) -> Services:

@@ -6,7 +6,6 @@ one notice may be sent again after a restart; every other notice is delivered ex
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -36,7 +35,6 @@ MAX_BACKOFF = timedelta(hours=1)
 # A notice for a paused constellation's group waits; it is released when the bot is added
 # back, and looked at again after this long in any case.
 PAUSED_HOLD = timedelta(days=1)
-_lock = asyncio.Lock()
 
 
 def render(services: Services, language: str, pending: PendingNotice) -> Html:
@@ -77,7 +75,7 @@ async def deliver_due(app: AnyApplication) -> None:
     A round that found a group upgraded to a supergroup goes round once more at once, so the
     notices it moved to the new chat id are not left for the next wake-up.
     """
-    async with _lock:
+    async with app.bot_data.delivery_lock:
         services: Services = app.bot_data.services
         for _ in range(3):
             again = False

@@ -17,6 +17,7 @@ from babel.messages.pofile import read_po
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 LANGUAGES = ("nl", "en")
+MESSAGE_LIMIT = 4096  # Telegram's limit for a message's text, in units (see units())
 _FORMATTER = string.Formatter()
 
 
@@ -34,6 +35,38 @@ def escape(value: object) -> Html:
 def to_plain(markup: str) -> str:
     """Telegram HTML to plain text (for pop-ups, which take no markup)."""
     return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+def units(text: str) -> int:
+    """Length as Telegram counts it for its limits: UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` within ``limit`` units (see :func:`units`), ending in "…" when it was cut."""
+    if units(text) <= limit:
+        return text
+    kept: list[str] = []
+    used = 1  # room for the "…"
+    for char in text:
+        used += units(char)
+        if used > limit:
+            break
+        kept.append(char)
+    return "".join(kept).rstrip() + "…"
+
+
+def fit_lines(lines: list[str], limit: int = MESSAGE_LIMIT) -> str:
+    """Lines of Telegram HTML joined by newlines, as many as fit in one message (counting the
+    text people see); a last "…" says that more were left out."""
+    kept: list[str] = []
+    used = units("\n…")
+    for line in lines:
+        used += units(to_plain(line)) + 1
+        if used > limit:
+            return "\n".join([*kept, "…"])
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def placeholders(template: str) -> set[str]:

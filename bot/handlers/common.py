@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from telegram import (
+    CallbackQuery,
     Chat,
     ChatMember,
     InlineKeyboardMarkup,
@@ -13,7 +17,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext
 from bot.domain import Constellation, Person
@@ -90,6 +94,36 @@ async def group_language(update: Update, context: BotContext) -> str | None:
         return language
     await reply(update, context.services.texts(language, "common.group_only"))
     return None
+
+
+_TYPED_NUMBER = re.compile(r"#?([0-9]{1,9})")
+
+
+def typed_number(text: str) -> int | None:
+    """A number as people type it after a command (``12``, ``#12``); None for anything else,
+    also digits of other scripts (``²``, ``٣``) and numbers no request or meetup can have."""
+    match = _TYPED_NUMBER.fullmatch(text)
+    return int(match.group(1)) if match else None
+
+
+def on_pressed_message(query: CallbackQuery) -> bool:
+    """Whether the pressed message carries this very button: for presses that act on the
+    message itself (its data names a message, or the press edits it), not forged or stale."""
+    message = query.message
+    markup = message.reply_markup if isinstance(message, Message) else None
+    rows = markup.inline_keyboard if markup is not None else ()
+    return any(button.callback_data == query.data for row in rows for button in row)
+
+
+@contextmanager
+def unless_unchanged() -> Iterator[None]:
+    """Around an edit of the pressed message: pressed twice (a double tap, two people), the
+    message already says it, and Telegram's "message is not modified" is no failure."""
+    try:
+        yield
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
 
 
 def command_text(update: Update) -> str:

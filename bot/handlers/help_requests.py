@@ -34,6 +34,8 @@ from bot.handlers.common import (
     person_from,
     private_language,
     reply,
+    typed_number,
+    unless_unchanged,
 )
 from bot.handlers.request_cards import (
     card_keyboard,
@@ -42,7 +44,7 @@ from bot.handlers.request_cards import (
     category_label,
     refresh_cards,
 )
-from bot.i18n import Html, to_plain
+from bot.i18n import Html, fit_lines, to_plain
 from bot.scheduler import schedule_next
 from bot.services.help_requests import EmptyRequest
 
@@ -108,7 +110,7 @@ async def list_requests(update: Update, context: BotContext) -> None:
         cards = await context.services.requests.cards(constellation, request.id)
         in_group = next((card.message_id for card in cards if card.chat_id == chat.id), None)
         lines.append(_list_line(context, language, chat.id, request, in_group))
-    await reply(update, "\n".join(lines))
+    await reply(update, fit_lines(lines))
 
 
 def _list_line(
@@ -185,7 +187,7 @@ async def _command(update: Update, context: BotContext, action: str) -> None:
     if language is None:
         return
     args = context.args or []
-    number = int(args[0].lstrip("#")) if args and args[0].lstrip("#").isdigit() else None
+    number = typed_number(args[0]) if args else None
     command = BY_NAME[_COMMAND_FOR_ACTION[action]].shown_as(language)
     if number is None:
         await reply(update, texts(language, "request.need_number", command=command))
@@ -272,9 +274,10 @@ async def _outcome_keyboard(
     await query.answer()
     chat = update.effective_chat
     viewer = chat.id if chat is not None and chat.id > 0 else None
-    await query.edit_message_reply_markup(
-        card_keyboard(texts, language, request, choosing_outcome=choosing, viewer_id=viewer)
-    )
+    with unless_unchanged():
+        await query.edit_message_reply_markup(
+            card_keyboard(texts, language, request, choosing_outcome=choosing, viewer_id=viewer)
+        )
 
 
 def register(app: BotApplication) -> None:

@@ -29,7 +29,7 @@ from bot import callbacks
 from bot.commands import names
 from bot.context import BotApplication, BotContext
 from bot.domain import Constellation, MeetupKind, NotAllowed
-from bot.handlers.common import private_language, reply
+from bot.handlers.common import private_language, reply, typed_number
 from bot.handlers.flows import FlowKit
 from bot.handlers.meetup_cards import card_keyboard, card_text, rhythm_text
 from bot.i18n import Html
@@ -231,11 +231,11 @@ async def got_text(update: Update, context: BotContext) -> int | None:
     elif flow.kind is MeetupKind.ACTIVITY and not flow.ages_done:
         flow.ages, flow.ages_done = value, True
     else:
-        number = value.lower().removeprefix("max").strip()
-        if not number.isdigit() or not 0 < int(number) <= MAX_CAPACITY:
+        capacity = typed_number(value.lower().removeprefix("max").strip())
+        if capacity is None or not 0 < capacity <= MAX_CAPACITY:
             await reply(update, texts(language, "mflow.capacity_again"))
             return None
-        flow.capacity, flow.capacity_done = int(number), True
+        flow.capacity, flow.capacity_done = capacity, True
     return await _ask_next(update, context, flow)
 
 
@@ -278,7 +278,7 @@ async def _apply(
         flow.location, flow.location_done = None, True
     elif action == "ages" and flow.kind is MeetupKind.ACTIVITY and not flow.ages_done:
         flow.ages, flow.ages_done = None, True
-    elif action == "cap" and arg.isdigit() and (int(arg) in CAPACITIES or arg == "0"):
+    elif action == "cap" and arg in ("0", *map(str, CAPACITIES)):
         flow.capacity, flow.capacity_done = (int(arg) or None), True
     elif action == "rhy" and flow.capacity_done and not flow.rhythm_done:
         rhythm = ":".join(args)  # an encoded rhythm has colons of its own

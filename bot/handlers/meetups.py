@@ -32,6 +32,8 @@ from bot.handlers.common import (
     person_from,
     private_language,
     reply,
+    typed_number,
+    unless_unchanged,
 )
 from bot.handlers.meetup_cards import (
     card_keyboard,
@@ -42,7 +44,7 @@ from bot.handlers.meetup_cards import (
     when_text,
 )
 from bot.handlers.request_cards import card_link
-from bot.i18n import Html, to_plain
+from bot.i18n import Html, fit_lines, to_plain
 from bot.scheduler import schedule_next
 from bot.services.meetups import FormError
 from bot.when import WhenError
@@ -143,7 +145,7 @@ async def agenda(update: Update, context: BotContext) -> None:
     lines = [texts(language, "meetup.agenda_title"), ""]
     for view in views:
         lines.append(await _agenda_line(context, language, view, several=len(constellations) > 1))
-    await reply(update, "\n".join(lines))
+    await reply(update, fit_lines(lines))
 
 
 async def _agenda_line(
@@ -178,13 +180,13 @@ async def _find(update: Update, context: BotContext, command: str) -> tuple[str,
     if language is None or chat is None:
         return None
     args = context.args or []
-    number = args[0].lstrip("#") if args else ""
-    if not number.isdigit():
+    number = typed_number(args[0]) if args else None
+    if number is None:
         shown = BY_NAME[command].shown_as(language)
         await reply(update, texts(language, f"meetup.how_{command}", command=shown))
         return None
     try:
-        _, meetup = await context.services.meetups.find(chat.id, int(number))
+        _, meetup = await context.services.meetups.find(chat.id, number)
     except NotSetUp:
         await reply(update, texts(language, "common.not_setup"))
         return None
@@ -274,7 +276,8 @@ async def _cancel(
         await deliver_due(context.application)
         await schedule_next(context.application)
     if update.callback_query is not None:
-        await update.callback_query.edit_message_text(text)
+        with unless_unchanged():
+            await update.callback_query.edit_message_text(text)
     else:
         await reply(update, text)
 
@@ -403,7 +406,8 @@ async def _cancel_button(update: Update, context: BotContext, language: str) -> 
         return
     await query.answer()
     if scope == "keep":
-        await query.edit_message_text(texts(language, "meetup.cancel_kept"))
+        with unless_unchanged():
+            await query.edit_message_text(texts(language, "meetup.cancel_kept"))
         return
     await _cancel(update, context, language, meetup_id, series=scope == "all")
 
@@ -453,10 +457,12 @@ async def calendar_from_link(update: Update, context: BotContext, payload: str) 
     services = context.services
     language = private_language(context, user)
     await services.constellations.private_chat_started(person_from(user))
+    occurrence_id = typed_number(payload.removeprefix(CALENDAR_PAYLOAD))
     try:
-        occurrence_id = int(payload.removeprefix(CALENDAR_PAYLOAD))
+        if occurrence_id is None:
+            raise MeetupNotFound(payload)
         view = await services.meetups.for_press(occurrence_id, user.id, user.id)
-    except (ValueError, MeetupNotFound):
+    except MeetupNotFound:
         await reply(update, services.texts(language, "meetup.calendar_unknown"))
         return True
     await send_calendar(context, user.id, language, view)

@@ -11,7 +11,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot import callbacks
 from bot.commands import names
 from bot.context import AnyApplication, BotApplication, BotContext, Services
-from bot.handlers.common import is_private, language_for, reply
+from bot.handlers.common import (
+    is_private,
+    language_for,
+    on_pressed_message,
+    reply,
+    unless_unchanged,
+)
 from bot.handlers.meetup_cards import refresh_meetup_cards
 from bot.handlers.request_cards import refresh_cards
 
@@ -64,12 +70,18 @@ async def forget_button(update: Update, context: BotContext) -> None:
     texts = services.texts
     language = await language_for(update, context)
     data = callbacks.parse(query.data)
-    if data is None or data.action not in ("yes", "no") or chat.id != user.id:
+    if (
+        data is None
+        or data.action not in ("yes", "no")
+        or chat.id != user.id
+        or not on_pressed_message(query)  # only the confirmation itself erases
+    ):
         await query.answer(texts.plain(language, "button.stale"))
         return
     await query.answer()
     if data.action == "no":
-        await query.edit_message_text(texts(language, "forget.cancelled"))
+        with unless_unchanged():
+            await query.edit_message_text(texts(language, "forget.cancelled"))
         return
     erased = await services.privacy.forget(user.id)
     log.info("person %s erased on request", user.id)

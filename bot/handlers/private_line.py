@@ -20,8 +20,8 @@ from bot.commands import names
 from bot.context import AnyApplication, BotApplication, BotContext, Services
 from bot.delivery import deliver_due
 from bot.domain import Constellation, LineMessage, Member, NotAllowed, NotAMember, Role
-from bot.handlers.common import person_from, private_language, reply
-from bot.i18n import Html, normalise_language, to_plain
+from bot.handlers.common import on_pressed_message, person_from, private_language, reply
+from bot.i18n import Html, normalise_language, to_plain, units
 from bot.services.private_line import (
     Answer,
     NeedsChoice,
@@ -58,14 +58,15 @@ async def copy_with_header(
     """
     bot = context.bot
     chat_id, message_id = origin
-    header_length = len(to_plain(header))
+    # Telegram counts UTF-16 units: an emoji is two, so len() would let a long one through.
+    header_length = units(to_plain(header))
     if message is not None and message.text is not None:
-        if header_length + 2 + len(message.text) <= MessageLimit.MAX_TEXT_LENGTH:
+        if header_length + 2 + units(message.text) <= MessageLimit.MAX_TEXT_LENGTH:
             sent = await bot.send_message(to_chat, f"{header}\n\n{message.text_html}")
             return [sent.message_id]
     elif message is not None and _captioned(message):
         caption = message.caption or ""
-        if header_length + 2 + len(caption) <= MessageLimit.CAPTION_LENGTH:
+        if header_length + 2 + units(caption) <= MessageLimit.CAPTION_LENGTH:
             full = f"{header}\n\n{message.caption_html}" if caption else header
             copied = await bot.copy_message(to_chat, chat_id, message_id, caption=full)
             return [copied.message_id]
@@ -261,7 +262,8 @@ async def button(update: Update, context: BotContext) -> None:
     language = private_language(context, user)
     data = callbacks.parse(query.data)
     first = data.int_arg(0) if data else None
-    if data is None or first is None or chat.id != user.id:
+    # A pick names the message to pass on, and each button edits its own message.
+    if data is None or first is None or chat.id != user.id or not on_pressed_message(query):
         await query.answer(texts.plain(language, "button.stale"))
         return
     try:

@@ -12,11 +12,11 @@ from telegram.error import BadRequest, TelegramError
 
 from bot import callbacks
 from bot.domain import CardCopy, Constellation, HelpRequest, RequestState, Visibility
-from bot.i18n import Html, Translator
+from bot.i18n import Html, Translator, cut
 
 log = logging.getLogger(__name__)
 
-CARD_TEXT_LIMIT = 3000  # characters of the request text shown on a card
+CARD_TEXT_LIMIT = 3000  # of the request text shown on a card, in Telegram's units (see cut)
 CATEGORY_ICONS = {
     "babysitting": "🧸",
     "sleepover": "🛏️",
@@ -68,8 +68,7 @@ def card_text(
 ) -> str:
     """The card; ``preview`` shows a request that has no number or state yet."""
     text = request.text or texts.plain(language, "request.erased")
-    if len(text) > CARD_TEXT_LIMIT:
-        text = text[: CARD_TEXT_LIMIT - 1] + "…"
+    text = cut(text, CARD_TEXT_LIMIT)
     lines = [
         texts(
             language,

@@ -19,6 +19,7 @@ from bot.handlers.common import (
     language_for,
     private_language,
     reply,
+    unless_unchanged,
 )
 from bot.handlers.keyboards import link_keyboard
 from bot.i18n import LANGUAGES
@@ -164,7 +165,8 @@ async def _set_language(update: Update, context: BotContext, choice: str) -> Non
         text = texts(constellation.language, "language.set")
     if query is not None:
         await query.answer()
-        await query.edit_message_text(text)
+        with unless_unchanged():
+            await query.edit_message_text(text)
     else:
         await reply(update, text)
 

@@ -6,8 +6,11 @@ import re
 from dataclasses import dataclass
 
 from bot.domain import Category, WhenKind
+from bot.i18n import cut, units
 
-TEXT_LIMIT = 2000  # characters kept; a card always fits Telegram's 4096 with room to spare
+# Kept of a request, counted as Telegram counts (an emoji is two): a card always fits
+# Telegram's 4096 with room to spare, also with long names and every tag.
+TEXT_LIMIT = 2000
 
 CATEGORY_TAGS: dict[str, Category] = {
     "oppas": Category.BABYSITTING,
@@ -74,7 +77,5 @@ def parse_request(raw: str) -> ParsedRequest:
         if stripped:
             lines.append(" ".join(stripped.split()))
     body = "\n".join(lines)
-    trimmed = len(body) > TEXT_LIMIT
-    if trimmed:
-        body = body[: TEXT_LIMIT - 1].rstrip() + "…"
-    return ParsedRequest(category, urgent, when, body, trimmed)
+    trimmed = units(body) > TEXT_LIMIT
+    return ParsedRequest(category, urgent, when, cut(body, TEXT_LIMIT), trimmed)
