@@ -29,6 +29,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from bot.simulator.html_check import utf16_len
+from bot.simulator.limits import Limits
 from bot.simulator.methods import BotApi
 from bot.simulator.spec import ApiError
 from bot.simulator.world import (
@@ -160,6 +161,7 @@ class FakeTelegram(BotApi):
         bot_id: int = 5000000001,
         *,
         privacy_mode: bool = True,
+        limits: Limits | None = None,
     ) -> None:
         bot = SimUser(
             bot_id, bot_first_name, username=bot_username, language_code=None, is_bot=True
@@ -167,6 +169,8 @@ class FakeTelegram(BotApi):
         super().__init__(bot, privacy_mode=privacy_mode)
         self.token = token
         self.faults: list[Fault] = []
+        # Telegram's flood limits (bot/simulator/limits.py); None: never a 429 of our own.
+        self.limits = limits
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._query_counter = 0
@@ -299,6 +303,9 @@ class FakeTelegram(BotApi):
         return None
 
     async def _answer(self, method: str, raw: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        # Flood limits (the benchmarks): beyond them a message is refused without effect.
+        if self.limits is not None and (flood := self.limits.check(method, raw)) is not None:
+            return flood.error_code, flood.to_json()
         spec = self.spec.method(method)
         name = spec.name if spec is not None else method
         params = self.spec.coerce(name, raw)

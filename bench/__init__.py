@@ -1,0 +1,1 @@
+"""Benchmarks of the bot against the simulated Telegram; see bench/README.md."""

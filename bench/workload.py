@@ -1,0 +1,103 @@
+"""The update workload: members post help requests in many groups, then hub homes take them on.
+
+Phase one: in every group, families post ``/hulpvraag`` (``rounds`` each group); phase two: the
+hub home presses "Ik help" on every card. Our bot answers a request with its card and a press
+with a card edit, a DM to the requester and the callback answer. The bare bot answers every
+update with one sendMessage (a press lands on its "ok" message, carrying the same data).
+
+An update counts as handled when its answer arrives: the card (or "ok") for a post, the
+callback answer (or "ok") for a press. python-telegram-bot handles updates one at a time, so
+the last answer of a phase marks the end of the phase.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.harness import BenchTelegram, BotKind, BotProcess, Tally, query_one
+from bench.world import Group
+from bot.simulator.world import SimMessage
+
+REQUEST = "/hulpvraag Kan iemand zaterdagmiddag oppassen? #oppas"
+CLAIM_DATA = "req:v1:claim:"  # the "Ik help" button's callback data, up to the request id
+
+
+@dataclass(frozen=True)
+class WorkloadResult:
+    updates: int
+    seconds: float  # from the first update sent to the last answered, both phases
+    calls: int  # Bot API calls the bot made meanwhile
+    bot_cpu_s: float  # CPU time of the bot's process
+    sim_cpu_s: float  # CPU time of this process: the simulator and the users
+
+    @property
+    def rate(self) -> float:
+        """Updates handled per second."""
+        return self.updates / self.seconds
+
+
+def claim_button(message: SimMessage) -> str | None:
+    for row in message.buttons:
+        for button in row:
+            if button.callback_data and button.callback_data.startswith(CLAIM_DATA):
+                return button.callback_data
+    return None
+
+
+async def run_workload(
+    sim: BenchTelegram,
+    bot: BotProcess,
+    groups: list[Group],
+    rounds: int,
+    *,
+    timeout: float = 300,  # noqa: ASYNC109 (per phase; the simulator's waits take seconds)
+) -> WorkloadResult:
+    """Both phases against a running bot; raises TimeoutError if answers stop coming."""
+    kind: BotKind = bot.kind
+    cpu_before, sim_cpu_before = bot.usage().cpu_s, time.process_time()
+    first_call = len(sim.arrivals)
+    posts = len(groups) * rounds
+
+    # Phase one: the posts. Every answer is a message in a group.
+    already = {g.chat.id: len(sim.bot_messages(g.chat)) for g in groups}
+    in_groups = Tally(sim, lambda a: a.method == "sendMessage" and (a.chat_id or 0) < 0)
+    started = time.monotonic()
+    for number in range(rounds):
+        for group in groups:
+            family = group.families[number % len(group.families)]
+            await sim.send_message(family, group.chat, REQUEST)
+    answers = await in_groups.wait(posts, timeout, "answers to the posts")
+    posting = answers[posts - 1].at - started
+
+    # Phase two: a press on every card (ours) or on every "ok" (bare).
+    cards: list[tuple[Group, SimMessage]] = [
+        (g, message) for g in groups for message in sim.bot_messages(g.chat)[already[g.chat.id] :]
+    ]
+    answer = "answerCallbackQuery" if kind == "ours" else "sendMessage"
+    answered = Tally(sim, lambda a: a.method == answer)
+    started = time.monotonic()
+    for group, card in cards:
+        data = claim_button(card)
+        if kind == "ours":
+            assert data is not None, "a card without an Ik help button"
+            await sim.press_button(group.hubhome, card, data)
+        else:
+            await sim.press_forged(group.hubhome, card, f"{CLAIM_DATA}1")
+    answers = await answered.wait(len(cards), timeout, "answers to the presses")
+    claiming = answers[len(cards) - 1].at - started
+
+    return WorkloadResult(
+        updates=posts + len(cards),
+        seconds=posting + claiming,
+        calls=len(sim.arrivals) - first_call,
+        bot_cpu_s=bot.usage().cpu_s - cpu_before,
+        sim_cpu_s=time.process_time() - sim_cpu_before,
+    )
+
+
+def claimed_requests(database: Path) -> int:
+    """How many help requests the bot stored as taken on."""
+    (count,) = query_one(database, "SELECT COUNT(*) FROM help_requests WHERE state = 'claimed'")
+    return int(count)
