@@ -57,10 +57,14 @@ async def schedule_next(app: AnyApplication) -> None:
     job_queue = app.job_queue
     if job_queue is None:
         return
-    for job in job_queue.get_jobs_by_name(WAKEUP):
-        job.schedule_removal()
     moment = await next_wakeup(services)
+    jobs = job_queue.get_jobs_by_name(WAKEUP)
+    now = services.clock.now()
+    if moment is not None and moment > now and [job.data for job in jobs] == [moment]:
+        return  # the wake-up already set is the right one (most updates change nothing)
+    for job in jobs:
+        job.schedule_removal()
     if moment is None:
         return
-    delay = max(0.0, (moment - services.clock.now()).total_seconds())
-    job_queue.run_once(_wakeup, when=delay, name=WAKEUP)
+    delay = max(0.0, (moment - now).total_seconds())
+    job_queue.run_once(_wakeup, when=delay, name=WAKEUP, data=moment)

@@ -33,8 +33,10 @@ def test_fit_lines_stops_at_the_limit_and_says_more_was_left_out() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "number"),
-    [("12", 12), ("#12", 12), ("²", None), ("٣", None), ("12a", None), ("", None)]
-    + [("9" * 10, None), ("-3", None), (" 1", None)],
+    [
+        *[("12", 12), ("#12", 12), ("²", None), ("٣", None), ("12a", None), ("", None)],
+        *[("9" * 10, None), ("-3", None), (" 1", None)],
+    ],
 )
 def test_typed_numbers(typed: str, number: int | None) -> None:
     assert typed_number(typed) == number

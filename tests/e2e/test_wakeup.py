@@ -1,0 +1,29 @@
+"""One wake-up job for all timed work, set to the next due moment and kept while it is right."""
+
+from __future__ import annotations
+
+from bot.scheduler import WAKEUP, next_wakeup
+from tests.e2e.conftest import Scene
+from tests.e2e.test_meetup_reminders import DAY_BEFORE, at, swimming
+
+
+def wakeups(scene: Scene) -> list[object]:
+    job_queue = scene.bot.app.job_queue
+    assert job_queue is not None
+    return list(job_queue.get_jobs_by_name(WAKEUP))
+
+
+async def test_the_wake_up_follows_the_next_due_moment(scene: Scene) -> None:
+    await swimming(scene, linked=(scene.anna,))
+    services = scene.bot.app.bot_data.services
+    (job,) = wakeups(scene)
+    assert job.data == await next_wakeup(services) == DAY_BEFORE
+    # A later activity leaves the next moment as it was: the same job, not a new one.
+    await scene.say(scene.hubhome, scene.group, "/activiteit 2026-12-05 14:00 | Tekenen")
+    assert "Tekenen" in scene.last(scene.group).plain_text
+    assert wakeups(scene) == [job]
+    await at(scene, DAY_BEFORE)
+    (later,) = wakeups(scene)
+    assert later is not job
+    assert later.data == await next_wakeup(services)
+    assert later.data > DAY_BEFORE
