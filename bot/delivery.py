@@ -103,7 +103,8 @@ async def _deliver(app: AnyApplication, services: Services, pending: PendingNoti
             # The bot was removed from the group: nothing is sent there until it is back.
             await outbox.hold(pending.id, services.clock.now() + PAUSED_HOLD)
             return False
-        await _send_to_group(app, services, pending, chat_id)
+        language = constellation.language if constellation else services.settings.language
+        await _send_to_group(app, services, pending, chat_id, language)
         await outbox.mark_sent(pending.id, services.clock.now())
     except RetryAfter as exc:
         retry = (
@@ -173,11 +174,9 @@ async def _send_card(
 
 
 async def _send_to_group(
-    app: AnyApplication, services: Services, pending: PendingNotice, chat_id: int
+    app: AnyApplication, services: Services, pending: PendingNotice, chat_id: int, language: str
 ) -> None:
     notice = pending.notice
-    constellation = await services.constellations.for_chat(chat_id)
-    language = constellation.language if constellation else services.settings.language
     if notice.message_key in MEETUP_NOTICES:
         await send_meetup_notice(app.bot, services, pending, chat_id, language)
         return

@@ -32,9 +32,15 @@ def _is_command(message: Message) -> bool:
     )
 
 
+def _addressee(message: Message) -> str:
+    """The bot a command names (``/leden@some_bot``), lower case; empty when it names none."""
+    words = (message.text or "").split(maxsplit=1)
+    return words[0].partition("@")[2].lower() if words else ""
+
+
 def _for_us(message: Message, bot_username: str | None) -> bool:
     """A command without @addressee, or addressed to this bot."""
-    addressee = (message.text or "").split(maxsplit=1)[0].partition("@")[2].lower()
+    addressee = _addressee(message)
     return not addressee or addressee == (bot_username or "").lower()
 
 
@@ -77,16 +83,14 @@ async def gate(update: Update, context: BotContext) -> None:
 
 async def record_people(update: Update, context: BotContext) -> None:
     """Remember group members as they speak or press; note who opened a private chat with us."""
+    # Bots, channels and anonymous admins never get here: the gate stopped them.
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or user.is_bot:
+    if user is None or chat is None:
         return
     message = update.effective_message
     service = context.services.constellations
     if is_group(chat) and (update.message is not None or update.callback_query is not None):
-        # Anonymous admins and channels speak as a chat: there is no person to record.
         # A button press in the group comes from someone who is in it.
-        if update.message is not None and message is not None and message.sender_chat is not None:
-            return
         # "… left the group" comes from the one leaving (or removing): not a sign of presence.
         if message is not None and message.left_chat_member is not None:
             return
@@ -100,11 +104,11 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    command = message.text.split()[0]
-    if is_group(update.effective_chat):
-        addressee = command.partition("@")[2].lower()
-        if addressee != (context.bot.username or "").lower():
-            return  # maybe for another bot in the group
+    if (
+        is_group(update.effective_chat)
+        and _addressee(message) != (context.bot.username or "").lower()
+    ):
+        return  # maybe for another bot in the group
     language = await language_for(update, context)
     await reply(update, context.services.texts(language, "unknown.command"))
 
