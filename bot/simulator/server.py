@@ -267,21 +267,14 @@ class FakeTelegram(BotApi):
         except ApiError as exc:
             return web.json_response(exc.to_json(), status=exc.error_code)
         method = request.match_info["method"]
-        dropped = self._take_drop(method)
+        dropping = self._take_fault(method, drop=True)
+        dropped = dropping.drop if dropping is not None else None
         if dropped == "before":
             return self._hang_up(request)
         status, body = await self._answer(method, raw)
         if dropped == "after":
             return self._hang_up(request)
         return web.json_response(body, status=status)
-
-    def _take_drop(self, method: str) -> str | None:
-        """A dropped-connection fault for this call, if one is waiting (taken once)."""
-        for fault in self.faults:
-            if fault.drop is not None and fault.times > 0 and fault.matches(method):
-                self._use(fault)
-                return fault.drop
-        return None
 
     @staticmethod
     def _hang_up(request: web.Request) -> web.Response:
@@ -290,15 +283,14 @@ class FakeTelegram(BotApi):
             request.transport.abort()
         return web.Response(status=204)
 
-    def _use(self, fault: Fault) -> None:
-        fault.times -= 1
-        if fault.times == 0:
-            self.faults.remove(fault)
-
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, *, drop: bool = False) -> Fault | None:
+        """The first waiting fault for this call, used once: a dropped connection (``drop``,
+        decided before the call is read) or an error or delay (decided in ``_answer``)."""
         for fault in self.faults:
-            if fault.drop is None and fault.times > 0 and fault.matches(method):
-                self._use(fault)
+            if (fault.drop is not None) == drop and fault.times > 0 and fault.matches(method):
+                fault.times -= 1
+                if fault.times == 0:
+                    self.faults.remove(fault)
                 return fault
         return None
 

@@ -19,7 +19,7 @@ from bot.delivery import MAX_BACKOFF
 from bot.simulator.server import FakeTelegram
 from bot.simulator.world import SimChat
 from tests.e2e.conftest import Scene, open_scene
-from tests.e2e.test_meetup_reminders import DAY_BEFORE, reminders, swimming
+from tests.e2e.test_meetup_reminders import DAY_BEFORE, at, reminders, swimming
 
 TIMEOUT = timedelta(milliseconds=500)
 SLOWER_THAN_TIMEOUT = 1.0
@@ -83,12 +83,9 @@ async def test_every_reminder_arrives_exactly_once_through_faults(
     limited: Scene, fault: str
 ) -> None:
     chats = await reminder_fan_out(limited)
-    clock = limited.bot.clock
-    assert isinstance(clock, FakeClock)
     for spec in FAULTS[fault]:
         limited.sim.inject_fault("sendMessage", **spec)
-    clock.set(DAY_BEFORE)
-    await limited.bot.tick()
+    await at(limited, DAY_BEFORE)
     assert sum(counts(limited, chats)) < len(chats)  # the faults held some back
 
     rounds = await deliver_until_done(limited)
@@ -107,10 +104,7 @@ async def test_a_send_telegram_did_but_never_confirmed_repeats_once(
 ) -> None:
     """The single in-flight repeat the README promises at most: nothing else doubles."""
     chats = await reminder_fan_out(limited)
-    clock = limited.bot.clock
-    assert isinstance(clock, FakeClock)
     limited.sim.inject_fault("sendMessage", **spec)
-    clock.set(DAY_BEFORE)
-    await limited.bot.tick()
+    await at(limited, DAY_BEFORE)
     await deliver_until_done(limited)
     assert sorted(counts(limited, chats)) == [1, 1, 1, 1, 2]
