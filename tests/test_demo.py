@@ -37,6 +37,7 @@ async def test_demo_transcript_reads_in_dutch() -> None:
         "📨 Bericht van Anna — Constellatie De Linde",
         "🏠 Hanneke (kerngezin):",
         "✅ Je antwoord is bij Anna.",
+        "✏️ Een gewijzigd bericht geef ik niet door. Stuur de nieuwe versie als nieuw bericht.",
     ):
         assert expected in transcript
     assert not [line for line in lines if line.lstrip().startswith("! ")], "a call failed"

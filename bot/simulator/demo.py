@@ -81,7 +81,9 @@ class Printer:
         lead = {
             "user": f"{entry.actor}: ",
             "bot": f"🤖 {entry.actor}: ",
-            "edit": f"🤖 {entry.actor} (bewerkt): ",
+            # The bot edits its cards; people edit their own messages (no robot for them).
+            "edit": f"{'🤖 ' if entry.actor == self.sim.bot.first_name else ''}"
+            f"{entry.actor} (bewerkt): ",
             "callback": f"{entry.actor} tikt op ",
             "answer": "🤖 (melding) ",
             "event": "· ",
@@ -257,10 +259,16 @@ async def scene_private_line(demo: Demo) -> None:
     chat = demo.sim.private_chat(demo.anna)
     hub_chat = demo.sim.private_chat(demo.hanneke)
     await demo.say(demo.anna, chat, "/hubhomeprive")
-    await demo.say(
+    asked = await demo.say(
         demo.anna, chat, "Noor slaapt slecht sinds het bezoek aan haar moeder. Heb jij tips?"
     )
     routed = demo.last(hub_chat)
+    # A correction afterwards is not passed on, and Anna is told so.
+    await demo.sim.edit_message(
+        demo.anna, asked, "Noor slaapt slecht sinds het bezoek aan haar vader. Heb jij tips?"
+    )
+    await demo.bot.settle()
+    demo.printer.flush()
     await demo.say(
         demo.hanneke,
         hub_chat,
