@@ -24,13 +24,23 @@ to your constellation's group and type /setup there.
 
 def run(settings: Settings) -> int:
     from bot.app import build_application
+    from bot.storage.checks import DatabaseRefused, check_database
 
     token = settings.token.get_secret_value() if settings.token else ""
     # The whole token, and its secret half on its own (the part before the colon is the bot id).
     configure_logging(settings.log_level, secrets=(token, token.partition(":")[2]))
+    try:
+        check_database(settings.database_path)
+    except DatabaseRefused as exc:
+        print(f"constellation-bot: database not used: {exc}", file=sys.stderr)
+        return 2
     app = build_application(settings)
-    # chat_member updates are only sent when asked for explicitly.
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        # chat_member updates are only sent when asked for explicitly.
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except DatabaseRefused as exc:  # it changed between the check and the opening
+        print(f"constellation-bot: database not used: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

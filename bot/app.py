@@ -19,6 +19,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 from bot.clock import Clock, SystemClock
 from bot.commands import visible
 from bot.context import BotApplication, BotContext, BotData, Services
+from bot.delivery import Courier
 from bot.handlers import (
     group_members,
     group_settings,
@@ -34,12 +35,12 @@ from bot.handlers import (
     system,
 )
 from bot.i18n import LANGUAGES, Translator
-from bot.scheduler import run_due_work
+from bot.scheduler import DeliverAfterUpdates, delivered, run_due_work
 from bot.services.constellations import ConstellationService
-from bot.services.help_requests import EscalationPolicy, RequestService
 from bot.services.meetups import MeetupService
 from bot.services.privacy import PrivacyService
 from bot.services.private_line import PrivateLineService
+from bot.services.requests import EscalationPolicy, RequestService
 from bot.settings import Settings
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database
@@ -55,28 +56,32 @@ log = logging.getLogger(__name__)
 
 def build_services(settings: Settings, clock: Clock) -> Services:
     db = Database(settings.database_path)
-    constellation_repo = ConstellationRepository(db)
-    people = PeopleRepository(db)
-    memberships = MembershipRepository(db)
-    outbox = OutboxRepository(db)
-    constellations = ConstellationService(
-        constellation_repo,
-        people,
-        memberships,
-        clock,
-        admin_ids=settings.admin_ids,
-        default_language=settings.language,
-        default_timezone=settings.timezone,
-    )
+    # Repositories hold no state: every method takes the transaction (or reader) to work on.
+    constellation_repo = ConstellationRepository()
+    people = PeopleRepository()
+    memberships = MembershipRepository()
+    outbox = OutboxRepository()
+    requests = HelpRequestRepository()
+    meetups = MeetupRepository()
     return Services(
         settings=settings,
         clock=clock,
         db=db,
         texts=Translator(settings.language),
-        constellations=constellations,
+        constellations=ConstellationService(
+            db,
+            constellation_repo,
+            people,
+            memberships,
+            outbox,
+            clock,
+            admin_ids=settings.admin_ids,
+            default_language=settings.language,
+            default_timezone=settings.timezone,
+        ),
         requests=RequestService(
             db,
-            HelpRequestRepository(db),
+            requests,
             outbox,
             constellation_repo,
             people,
@@ -88,7 +93,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
         ),
         meetups=MeetupService(
             db,
-            MeetupRepository(db),
+            meetups,
             outbox,
             constellation_repo,
             people,
@@ -98,10 +103,17 @@ def build_services(settings: Settings, clock: Clock) -> Services:
             announce_ahead=settings.announce_ahead,
         ),
         line=PrivateLineService(
-            LineRepository(db), constellation_repo, people, memberships, outbox, clock
+            db, LineRepository(), constellation_repo, people, memberships, outbox, clock
         ),
-        privacy=PrivacyService(PrivacyRepository(db), clock, settings.retention_days),
-        people=people,
+        privacy=PrivacyService(
+            db,
+            PrivacyRepository(),
+            requests,
+            meetups,
+            outbox,
+            clock,
+            settings.retention_days,
+        ),
         outbox=outbox,
     )
 
@@ -112,8 +124,11 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
         raise ValueError("build_application needs a token")
     services = build_services(settings, clock or SystemClock())
     timeout = settings.request_timeout.total_seconds()
+    # Updates one at a time; after each that changed anything, what it queued is delivered.
+    processor = DeliverAfterUpdates()
     builder = (
         ApplicationBuilder()
+        .concurrent_updates(processor)
         .token(settings.token.get_secret_value())
         .base_url(settings.api_base_url)
         .connect_timeout(timeout)
@@ -136,6 +151,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     app: BotApplication = builder.build()
     app.bot_data.services = services
+    app.bot_data.courier = Courier(services, app.bot)
+    processor.app = app
 
     # Handler order matters: PTB runs the first matching handler of each group.
     system.register_first(app)  # -2: edits, channels, bots, anonymous; -1: who we meet
@@ -167,6 +184,7 @@ async def _post_init(app: Any) -> None:
 
 async def _post_shutdown(app: Any) -> None:
     services: Services = app.bot_data.services
+    await delivered(app)
     await services.db.close()
 
 

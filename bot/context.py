@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.i18n import Translator
 from bot.services.constellations import ConstellationService
-from bot.services.help_requests import RequestService
 from bot.services.meetups import MeetupService
 from bot.services.privacy import PrivacyService
 from bot.services.private_line import PrivateLineService
+from bot.services.requests import RequestService
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.outbox import OutboxRepository
-from bot.storage.people import PeopleRepository
+
+if TYPE_CHECKING:
+    from bot.delivery import Courier
 
 
 @dataclass(slots=True)
@@ -34,17 +36,30 @@ class Services:
     meetups: MeetupService
     line: PrivateLineService
     privacy: PrivacyService
-    people: PeopleRepository
     outbox: OutboxRepository
 
 
 class BotData:
-    """``application.bot_data``: holds the services, set right after the application is built."""
+    """``application.bot_data``: the services and the courier, set right after the
+    application is built, and the state of delivery (see ``bot.scheduler``)."""
 
     def __init__(self) -> None:
         self._services: Services | None = None
-        # One delivery round at a time per application (a lock belongs to one event loop).
-        self.delivery_lock = asyncio.Lock()
+        self._courier: Courier | None = None
+        self.delivery_task: asyncio.Task[None] | None = None
+        self.deliver_again = False
+        self.wakeup_running = False
+        self.wakeup_done = asyncio.Event()  # set each time the wake-up job ran (tests wait)
+
+    @property
+    def courier(self) -> Courier:
+        if self._courier is None:
+            raise RuntimeError("the courier is not attached yet")
+        return self._courier
+
+    @courier.setter
+    def courier(self, value: Courier) -> None:
+        self._courier = value
 
     @property
     def services(self) -> Services:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -244,24 +244,77 @@ class LineMessage:
 # -- notices the bot sends on its own initiative ---------------------------------------------
 
 
+class NoticeKind(StrEnum):
+    """What a queued notice is; ``bot.delivery.registry`` maps each kind to its renderer."""
+
+    REQUEST_CARD = "request_card"  # a request's card, posted in a group or a carer's chat
+    REQUEST_CARD_EDIT = "request_card_edit"  # one copy of a card, redrawn as it is now
+    REQUEST_POSTED = "request_posted"  # to the requester: sent from the private chat
+    REQUEST_CLAIMED = "request_claimed"  # to the requester
+    REQUEST_RELEASED = "request_released"  # to the requester
+    REQUEST_WITHDRAWN = "request_withdrawn"  # to the helper
+    ESCALATION = "escalation"  # to the hub home or the liaison, with a claim button
+    ESCALATION_GROUP = "escalation_group"  # nobody with that role: to the group
+    MEMBER_LEFT = "member_left"  # to the hub home
+    MEETUP_CARD = "meetup_card"  # an occurrence's card in the group
+    MEETUP_CARD_EDIT = "meetup_card_edit"
+    MEETUP_REMINDER = "meetup_reminder"
+    MEETUP_MOVED_UP = "meetup_moved_up"  # off the waiting list
+    MEETUP_CANCELLED = "meetup_cancelled"
+    MEETUP_CHANGED = "meetup_changed"
+    LINE_WAITING = "line_waiting"  # to the group: a private message waits for a hub home
+    LINE_COPY = "line_copy"  # a private-line message (or answer), header and copy
+    LINE_DELIVERED_LATER = "line_delivered_later"  # to the member: it went out after all
+    LINE_ANSWERED = "line_answered"  # to the other carers: who answered
+    UNDELIVERED = "undelivered"  # to whoever is concerned: something could not be delivered
+
+
+# The only words a notice may carry: enum values. Everything else it refers to is an id, so
+# a queued notice never holds a name or a text (it is rendered when sent, from the database).
+REF_TOKENS = frozenset(
+    {"hubhome", "liaison", "member", "unreachable", "no_hubhome"} | {k.value for k in NoticeKind}
+)
+# Refs that name a person; erasing the person sets them to 0 ("someone").
+PERSON_REFS = ("helper", "requester", "member", "answerer", "recipient")
+
+RefValue = int | str | tuple[int, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Notice:
     """One message to deliver: to a person's private chat (``user_id``) or to ``chat_id``.
 
-    If a DM is refused (never started, blocked) it goes to ``fallback_chat_id`` instead,
-    as a reply to ``reply_to_message_id`` when that is set.
+    If a DM cannot be delivered (never started, blocked) it goes to ``fallback_chat_id``
+    instead, as a reply to ``reply_to_message_id`` when that is set. ``report_to`` is told if
+    the bot gives up on it. ``refs`` holds ids, numbers and enum words only.
     """
 
+    kind: NoticeKind
     dedupe_key: str
-    message_key: str
-    values: dict[str, str | int]
+    refs: dict[str, RefValue] = field(default_factory=dict)
     constellation_id: int | None = None
     user_id: int | None = None
     chat_id: int | None = None
     fallback_chat_id: int | None = None
     reply_to_message_id: int | None = None
-    # attach the claim button of this help request
-    request_id: int | None = None
+    report_to: int | None = None
+
+    def __post_init__(self) -> None:
+        for name, value in self.refs.items():
+            if isinstance(value, str) and value not in REF_TOKENS:
+                raise ValueError(f"notice ref {name!r} may hold ids and enum words only")
+
+    def ref(self, name: str) -> int | None:
+        value = self.refs.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def numbers(self, name: str) -> tuple[int, ...]:
+        value = self.refs.get(name)
+        return tuple(v for v in value if isinstance(v, int)) if isinstance(value, tuple) else ()
+
+    def token(self, name: str) -> str | None:
+        value = self.refs.get(name)
+        return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +322,7 @@ class PendingNotice:
     id: int
     notice: Notice
     attempts: int
+    created_at: datetime
 
 
 # -- meetups and children's activities -------------------------------------------------------

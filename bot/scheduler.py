@@ -1,42 +1,118 @@
-"""Time-driven work: the database is the queue, the job queue holds one wake-up.
+"""Time-driven work and delivery: the database is the queue, the job queue holds one wake-up.
 
-Only the next due moment (an escalation, an expiry, a notice to retry) is scheduled; when it
-fires, everything due is done and the next wake-up is set. At start-up the same run catches up
-on whatever fell due while the bot was down — nothing is lost, and the database's state
-guards make sure no step repeats.
+Only the next due moment (an escalation, an expiry, a reminder, a notice to retry) is
+scheduled; when it fires, everything due is done, delivered, and the next wake-up is set. At
+start-up the same run catches up on whatever fell due while the bot was down — nothing is
+lost, and the database's state guards make sure no step repeats.
+
+Delivering and re-arming are one call (:func:`deliver`), and handlers make neither: after
+every update that changed the database, :class:`DeliverAfterUpdates` starts a delivery round.
+So whatever a handler queued goes out at once, and whatever could not go out is retried by a
+wake-up that is always set. A round that fails (a storage error) still re-arms, a minute on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import datetime
+from collections.abc import Awaitable
+from datetime import datetime, timedelta
+from typing import Any
 
-from bot.context import AnyApplication, BotContext, Services
-from bot.delivery import deliver_due
-from bot.handlers.private_line import deliver_waiting
-from bot.handlers.request_cards import refresh_cards
+from telegram.ext import BaseUpdateProcessor
+
+from bot.context import AnyApplication, BotContext, BotData, Services
 
 log = logging.getLogger(__name__)
 
 WAKEUP = "wakeup"
+RETRY_AFTER_ERROR = timedelta(minutes=1)
 
 
 async def run_due_work(app: AnyApplication) -> None:
-    """Expire, escalate, deliver; then schedule the next wake-up."""
+    """Expire, escalate, announce and remind; then deliver and re-arm (even if a step failed)."""
     services: Services = app.bot_data.services
-    for request in await services.requests.tick():
-        constellation = await services.constellations.for_id(request.constellation_id)
-        if constellation is not None:
-            cards = await services.requests.cards(constellation, request.id)
-            await refresh_cards(app.bot, services.texts, constellation, request, cards)
-    await services.meetups.tick()
-    await deliver_due(app)
-    await deliver_waiting(app)
-    await schedule_next(app)
+    try:
+        await services.requests.tick()
+        await services.meetups.tick()
+    finally:
+        await deliver(app)
+
+
+async def deliver(app: AnyApplication) -> None:
+    """Send what is due, then set the wake-up for whatever is due next."""
+    data: BotData = app.bot_data
+    failed = False
+    try:
+        await data.courier.deliver_due()
+    except Exception as exc:
+        failed = True
+        log.error("delivery round stopped: %s", type(exc).__name__, exc_info=exc)
+    finally:
+        await schedule_next(app, failed=failed)
+
+
+def kick(app: AnyApplication) -> None:
+    """Deliver now, in the background; if a round is running, it goes round once more."""
+    data: BotData = app.bot_data
+    if data.delivery_task is not None and not data.delivery_task.done():
+        data.deliver_again = True
+        return
+    data.delivery_task = asyncio.get_running_loop().create_task(
+        _deliver_until_quiet(app), name="delivery"
+    )
+
+
+async def _deliver_until_quiet(app: AnyApplication) -> None:
+    data: BotData = app.bot_data
+    while True:
+        data.deliver_again = False
+        await deliver(app)
+        if not data.deliver_again:
+            return
+
+
+async def delivered(app: AnyApplication) -> None:
+    """Wait until the background delivery is done (tests, the demo, shutting down)."""
+    data: BotData = app.bot_data
+    while data.delivery_task is not None and not data.delivery_task.done():
+        await asyncio.shield(data.delivery_task)
+
+
+class DeliverAfterUpdates(BaseUpdateProcessor):
+    """Updates one at a time, as python-telegram-bot does by default; after each one that
+    changed the database, a delivery round (see :func:`kick`)."""
+
+    def __init__(self) -> None:
+        super().__init__(max_concurrent_updates=1)
+        self.app: AnyApplication | None = None
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        app = self.app
+        assert app is not None, "attach the application first"
+        before = app.bot_data.services.db.generation
+        try:
+            await coroutine
+        finally:
+            if app.bot_data.services.db.generation != before:
+                kick(app)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
 
 
 async def _wakeup(context: BotContext) -> None:
-    await run_due_work(context.application)
+    data = context.bot_data
+    data.wakeup_running = True
+    data.wakeup_done.clear()
+    try:
+        await run_due_work(context.application)
+    finally:
+        data.wakeup_running = False
+        data.wakeup_done.set()
 
 
 async def next_wakeup(services: Services) -> datetime | None:
@@ -45,21 +121,29 @@ async def next_wakeup(services: Services) -> datetime | None:
         for moment in (
             await services.requests.next_due(),
             await services.meetups.next_due(),
-            await services.outbox.next_due(),
+            await services.outbox.next_due(services.db.reader),
         )
         if moment is not None
     ]
     return min(moments) if moments else None
 
 
-async def schedule_next(app: AnyApplication) -> None:
+async def schedule_next(app: AnyApplication, *, failed: bool = False) -> None:
+    """One wake-up job, at the next due moment; a minute on if something just failed."""
     services: Services = app.bot_data.services
     job_queue = app.job_queue
     if job_queue is None:
         return
-    moment = await next_wakeup(services)
-    jobs = job_queue.get_jobs_by_name(WAKEUP)
     now = services.clock.now()
+    moment: datetime | None = None
+    try:
+        moment = await next_wakeup(services)
+    except Exception as exc:
+        log.error("next wake-up unknown: %s", type(exc).__name__)
+        failed = True
+    if failed:
+        moment = now + RETRY_AFTER_ERROR
+    jobs = job_queue.get_jobs_by_name(WAKEUP)
     if moment is not None and moment > now and [job.data for job in jobs] == [moment]:
         return  # the wake-up already set is the right one (most updates change nothing)
     for job in jobs:

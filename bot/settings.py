@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from bot.durations import DailyWindow, parse_duration
+from bot.storage.checks import ensure_private_directory
 
 # BotFather tokens look like "123456789:AAH..." (bot id, colon, at least 30 url-safe characters).
 TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
@@ -140,10 +141,11 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def check_database_path(path: Path) -> None:
-    """Create the database directory and prove we may write there, or raise ConfigError."""
+    """Create the database directory (private: 0700) and prove we may write there, or raise
+    ConfigError."""
     directory = path.expanduser().resolve().parent
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        ensure_private_directory(directory)
     except OSError as exc:
         raise ConfigError(
             f"BOT_DATABASE_PATH: cannot create directory {directory} ({exc.strerror})"

@@ -11,6 +11,7 @@ from bot.clock import FakeClock
 from bot.services.constellations import ConstellationService
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database
+from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
 
 ADMIN_ID = 777
@@ -32,9 +33,11 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 @pytest.fixture
 def service(db: Database, clock: FakeClock) -> ConstellationService:
     return ConstellationService(
-        ConstellationRepository(db),
-        PeopleRepository(db),
-        MembershipRepository(db),
+        db,
+        ConstellationRepository(),
+        PeopleRepository(),
+        MembershipRepository(),
+        OutboxRepository(),
         clock,
         admin_ids=frozenset({ADMIN_ID}),
         default_language="nl",

@@ -1,7 +1,8 @@
-"""The database: migrations, pragmas and repositories returning domain objects."""
+"""The database: migrations, pragmas, transactions, the reader, and repositories."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,18 +11,23 @@ import pytest
 from bot.domain import Constellation, ConstellationStatus, Member, Person, Role
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database, to_db_time
-from bot.storage.migrations import MIGRATIONS
+from bot.storage.migrations import LATEST, MIGRATIONS
 from bot.storage.people import MembershipRepository, PeopleRepository
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 async def test_pragmas_and_schema_version(db: Database) -> None:
-    mode = await db.fetch_one("PRAGMA journal_mode")
-    keys = await db.fetch_one("PRAGMA foreign_keys")
+    mode = await db.reader.fetch_one("PRAGMA journal_mode")
+    keys = await db.reader.fetch_one("PRAGMA foreign_keys")
     assert mode is not None and mode[0] == "wal"
     assert keys is not None and keys[0] == 1
-    assert await db.schema_version() == MIGRATIONS[-1][0]
+    async with db.transaction() as tx:
+        secure = await tx.fetch_one("PRAGMA secure_delete")
+        limit = await tx.fetch_one("PRAGMA journal_size_limit")
+    assert secure is not None and secure[0] == 1  # deleted content is overwritten on disk
+    assert limit is not None and limit[0] > 0
+    assert await db.schema_version() == MIGRATIONS[-1][0] == LATEST
 
 
 async def test_migrations_run_once(tmp_path: Path) -> None:
@@ -29,21 +35,38 @@ async def test_migrations_run_once(tmp_path: Path) -> None:
     for _ in range(2):  # a restart must not re-run or fail on an existing schema
         database = Database(path)
         await database.open()
-        assert await database.schema_version() == MIGRATIONS[-1][0]
+        assert await database.schema_version() == LATEST
         await database.close()
 
 
 async def test_failed_transaction_rolls_back(db: Database) -> None:
-    people = PeopleRepository(db)
+    people = PeopleRepository()
     with pytest.raises(RuntimeError):
-        async with db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO people (user_id, first_name, created_at, updated_at)"
-                " VALUES (1, 'x', ?, ?)",
-                (to_db_time(NOW), to_db_time(NOW)),
-            )
+        async with db.transaction() as tx:
+            await people.upsert(tx, Person(1, "x"), NOW)
             raise RuntimeError("boom")
-    assert await people.get(1) is None
+    assert await people.get(db.reader, 1) is None
+
+
+async def test_reads_never_see_another_coroutines_uncommitted_writes(db: Database) -> None:
+    """The reader is its own connection: a transaction's rows appear only at its commit."""
+    people = PeopleRepository()
+    inside = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def writer() -> None:
+        async with db.transaction() as tx:
+            await people.upsert(tx, Person(7, "Half"), NOW)
+            inside.set()
+            await go_on.wait()
+
+    task = asyncio.create_task(writer())
+    await inside.wait()
+    assert await people.get(db.reader, 7) is None  # written, not committed: not seen
+    go_on.set()
+    await task
+    assert await people.get(db.reader, 7) is not None
+    assert db.generation > 0
 
 
 async def test_naive_datetimes_are_refused() -> None:
@@ -52,60 +75,77 @@ async def test_naive_datetimes_are_refused() -> None:
 
 
 async def test_repositories_return_domain_objects(db: Database) -> None:
-    constellations = ConstellationRepository(db)
-    people = PeopleRepository(db)
-    memberships = MembershipRepository(db)
-    created = await constellations.create(
-        chat_id=-100,
-        name="De Linde",
-        language="nl",
-        timezone="Europe/Amsterdam",
-        link_token="tok",
-        created_at=NOW,
-        created_by=1,
-    )
+    constellations = ConstellationRepository()
+    people = PeopleRepository()
+    memberships = MembershipRepository()
+    async with db.transaction() as tx:
+        created = await constellations.create(
+            tx,
+            chat_id=-100,
+            name="De Linde",
+            language="nl",
+            timezone="Europe/Amsterdam",
+            link_token="tok",
+            created_at=NOW,
+            created_by=1,
+        )
+        duplicate = await constellations.create(
+            tx,
+            chat_id=-100,
+            name="Other",
+            language="nl",
+            timezone="Europe/Amsterdam",
+            link_token="tok2",
+            created_at=NOW,
+            created_by=1,
+        )
     assert isinstance(created, Constellation)
     assert created.status is ConstellationStatus.ACTIVE
     assert created.created_at == NOW
-    duplicate = await constellations.create(
-        chat_id=-100,
-        name="Other",
-        language="nl",
-        timezone="Europe/Amsterdam",
-        link_token="tok2",
-        created_at=NOW,
-        created_by=1,
-    )
     assert duplicate is None
 
-    await people.upsert(Person(1, "Anna", "de Vries", language_code="nl"), NOW)
-    await memberships.ensure_active(created.id, 1, NOW)
-    await memberships.set_role(created.id, 1, Role.HUBHOME)
-    member = await memberships.get(created.id, 1)
+    async with db.transaction() as tx:
+        await people.upsert(tx, Person(1, "Anna", "de Vries", language_code="nl"), NOW)
+        await memberships.ensure_active(tx, created.id, 1, NOW)
+        await memberships.set_role(tx, created.id, 1, Role.HUBHOME)
+    member = await memberships.get(db.reader, created.id, 1)
     assert isinstance(member, Member)
     assert member.role is Role.HUBHOME
     assert member.display_name == "Anna de Vries"
 
     # The person row is shared; renaming in Telegram updates it but keeps the link flag.
-    await people.set_private_chat_linked(1, True, NOW)
-    await people.upsert(Person(1, "Ann", None), NOW)
-    person = await people.get(1)
+    async with db.transaction() as tx:
+        await people.set_private_chat_linked(tx, 1, True, NOW)
+        await people.upsert(tx, Person(1, "Ann", None), NOW)
+    person = await people.get(db.reader, 1)
     assert person is not None and person.first_name == "Ann" and person.private_chat_linked
 
 
+async def test_an_update_that_changes_nothing_writes_nothing(db: Database) -> None:
+    people = PeopleRepository()
+    async with db.transaction() as tx:
+        await people.upsert(tx, Person(3, "Cas"), NOW)
+    before = db.generation
+    async with db.transaction() as tx:
+        await people.upsert(tx, Person(3, "Cas"), NOW)
+    assert db.generation == before
+
+
 async def test_deleting_a_constellation_cascades(db: Database) -> None:
-    constellations = ConstellationRepository(db)
-    created = await constellations.create(
-        chat_id=-5,
-        name="X",
-        language="en",
-        timezone="UTC",
-        link_token="t",
-        created_at=NOW,
-        created_by=None,
-    )
-    assert created is not None
-    await PeopleRepository(db).upsert(Person(9, "Bo"), NOW)
-    await MembershipRepository(db).ensure_active(created.id, 9, NOW)
-    await db.execute("DELETE FROM constellations WHERE id = ?", (created.id,))
-    assert await MembershipRepository(db).active(created.id) == []
+    async with db.transaction() as tx:
+        created = await ConstellationRepository().create(
+            tx,
+            chat_id=-5,
+            name="X",
+            language="en",
+            timezone="UTC",
+            link_token="t",
+            created_at=NOW,
+            created_by=None,
+        )
+        assert created is not None
+        await PeopleRepository().upsert(tx, Person(9, "Bo"), NOW)
+        await MembershipRepository().ensure_active(tx, created.id, 9, NOW)
+    async with db.transaction() as tx:
+        await tx.execute("DELETE FROM constellations WHERE id = ?", (created.id,))
+    assert await MembershipRepository().active(db.reader, created.id) == []

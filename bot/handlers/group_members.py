@@ -9,10 +9,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from bot.context import BotApplication, BotContext
-from bot.delivery import deliver_due
 from bot.handlers.common import PRESENT_STATUSES, is_group, person_from
-from bot.handlers.request_cards import refresh_cards
-from bot.scheduler import schedule_next
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +44,11 @@ async def left_message(update: Update, context: BotContext) -> None:
 
 
 async def _left(context: BotContext, chat_id: int, user_id: int) -> None:
+    """Their role ends, requests they helped with reopen (cards redrawn), the hub home is
+    told: one transaction in the service, delivered after the update."""
     left = await context.services.requests.member_left(chat_id, user_id)
-    if left is None:
-        return  # not a constellation, not a member, or already handled
-    log.info("member %s left constellation %s", user_id, left.constellation.id)
-    for request in left.reopened:
-        cards = await context.services.requests.cards(left.constellation, request.id)
-        await refresh_cards(context.bot, context.services.texts, left.constellation, request, cards)
-    await deliver_due(context.application)
-    await schedule_next(context.application)
+    if left is not None:
+        log.info("member %s left constellation %s", user_id, left.constellation.id)
 
 
 async def migrated(update: Update, context: BotContext) -> None:
@@ -71,7 +64,6 @@ async def migrated(update: Update, context: BotContext) -> None:
         return
     if await context.services.constellations.migrated(old, new):
         log.info("constellation moved from chat %s to supergroup %s", old, new)
-        await deliver_due(context.application)
 
 
 def register(app: BotApplication) -> None:

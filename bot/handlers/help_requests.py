@@ -1,12 +1,11 @@
 """Help requests in the group: /request, /requests, and claim/release/done/withdraw.
 
 Buttons and commands share one path (``_perform``): find the request, re-check who may do
-what, change it in the service, refresh every card, deliver the notices.
+what, change it in the service. The service queues the redraw of every card and the notices
+in the same transaction; they are delivered after the update (``bot.scheduler``).
 """
 
 from __future__ import annotations
-
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
@@ -14,7 +13,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot import callbacks
 from bot.commands import BY_NAME, names
 from bot.context import BotApplication, BotContext
-from bot.delivery import deliver_due
 from bot.domain import (
     AlreadyClaimed,
     Constellation,
@@ -37,16 +35,10 @@ from bot.handlers.common import (
     typed_number,
     unless_unchanged,
 )
-from bot.handlers.request_cards import (
-    card_keyboard,
-    card_link,
-    card_text,
-    category_label,
-    refresh_cards,
-)
 from bot.i18n import Html, fit_lines, to_plain
-from bot.scheduler import schedule_next
-from bot.services.help_requests import EmptyRequest
+from bot.services.requests import EmptyRequest
+from bot.views.common import message_link
+from bot.views.requests import category_label, request_card_keyboard
 
 OUTCOME_CODES = {"h": Outcome.HELPED, "p": Outcome.PARTLY, "n": Outcome.NOT_NEEDED}
 OUTCOME_WORDS = {
@@ -61,31 +53,21 @@ ACTIONS = ("claim", "rel", "done", "out", "wd", "back")
 
 
 async def post_request(update: Update, context: BotContext) -> None:
-    """``/request <text>`` in the group: post a card at once."""
-    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+    """``/request <text>`` in the group: stored, and its card posted (through the outbox, so
+    a card Telegram refuses at first still arrives, once)."""
+    chat, user = update.effective_chat, update.effective_user
     texts = context.services.texts
-    if chat is None or user is None or message is None:
+    if chat is None or user is None:
         return
     language = await language_for(update, context)
     raw = command_text(update)
     try:
-        posted = await context.services.requests.post(chat.id, person_from(user), raw)
+        await context.services.requests.post(chat.id, person_from(user), raw)
     except NotSetUp:
         await reply(update, texts(language, "common.not_setup"))
-        return
     except EmptyRequest:
         command = BY_NAME["request"].shown_as(language)
         await reply(update, texts(language, "request.how", command=command))
-        return
-    constellation, request = posted.constellation, posted.request
-    zone = ZoneInfo(constellation.timezone)
-    card = await message.reply_text(
-        card_text(texts, language, request, zone),
-        reply_markup=card_keyboard(texts, language, request),
-        do_quote=False,
-    )
-    await context.services.requests.card_posted(request.id, chat.id, card.message_id)
-    await schedule_next(context.application)
 
 
 async def list_requests(update: Update, context: BotContext) -> None:
@@ -107,9 +89,9 @@ async def list_requests(update: Update, context: BotContext) -> None:
         return
     lines = [texts(language, "request.list_title", name=constellation.name), ""]
     for request in requests:
-        cards = await context.services.requests.cards(constellation, request.id)
-        in_group = next((card.message_id for card in cards if card.chat_id == chat.id), None)
-        lines.append(_list_line(context, language, chat.id, request, in_group))
+        card = await context.services.requests.card_in(request.id, chat.id)
+        message_id = card.message_id if card is not None else None
+        lines.append(_list_line(context, language, chat.id, request, message_id))
     await reply(update, fit_lines(lines))
 
 
@@ -125,7 +107,7 @@ def _list_line(
         name=request.requester_name or "?",
     )
     # Message links exist for supergroups only; basic groups get the number alone.
-    link = card_link(chat_id, message_id) if message_id is not None else None
+    link = message_link(chat_id, message_id) if message_id is not None else None
     if link:
         label = Html(f'<a href="{link}">{label}</a>')
     if request.state.value == "claimed":
@@ -170,10 +152,6 @@ async def _perform(
         return "request.not_active", ""
     except NotAllowed:
         return f"request.not_allowed_{action}", ""
-    cards = await service.cards(constellation, changed.id)
-    await refresh_cards(context.bot, context.services.texts, constellation, changed, cards)
-    await deliver_due(context.application)
-    await schedule_next(context.application)
     return f"request.done_{action}", changed.claimer_name or ""
 
 
@@ -276,7 +254,9 @@ async def _outcome_keyboard(
     viewer = chat.id if chat is not None and chat.id > 0 else None
     with unless_unchanged():
         await query.edit_message_reply_markup(
-            card_keyboard(texts, language, request, choosing_outcome=choosing, viewer_id=viewer)
+            request_card_keyboard(
+                texts, language, request, choosing_outcome=choosing, viewer_id=viewer
+            )
         )
 
 

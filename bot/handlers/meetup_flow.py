@@ -31,10 +31,9 @@ from bot.context import BotApplication, BotContext
 from bot.domain import Constellation, MeetupKind, NotAllowed
 from bot.handlers.common import private_language, reply, typed_number
 from bot.handlers.flows import FlowKit
-from bot.handlers.meetup_cards import card_keyboard, card_text, rhythm_text
 from bot.i18n import Html
-from bot.scheduler import schedule_next
 from bot.services.meetups import FIELD_LIMIT, TITLE_LIMIT, MeetupForm
+from bot.views.meetups import meetup_card_text, rhythm_text
 from bot.when import Recurrence, When, WhenError
 
 KIT = FlowKit(feature="nm", key="meetup_flow", timed_out_key="mflow.timed_out")
@@ -184,7 +183,7 @@ async def _question(
     view = await context.services.meetups.preview(
         flow.constellation, 0, flow.kind, flow.form(), flow.when
     )
-    card = card_text(texts, language, view)
+    card = meetup_card_text(texts, language, view)
     buttons = [
         [KIT.button(plain(language, "mflow.button_plan"), "plan")],
         [KIT.button(plain(language, "mflow.button_redo"), "redo")],
@@ -320,19 +319,11 @@ async def _plan(update: Update, context: BotContext, flow: MeetupFlow) -> int | 
         flow.when, flow.rhythm_done = None, False
         return await _ask_next(update, context, flow, notice=texts(language, "mflow.when_past"))
     await query.answer()
-    now = services.clock.now()
-    group_language = constellation.language
-    card = await context.bot.send_message(
-        constellation.chat_id,
-        card_text(texts, group_language, view),
-        reply_markup=card_keyboard(texts, group_language, view, now),
-    )
-    await services.meetups.card_posted(view.occurrence.id, constellation.chat_id, card.message_id)
+    # The card goes to the group through the outbox, queued with the meetup itself.
     await query.edit_message_text(
         texts(language, "mflow.planned", title=view.meetup.title, name=constellation.name)
     )
     KIT.drop(context)
-    await schedule_next(context.application)
     return END
 
 

@@ -13,7 +13,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot import callbacks
 from bot.commands import BY_NAME, names
 from bot.context import BotApplication, BotContext
-from bot.delivery import deliver_due
 from bot.domain import (
     Answer,
     Meetup,
@@ -35,42 +34,14 @@ from bot.handlers.common import (
     typed_number,
     unless_unchanged,
 )
-from bot.handlers.meetup_cards import (
-    card_keyboard,
-    card_text,
-    ics_file,
-    ics_name,
-    refresh_meetup_cards,
-    when_text,
-)
-from bot.handlers.request_cards import card_link
 from bot.i18n import Html, fit_lines, to_plain
-from bot.scheduler import schedule_next
 from bot.services.meetups import FormError
+from bot.views.common import message_link
+from bot.views.meetups import ics_file, ics_name, meetup_when_text
 from bot.when import WhenError
 
 ANSWERS = ("yes", "maybe", "no", "more", "fewer")
 CALENDAR_PAYLOAD = "ics-"
-
-
-async def show_card(update: Update, context: BotContext, view: MeetupView) -> None:
-    """Post an occurrence's card in the group and remember where it is."""
-    message = update.effective_message
-    assert message is not None
-    texts, language = context.services.texts, view.constellation.language
-    now = context.services.clock.now()
-    card = await message.reply_text(
-        card_text(texts, language, view),
-        reply_markup=card_keyboard(texts, language, view, now),
-        do_quote=False,
-    )
-    await context.services.meetups.card_posted(view.occurrence.id, card.chat_id, card.message_id)
-
-
-async def refresh(context: BotContext, view: MeetupView) -> None:
-    services = context.services
-    cards = await services.meetups.cards(view.occurrence.id)
-    await refresh_meetup_cards(context.bot, services.texts, view, cards, services.clock.now())
 
 
 def how_to(context: BotContext, language: str, kind: MeetupKind) -> Html:
@@ -90,7 +61,8 @@ async def plan(update: Update, context: BotContext, kind: MeetupKind) -> None:
         await reply(update, how_to(context, language, kind))
         return
     try:
-        view = await context.services.meetups.plan(chat.id, person_from(user), kind, raw)
+        # Stored, and its card posted through the outbox.
+        await context.services.meetups.plan(chat.id, person_from(user), kind, raw)
     except NotSetUp:
         await reply(update, texts(language, "common.not_setup"))
         return
@@ -103,9 +75,6 @@ async def plan(update: Update, context: BotContext, kind: MeetupKind) -> None:
         return
     except WhenError as exc:
         await reply(update, when_refusal(context, language, kind, exc))
-        return
-    await show_card(update, context, view)
-    await schedule_next(context.application)
 
 
 def when_refusal(context: BotContext, language: str, kind: MeetupKind, exc: WhenError) -> Html:
@@ -155,7 +124,7 @@ async def _agenda_line(
     meetup = view.meetup
     label = texts(language, "meetup.agenda_item", number=meetup.number, title=meetup.title)
     cards = await context.services.meetups.cards(view.occurrence.id)
-    link = card_link(*cards[0]) if cards else None
+    link = message_link(cards[0].chat_id, cards[0].message_id) if cards else None
     if link:
         label = Html(f'<a href="{link}">{label}</a>')
     counts = texts(
@@ -164,7 +133,7 @@ async def _agenda_line(
         yes=len(view.with_answer(Answer.YES)),
         maybe=len(view.with_answer(Answer.MAYBE)),
     )
-    when = when_text(language, view.occurrence.starts_at, meetup.timezone)
+    when = meetup_when_text(language, view.occurrence.starts_at, meetup.timezone)
     where = f" · {texts(language, 'meetup.agenda_group', name=view.constellation.name)}"
     return f"• {when} — {label} ({counts}){where if several else ''}"
 
@@ -216,7 +185,7 @@ async def cancel_command(update: Update, context: BotContext) -> None:
         return
     upcoming = await services.meetups.next_occurrence(meetup)
     next_when = (
-        when_text(language, upcoming.starts_at, meetup.timezone)
+        meetup_when_text(language, upcoming.starts_at, meetup.timezone)
         if upcoming
         else texts.plain(language, "meetup.next_date")
     )
@@ -264,17 +233,13 @@ async def _cancel(
     except MeetupClosed:
         text = texts(language, "meetup.nothing_to_cancel", number=meetup.number)
     else:
-        for view in cancelled:
-            await refresh(context, view)
         key = "meetup.cancelled_series" if series else "meetup.cancelled_one"
         when = (
-            when_text(language, cancelled[0].occurrence.starts_at, meetup.timezone)
+            meetup_when_text(language, cancelled[0].occurrence.starts_at, meetup.timezone)
             if cancelled
             else ""
         )
         text = texts(language, key, number=meetup.number, title=meetup.title, when=when)
-        await deliver_due(context.application)
-        await schedule_next(context.application)
     if update.callback_query is not None:
         with unless_unchanged():
             await update.callback_query.edit_message_text(text)
@@ -295,7 +260,7 @@ async def edit_command(update: Update, context: BotContext) -> None:
     change = raw[1] if len(raw) > 1 else ""
     shown = BY_NAME["editmeetup"].shown_as(language)
     try:
-        view, dropped = await services.meetups.edit(meetup, user.id, change)
+        view, _ = await services.meetups.edit(meetup, user.id, change)
     except NotAllowed:
         await reply(update, texts(language, "meetup.not_allowed_change"))
         return
@@ -313,10 +278,6 @@ async def edit_command(update: Update, context: BotContext) -> None:
     except WhenError as exc:
         await reply(update, when_refusal(context, language, meetup.kind, exc))
         return
-    for other in dropped:
-        await refresh(context, other)
-    cards = await services.meetups.cards(view.occurrence.id)
-    await refresh(context, view)
     await reply(
         update,
         texts(
@@ -324,13 +285,9 @@ async def edit_command(update: Update, context: BotContext) -> None:
             "meetup.changed",
             number=number,
             title=view.meetup.title,
-            when=when_text(language, view.occurrence.starts_at, view.meetup.timezone),
+            when=meetup_when_text(language, view.occurrence.starts_at, view.meetup.timezone),
         ),
     )
-    if not cards:  # a series' next date that had no card yet
-        await show_card(update, context, view)
-    await deliver_due(context.application)
-    await schedule_next(context.application)
 
 
 # -- buttons ---------------------------------------------------------------------------------
@@ -370,11 +327,6 @@ async def button(update: Update, context: BotContext) -> None:
     children = mine.children if mine else 0
     popup = to_plain(texts(language, f"meetup.answered_{answered.result}", n=children))
     await query.answer(popup, show_alert=answered.result in ("full", "waiting"))
-    if answered.result in ("unchanged", "full", "no_children"):
-        return
-    await refresh(context, answered.view)
-    if answered.promoted:
-        await deliver_due(context.application)
 
 
 async def _cancel_button(update: Update, context: BotContext, language: str) -> None:
@@ -422,7 +374,7 @@ async def _calendar(update: Update, context: BotContext, language: str, view: Me
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     services = context.services
-    person = await services.people.get(user.id)
+    person = await services.constellations.person(user.id)
     if person is not None and person.private_chat_linked:
         try:
             await send_calendar(context, user.id, language, view)

@@ -18,8 +18,6 @@ from bot.handlers.common import (
     reply,
     unless_unchanged,
 )
-from bot.handlers.meetup_cards import refresh_meetup_cards
-from bot.handlers.request_cards import refresh_cards
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +81,9 @@ async def forget_button(update: Update, context: BotContext) -> None:
         with unless_unchanged():
             await query.edit_message_text(texts(language, "forget.cancelled"))
         return
+    # Erased, and every card that showed them redrawn (through the outbox), in one go.
     erased = await services.privacy.forget(user.id)
     log.info("person %s erased on request", user.id)
-    await _redraw(context.application, services, erased.request_ids)
-    for occurrence_id in erased.occurrence_ids:
-        view = await services.meetups.view(occurrence_id)
-        cards = await services.meetups.cards(occurrence_id)
-        now = services.clock.now()
-        await refresh_meetup_cards(context.bot, services.texts, view, cards, now)
     await query.edit_message_text(
         texts(
             language,
@@ -100,14 +93,6 @@ async def forget_button(update: Update, context: BotContext) -> None:
             lines=erased.line_messages,
         )
     )
-
-
-async def _redraw(app: AnyApplication, services: Services, request_ids: list[int]) -> None:
-    """Cards of the person's requests lose the text and the name."""
-    for request_id in request_ids:
-        constellation, request = await services.requests.with_constellation(request_id)
-        cards = await services.requests.cards(constellation, request.id)
-        await refresh_cards(app.bot, services.texts, constellation, request, cards)
 
 
 async def run_retention(app: AnyApplication) -> None:

@@ -3,7 +3,9 @@
 A member's message is copied to every hub home carer with a header saying who it is from; a
 hub home carer answers by replying to it, and the answer is copied back to the member. Text is
 passed on in memory; media are copied by Telegram (``copyMessage``), never downloaded. Only
-message ids are stored, so replies to old messages still find their way.
+message ids are stored, so replies to old messages still find their way. What Telegram cannot
+take right now (a 5xx, a timeout) goes through the outbox and arrives once, later; messages
+kept until a hub home can be reached are handed to the outbox by the courier.
 """
 
 from __future__ import annotations
@@ -12,14 +14,13 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import MessageLimit
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.commands import names
-from bot.context import AnyApplication, BotApplication, BotContext, Services
-from bot.delivery import deliver_due
-from bot.domain import Constellation, LineMessage, Member, NotAllowed, NotAMember, Role
+from bot.context import BotApplication, BotContext, Services
+from bot.domain import Constellation, Member, NotAllowed, NotAMember, Role
 from bot.handlers.common import on_pressed_message, person_from, private_language, reply
 from bot.i18n import Html, normalise_language, to_plain, units
 from bot.services.private_line import (
@@ -45,7 +46,7 @@ def _captioned(message: Message) -> bool:
 
 
 async def copy_with_header(
-    context: BotContext | AnyApplication,
+    context: BotContext,
     to_chat: int,
     header: str,
     origin: tuple[int, int],
@@ -81,16 +82,19 @@ async def copy_with_header(
 
 
 async def _copy_to_all(
-    context: BotContext | AnyApplication,
+    context: BotContext,
     recipients: list[Member],
     constellation: Constellation,
     author_name: str,
     origin: tuple[int, int],
     message: Message | None = None,
-) -> list[tuple[int, int]]:
-    """Copy a member's message to each recipient; a refused chat is unlinked, others go on."""
-    services: Services = context.bot_data.services
+) -> tuple[list[tuple[int, int]], list[int]]:
+    """Copy a member's message to each recipient now. Returns the copies made and who
+    Telegram could not take it for right now (the outbox delivers theirs); a refused chat is
+    unlinked, the others go on."""
+    services = context.services
     copies: list[tuple[int, int]] = []
+    pending: list[int] = []
     for recipient in recipients:
         header = services.texts(
             _language(services, recipient),
@@ -103,11 +107,17 @@ async def _copy_to_all(
         except Forbidden:
             await services.line.unreachable(recipient.user_id)
             continue
-        except TelegramError as exc:
-            log.warning("private line copy to %s failed: %s", recipient.user_id, type(exc).__name__)
+        except BadRequest as exc:
+            log.warning(
+                "private line copy to %s refused: %s", recipient.user_id, type(exc).__name__
+            )
+            continue
+        except TelegramError as exc:  # 5xx, timeouts, 429 after the limiter's retries
+            log.info("private line copy to %s queued: %s", recipient.user_id, type(exc).__name__)
+            pending.append(recipient.user_id)
             continue
         copies += [(recipient.user_id, sent) for sent in ids]
-    return copies
+    return copies, pending
 
 
 # -- a private message -----------------------------------------------------------------------
@@ -142,9 +152,8 @@ async def on_message(update: Update, context: BotContext) -> None:
         )
         return
     if await services.line.role(constellation, user.id) is Role.HUBHOME:
+        # Writing to us made them reachable: what was kept for them follows this update.
         await reply(update, services.texts(language, "line.hubhome_hint"))
-        # Writing to us makes them reachable: hand over what was kept for them.
-        await deliver_waiting(context.application)
         return
     await _route(context, constellation, user.id, message.message_id, message)
 
@@ -181,12 +190,13 @@ async def _route(
     language = normalise_language(person.language_code, services.settings.language)
     incoming = await services.line.incoming(constellation, person, message_id)
     origin = (user_id, message_id)
-    copies = await _copy_to_all(
+    copies, pending = await _copy_to_all(
         context, incoming.recipients, constellation, person.first_name, origin, message
     )
     keyboard = None
+    if copies or pending:
+        await services.line.passed_on(incoming.line, copies, pending, tell_later=not copies)
     if copies:
-        await services.line.delivered(incoming.line, copies)
         reached = {chat_id for chat_id, _ in copies}
         carers = sorted({m.person.first_name for m in incoming.recipients if m.user_id in reached})
         text = texts(language, "line.sent", names=", ".join(carers))
@@ -194,9 +204,12 @@ async def _route(
             label = texts.plain(language, "line.button_liaison")
             data = callbacks.callback(FEATURE, "liaison", incoming.line.id)
             keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
+    elif pending:
+        text = texts(language, "line.sending")
     else:
         reason = incoming.reason or "unreachable"
-        await services.line.keep_waiting(constellation, reason)
+        if incoming.reason is None:  # there were carers, but every one of them refused
+            await services.line.keep_waiting(constellation, reason)
         text = texts(language, f"line.waiting_{reason}")
     await context.bot.send_message(
         user_id,
@@ -204,7 +217,6 @@ async def _route(
         reply_markup=keyboard,
         reply_parameters=ReplyParameters(message_id, allow_sending_without_reply=True),
     )
-    await deliver_due(context.application)  # the group may have to hear that a message waits
 
 
 async def _deliver_answer(
@@ -226,26 +238,19 @@ async def _deliver_answer(
         ids = await copy_with_header(
             context, member.user_id, header, (user.id, message.message_id), message
         )
-    except Forbidden:
-        await services.line.unreachable(member.user_id)
+    except (Forbidden, BadRequest) as exc:
+        if isinstance(exc, Forbidden):
+            await services.line.unreachable(member.user_id)
         await services.line.answer_failed(answer)
         await reply(update, texts(language, "line.member_unreachable", name=member.first_name))
         return
-    others = await services.line.answered(answer, [(member.user_id, i) for i in ids])
-    for chat_id, copy_id in others:
-        other = await services.line.person(chat_id)
-        other_language = normalise_language(
-            other.language_code if other else None, answer.constellation.language
-        )
-        try:
-            await context.bot.send_message(
-                chat_id,
-                texts(other_language, "line.answered_by", name=user.first_name),
-                reply_parameters=ReplyParameters(copy_id, allow_sending_without_reply=True),
-                disable_notification=True,
-            )
-        except TelegramError as exc:
-            log.info("could not tell %s about an answer: %s", chat_id, type(exc).__name__)
+    except TelegramError as exc:  # Telegram is slow or down: the outbox delivers it, once
+        log.info("answer to %s queued: %s", member.user_id, type(exc).__name__)
+        await services.line.answer_queued(answer)
+        await reply(update, texts(language, "line.answer_queued", name=member.first_name))
+        return
+    # The other carers hear (under their copy) who answered, through the outbox.
+    await services.line.answered(answer, [(member.user_id, i) for i in ids])
     await reply(update, texts(language, "line.answer_sent", name=member.first_name))
 
 
@@ -291,17 +296,17 @@ async def _share_with_liaison(update: Update, context: BotContext, line_id: int)
     texts = services.texts
     language = private_language(context, user)
     constellation, line, liaisons = await services.line.share_with_liaison(line_id, user.id)
-    copies = await _copy_to_all(
+    copies, pending = await _copy_to_all(
         context,
         liaisons,
         constellation,
         user.first_name,
         (line.origin_chat_id, line.origin_message_id),
     )
-    if not copies:
+    if not copies and not pending:
         await query.answer(texts.plain(language, "line.liaison_unreachable"), show_alert=True)
         return
-    await services.line.delivered(line, copies)
+    await services.line.passed_on(line, copies, pending, tell_later=False)
     await query.answer()
     await query.edit_message_text(texts(language, "line.sent_with_liaison"))
 
@@ -332,44 +337,6 @@ async def explain(update: Update, context: BotContext) -> None:
         text = Html(f"{text}\n\n{where}")
         keyboard = _choice_keyboard(options, "use")
     await reply(update, text, reply_markup=keyboard)
-
-
-# -- kept messages ---------------------------------------------------------------------------
-
-
-async def deliver_waiting(app: AnyApplication) -> None:
-    """Deliver messages kept because no hub home could be reached, now that one can."""
-    services: Services = app.bot_data.services
-    for waiting in await services.line.waiting():
-        for line in waiting.lines:
-            await _deliver_kept(app, services, waiting.constellation, waiting.recipients, line)
-
-
-async def _deliver_kept(
-    app: AnyApplication,
-    services: Services,
-    constellation: Constellation,
-    recipients: list[Member],
-    line: LineMessage,
-) -> None:
-    member = await services.line.person(line.member_id)
-    name = member.first_name if member else "?"
-    origin = (line.origin_chat_id, line.origin_message_id)
-    copies = await _copy_to_all(app, recipients, constellation, name, origin)
-    if not copies:
-        return
-    await services.line.delivered(line, copies)
-    language = normalise_language(member.language_code if member else None, constellation.language)
-    try:
-        await app.bot.send_message(
-            line.member_id,
-            services.texts(language, "line.delivered_later"),
-            reply_parameters=ReplyParameters(
-                line.origin_message_id, allow_sending_without_reply=True
-            ),
-        )
-    except TelegramError as exc:
-        log.info("could not confirm a kept message to %s: %s", line.member_id, type(exc).__name__)
 
 
 def register(app: BotApplication) -> None:

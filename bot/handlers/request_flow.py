@@ -30,8 +30,8 @@ from telegram.warnings import PTBUserWarning
 from bot import callbacks
 from bot.commands import names
 from bot.context import BotApplication, BotContext
-from bot.delivery import deliver_due
 from bot.domain import (
+    CardLocation,
     Category,
     Constellation,
     HubHomeUnreachable,
@@ -42,11 +42,10 @@ from bot.domain import (
 )
 from bot.handlers.common import command_text, person_from, private_language, reply
 from bot.handlers.flows import FlowKit, in_rows
-from bot.handlers.request_cards import card_keyboard, card_link, card_text, category_label
 from bot.i18n import Html
-from bot.scheduler import schedule_next
-from bot.services.help_requests import RequestDraft
 from bot.services.request_text import TEXT_LIMIT, parse_request
+from bot.services.requests import RequestDraft
+from bot.views.requests import category_label, request_card_text
 
 KIT = FlowKit(feature="new", key="request_flow", timed_out_key="flow.timed_out")
 PICK, CATEGORY, TEXT, WHEN, DAY, URGENCY, VISIBILITY, PREVIEW = range(8)
@@ -239,7 +238,7 @@ def _preview(context: BotContext, language: str, flow: Flow, first_name: str) ->
     return texts(
         language,
         "flow.preview",
-        card=Html(card_text(texts, language, request, zone, preview=True)),
+        card=Html(request_card_text(texts, language, request, zone, preview=True)),
         where=texts(language, where_key, name=flow.constellation.name),
     )
 
@@ -365,10 +364,12 @@ async def _send(update: Update, context: BotContext, flow: Flow) -> int | None:
     if flow.constellation is None or draft is None:
         await query.answer(texts.plain(language, "button.stale"))
         return None
-    service = context.services.requests
+    # The preview becomes the requester's own live copy of the card; the card goes to the
+    # group (or the hub home), and the requester hears where it went: all through the outbox.
+    preview = CardLocation(user.id, query.message.message_id)
     try:
-        constellation, request = await service.post_draft(
-            flow.constellation.id, person_from(user), draft
+        await context.services.requests.post_draft(
+            flow.constellation.id, person_from(user), draft, preview
         )
     except (NotAMember, NotSetUp):
         await query.answer()
@@ -381,31 +382,7 @@ async def _send(update: Update, context: BotContext, flow: Flow) -> int | None:
         notice = texts(language, "flow.hubhome_unreachable")
         return await _ask_next(update, context, flow, notice=notice)
     await query.answer(texts.plain(language, "flow.sent_popup"))
-    zone = ZoneInfo(constellation.timezone)
-    link = None
-    if request.visibility is Visibility.GROUP:
-        group_language = constellation.language
-        card = await context.bot.send_message(
-            constellation.chat_id,
-            card_text(texts, group_language, request, zone),
-            reply_markup=card_keyboard(texts, group_language, request),
-        )
-        await service.card_posted(request.id, constellation.chat_id, card.message_id)
-        link = card_link(constellation.chat_id, card.message_id)
-    # The preview becomes the requester's own live copy of the card.
-    await query.edit_message_text(
-        card_text(texts, language, request, zone),
-        reply_markup=card_keyboard(texts, language, request, viewer_id=user.id),
-    )
-    await service.card_posted(request.id, user.id, query.message.message_id)
-    key = "flow.sent_hubhome" if request.visibility is Visibility.HUBHOME else "flow.sent_group"
-    text = texts(language, key, number=request.number, name=constellation.name)
-    if link:
-        text = Html(f"{text}\n{texts(language, 'flow.see_in_group', link=link)}")
-    await context.bot.send_message(user.id, text)
     KIT.drop(context)
-    await deliver_due(context.application)
-    await schedule_next(context.application)
     return END
 
 

@@ -9,7 +9,6 @@ from bot.commands import BY_NAME, names
 from bot.context import BotApplication, BotContext
 from bot.domain import CannotAssignBot, Member, NotAllowed, NotSetUp, Role
 from bot.handlers.common import actor_in, group_language, person_from, reply
-from bot.handlers.private_line import deliver_waiting
 from bot.i18n import Html, escape
 
 _COMMAND_FOR_ROLE = {Role.HUBHOME: "hubhome", Role.LIAISON: "liaison", Role.MEMBER: "member"}
@@ -42,9 +41,8 @@ async def _assign(update: Update, context: BotContext, role: Role) -> None:
     except CannotAssignBot:
         await reply(update, texts(language, "roles.is_bot"))
     else:
+        # A new hub home gets the private messages kept for one: delivery after the update.
         await reply(update, texts(language, f"roles.{role.value}", name=member.display_name))
-        if role is Role.HUBHOME:
-            await deliver_waiting(context.application)  # private messages kept for a hub home
 
 
 async def hubhome(update: Update, context: BotContext) -> None:

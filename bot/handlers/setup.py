@@ -23,7 +23,6 @@ from bot.handlers.common import (
 )
 from bot.handlers.keyboards import link_keyboard
 from bot.i18n import LANGUAGES
-from bot.scheduler import run_due_work
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +49,13 @@ async def bot_membership_changed(update: Update, context: BotContext) -> None:
         language = context.services.settings.language
         await context.bot.send_message(change.chat.id, texts(language, "intro.added"))
         return
+    # What waited while we were away is due again, and follows the welcome back: it is
+    # delivered after this update.
     await service.bot_added(change.chat.id)
     log.info("constellation %s resumed", constellation.id)
     await context.bot.send_message(
         change.chat.id, texts(constellation.language, "intro.back", name=constellation.name)
     )
-    # What waited while we were away (reminders, notices) follows the welcome back.
-    services = context.services
-    if await services.outbox.release(change.chat.id, services.clock.now()):
-        await run_due_work(context.application)
 
 
 async def setup(update: Update, context: BotContext) -> None:

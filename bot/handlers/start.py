@@ -20,7 +20,6 @@ from bot.handlers.common import (
 )
 from bot.handlers.keyboards import link_keyboard
 from bot.handlers.meetups import calendar_from_link
-from bot.handlers.private_line import deliver_waiting
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -35,7 +34,6 @@ async def start(update: Update, context: BotContext) -> None:
     if not context.args:
         await service.private_chat_started(person)
         await reply(update, texts(language, "start.plain", name=user.first_name))
-        await deliver_waiting(context.application)
         return
     if await calendar_from_link(update, context, context.args[0]):
         return
@@ -54,8 +52,6 @@ async def start(update: Update, context: BotContext) -> None:
             update,
             texts(language, "start.linked", name=user.first_name, constellation=constellation.name),
         )
-    # A hub home carer who can now be reached gets the private messages kept for them.
-    await deliver_waiting(context.application)
 
 
 async def link(update: Update, context: BotContext) -> None:

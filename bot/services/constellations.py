@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.clock import Clock
 from bot.domain import (
@@ -21,6 +22,8 @@ from bot.domain import (
     Role,
 )
 from bot.storage.constellations import ConstellationRepository
+from bot.storage.db import Database, Tx
+from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
 
 NAME_LIMIT = 64
@@ -53,18 +56,22 @@ def clean_name(raw: str, limit: int = NAME_LIMIT) -> tuple[str, bool]:
 class ConstellationService:
     def __init__(
         self,
+        db: Database,
         constellations: ConstellationRepository,
         people: PeopleRepository,
         memberships: MembershipRepository,
+        outbox: OutboxRepository,
         clock: Clock,
         *,
         admin_ids: frozenset[int],
         default_language: str,
         default_timezone: str,
     ) -> None:
+        self._db = db
         self._constellations = constellations
         self._people = people
         self._memberships = memberships
+        self._outbox = outbox
         self._clock = clock
         self._admin_ids = admin_ids
         self._default_language = default_language
@@ -75,10 +82,14 @@ class ConstellationService:
         return actor.is_group_admin or actor.person.user_id in self._admin_ids
 
     async def for_chat(self, chat_id: int) -> Constellation | None:
-        return await self._constellations.by_chat(chat_id)
+        return await self._constellations.by_chat(self._db.reader, chat_id)
 
     async def for_id(self, constellation_id: int) -> Constellation | None:
-        return await self._constellations.by_id(constellation_id)
+        return await self._constellations.by_id(self._db.reader, constellation_id)
+
+    async def person(self, user_id: int) -> Person | None:
+        """Who the bot knows by this id; None for someone never met, or erased."""
+        return await self._people.get(self._db.reader, user_id)
 
     async def set_members_may_claim(
         self, chat_id: int, allowed: bool, actor: Actor
@@ -86,11 +97,12 @@ class ConstellationService:
         constellation = await self.require(chat_id)
         if not self.may_manage(actor):
             raise NotAllowed("settings")
-        await self._constellations.set_members_may_claim(constellation.id, allowed)
+        async with self._db.transaction() as tx:
+            await self._constellations.set_members_may_claim(tx, constellation.id, allowed)
         return await self.require(chat_id)
 
     async def require(self, chat_id: int) -> Constellation:
-        constellation = await self._constellations.by_chat(chat_id)
+        constellation = await self.for_chat(chat_id)
         if constellation is None:
             raise NotSetUp(chat_id)
         return constellation
@@ -102,7 +114,7 @@ class ConstellationService:
 
         "Already set up" comes first: it is the more useful answer for anyone who asks.
         """
-        existing = await self._constellations.by_chat(chat_id)
+        existing = await self.for_chat(chat_id)
         if existing is not None:
             raise AlreadySetUp(existing)
         if not self.may_manage(actor):
@@ -111,33 +123,35 @@ class ConstellationService:
         if not name:
             name, trimmed = clean_name(group_title)
         now = self._clock.now()
-        created = await self._constellations.create(
-            chat_id=chat_id,
-            name=name or "Constellatie",
-            language=self._default_language,
-            timezone=self._default_timezone,
-            link_token=secrets.token_urlsafe(12),
-            created_at=now,
-            created_by=actor.person.user_id,
-        )
+        async with self._db.transaction() as tx:
+            created = await self._constellations.create(
+                tx,
+                chat_id=chat_id,
+                name=name or "Constellatie",
+                language=self._default_language,
+                timezone=self._default_timezone,
+                link_token=secrets.token_urlsafe(12),
+                created_at=now,
+                created_by=actor.person.user_id,
+            )
+            if created is not None:
+                await self._join(tx, created.id, actor.person, now)
         if created is None:  # someone else ran /setup in the same instant
-            again = await self.require(chat_id)
-            raise AlreadySetUp(again)
-        await self._join(created.id, actor.person)
+            raise AlreadySetUp(await self.require(chat_id))
         return SetupResult(created, trimmed)
 
     async def record_member(self, chat_id: int, person: Person) -> Member | None:
         """Remember someone who spoke in a constellation's group; None if it is no constellation."""
-        constellation = await self._constellations.by_chat(chat_id)
+        constellation = await self.for_chat(chat_id)
         if constellation is None:
             return None
-        return await self._join(constellation.id, person)
+        async with self._db.transaction() as tx:
+            return await self._join(tx, constellation.id, person, self._clock.now())
 
-    async def _join(self, constellation_id: int, person: Person) -> Member:
-        now = self._clock.now()
-        await self._people.upsert(person, now)
-        await self._memberships.ensure_active(constellation_id, person.user_id, now)
-        member = await self._memberships.get(constellation_id, person.user_id)
+    async def _join(self, tx: Tx, constellation_id: int, person: Person, now: datetime) -> Member:
+        await self._people.upsert(tx, person, now)
+        await self._memberships.ensure_active(tx, constellation_id, person.user_id, now)
+        member = await self._memberships.get(tx, constellation_id, person.user_id)
         assert member is not None
         return member
 
@@ -150,22 +164,23 @@ class ConstellationService:
             raise NotAllowed("roles")
         if target_is_bot:
             raise CannotAssignBot(target.user_id)
-        member = await self._join(constellation.id, target)
-        if member.role is not role:
-            await self._memberships.set_role(constellation.id, target.user_id, role)
-        updated = await self._memberships.get(constellation.id, target.user_id)
+        async with self._db.transaction() as tx:
+            member = await self._join(tx, constellation.id, target, self._clock.now())
+            if member.role is not role:
+                await self._memberships.set_role(tx, constellation.id, target.user_id, role)
+            updated = await self._memberships.get(tx, constellation.id, target.user_id)
         assert updated is not None
         return updated
 
     async def members(self, chat_id: int) -> tuple[Constellation, list[Member]]:
         constellation = await self.require(chat_id)
-        return constellation, await self._memberships.active(constellation.id)
+        return constellation, await self._memberships.active(self._db.reader, constellation.id)
 
     async def member(self, chat_id: int, user_id: int) -> Member | None:
-        constellation = await self._constellations.by_chat(chat_id)
+        constellation = await self.for_chat(chat_id)
         if constellation is None:
             return None
-        return await self._memberships.get(constellation.id, user_id)
+        return await self._memberships.get(self._db.reader, constellation.id, user_id)
 
     async def set_language(self, chat_id: int, language: str, actor: Actor) -> Constellation:
         constellation = await self.require(chat_id)
@@ -173,21 +188,24 @@ class ConstellationService:
             raise NotAllowed("language")
         if language not in LANGUAGES:
             raise ValueError(language)
-        await self._constellations.set_language(constellation.id, language)
+        async with self._db.transaction() as tx:
+            await self._constellations.set_language(tx, constellation.id, language)
         return await self.require(chat_id)
 
     async def private_chat_started(self, person: Person) -> None:
         """The person wrote to the bot privately, so Telegram now lets the bot DM them."""
         now = self._clock.now()
-        await self._people.upsert(person, now)
-        await self._people.set_private_chat_linked(person.user_id, True, now)
+        async with self._db.transaction() as tx:
+            await self._people.upsert(tx, person, now)
+            await self._people.set_private_chat_linked(tx, person.user_id, True, now)
 
     async def private_chat_lost(self, user_id: int) -> None:
         """Telegram refused a DM (blocked, or never started): stop counting on the private chat."""
-        await self._people.set_private_chat_linked(user_id, False, self._clock.now())
+        async with self._db.transaction() as tx:
+            await self._people.set_private_chat_linked(tx, user_id, False, self._clock.now())
 
     async def constellation_for_link(self, token: str) -> Constellation:
-        constellation = await self._constellations.by_link_token(token)
+        constellation = await self._constellations.by_link_token(self._db.reader, token)
         if constellation is None:
             raise InvalidLink(token)
         return constellation
@@ -198,15 +216,30 @@ class ConstellationService:
         """Link the person's private chat to a constellation whose group they are really in."""
         if not in_group:
             raise NotAMember(constellation.id)
-        await self.private_chat_started(person)
-        return await self._join(constellation.id, person)
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            await self._people.upsert(tx, person, now)
+            await self._people.set_private_chat_linked(tx, person.user_id, True, now)
+            return await self._join(tx, constellation.id, person, now)
 
     async def migrated(self, old_chat_id: int, new_chat_id: int) -> bool:
-        """The group was upgraded to a supergroup (reported up to three ways; moves once)."""
-        return await self._constellations.migrate(old_chat_id, new_chat_id)
+        """The group was upgraded to a supergroup (reported up to three ways; moves once):
+        the constellation and the notices waiting for the group follow it. Cards stay where
+        they are: the old group's messages remain editable."""
+        async with self._db.transaction() as tx:
+            if not await self._constellations.move_chat(tx, old_chat_id, new_chat_id):
+                return False
+            await self._outbox.follow_chat(tx, old_chat_id, new_chat_id)
+        return True
 
     async def bot_removed(self, chat_id: int) -> bool:
-        return await self._constellations.set_status(chat_id, ConstellationStatus.PAUSED)
+        async with self._db.transaction() as tx:
+            return await self._constellations.set_status(tx, chat_id, ConstellationStatus.PAUSED)
 
     async def bot_added(self, chat_id: int) -> bool:
-        return await self._constellations.set_status(chat_id, ConstellationStatus.ACTIVE)
+        """The bot is back in a paused constellation's group: what was held for it is due now."""
+        async with self._db.transaction() as tx:
+            resumed = await self._constellations.set_status(tx, chat_id, ConstellationStatus.ACTIVE)
+            if resumed:
+                await self._outbox.release(tx, chat_id, self._clock.now())
+        return resumed

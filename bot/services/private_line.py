@@ -1,12 +1,15 @@
 """The private line: a member writes to the bot, the hub home gets it, their reply goes back.
 
 The service decides where a message goes and remembers the copies (message ids only — what
-a message says stays with Telegram); the handler does the copying.
+a message says stays with Telegram). The handler copies a message at once; whatever it could
+not copy, and messages kept until a hub home can be reached, go through the outbox as
+``line_copy`` notices (header and ``copyMessage``, from the ids).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -19,10 +22,12 @@ from bot.domain import (
     NotAllowed,
     NotAMember,
     Notice,
+    NoticeKind,
     Person,
     Role,
 )
 from bot.storage.constellations import ConstellationRepository
+from bot.storage.db import Database, Session, Tx
 from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
 from bot.storage.private_line import LineRepository
@@ -64,16 +69,33 @@ class Answer:
     member: Person | None
 
 
-@dataclass(frozen=True, slots=True)
-class Waiting:
-    constellation: Constellation
-    lines: list[LineMessage]
-    recipients: list[Member]
+def copy_notice(
+    line: LineMessage, recipient: int, *, later: bool = False, original: int | None = None
+) -> Notice:
+    """Deliver a routed message (header + copy) to ``recipient`` through the outbox.
+
+    ``later``: the member was told it waits, and hears when it went out. ``original``: this
+    is an answer to that routed message (the other carers hear who answered).
+    """
+    refs: dict[str, int | str | tuple[int, ...]] = {"line": line.id}
+    if later:
+        refs["later"] = 1
+    if original is not None:
+        refs["original"] = original
+    return Notice(
+        kind=NoticeKind.LINE_COPY,
+        dedupe_key=f"line:{line.id}:copy:{recipient}",
+        refs=refs,
+        constellation_id=line.constellation_id,
+        user_id=recipient,
+        report_to=line.author_id,
+    )
 
 
 class PrivateLineService:
     def __init__(
         self,
+        db: Database,
         lines: LineRepository,
         constellations: ConstellationRepository,
         people: PeopleRepository,
@@ -81,6 +103,7 @@ class PrivateLineService:
         outbox: OutboxRepository,
         clock: Clock,
     ) -> None:
+        self._db = db
         self._lines = lines
         self._constellations = constellations
         self._people = people
@@ -91,7 +114,7 @@ class PrivateLineService:
     # -- which constellation ------------------------------------------------------------------
 
     async def options(self, user_id: int) -> list[Constellation]:
-        return await self._constellations.of_member(user_id)
+        return await self._constellations.of_member(self._db.reader, user_id)
 
     async def constellation_for(self, user_id: int) -> Constellation:
         """Where the person's private messages go: their only constellation, or their choice."""
@@ -100,7 +123,7 @@ class PrivateLineService:
             raise NoConstellation(user_id)
         if len(options) == 1:
             return options[0]
-        chosen = await self._lines.choice(user_id)
+        chosen = await self._lines.choice(self._db.reader, user_id)
         for constellation in options:
             if constellation.id == chosen:
                 return constellation
@@ -109,98 +132,153 @@ class PrivateLineService:
     async def choose(self, user_id: int, constellation_id: int) -> Constellation:
         for constellation in await self.options(user_id):
             if constellation.id == constellation_id:
-                await self._lines.set_choice(user_id, constellation_id)
+                async with self._db.transaction() as tx:
+                    await self._lines.set_choice(tx, user_id, constellation_id)
                 return constellation
         raise NotAMember(constellation_id)
 
     async def role(self, constellation: Constellation, user_id: int) -> Role | None:
-        member = await self._memberships.get(constellation.id, user_id)
+        return await self._role(self._db.reader, constellation.id, user_id)
+
+    async def _role(self, s: Session, constellation_id: int, user_id: int) -> Role | None:
+        member = await self._memberships.get(s, constellation_id, user_id)
         return member.role if member and member.status.value == "active" else None
 
-    async def _reachable(self, constellation_id: int, role: Role, *, besides: int) -> list[Member]:
-        people = await self._memberships.reachable_with_role(constellation_id, role)
+    async def _reachable(
+        self, s: Session, constellation_id: int, role: Role, *, besides: int
+    ) -> list[Member]:
+        people = await self._memberships.reachable_with_role(s, constellation_id, role)
         return [p for p in people if p.user_id != besides]
 
     async def reachable_liaisons(self, constellation_id: int, *, besides: int) -> list[Member]:
-        return await self._reachable(constellation_id, Role.LIAISON, besides=besides)
+        return await self._reachable(
+            self._db.reader, constellation_id, Role.LIAISON, besides=besides
+        )
+
+    async def person(self, user_id: int) -> Person | None:
+        return await self._people.get(self._db.reader, user_id)
+
+    async def line(self, line_id: int) -> LineMessage | None:
+        return await self._lines.get(self._db.reader, line_id)
+
+    async def copies(self, line_id: int) -> list[tuple[int, int]]:
+        return await self._lines.copies(self._db.reader, line_id)
 
     # -- member → hub home --------------------------------------------------------------------
 
     async def incoming(
         self, constellation: Constellation, person: Person, message_id: int
     ) -> Incoming:
-        """Record a member's message (as waiting until copies exist) and who should get it."""
+        """Record a member's message (waiting until it is passed on) and who should get it.
+
+        With nobody to pass it to, it is kept, and the group hears (once a day) that a
+        message waits — in the same transaction.
+        """
         now = self._clock.now()
-        await self._people.upsert(person, now)
-        line = await self._lines.add(
-            constellation_id=constellation.id,
-            member_id=person.user_id,
-            author_id=person.user_id,
-            origin_chat_id=person.user_id,
-            origin_message_id=message_id,
-            state=LineState.WAITING,
-            now=now,
-        )
-        recipients = await self._reachable(constellation.id, Role.HUBHOME, besides=person.user_id)
-        reason = None
-        if not recipients:
-            assigned = await self._memberships.with_role(constellation.id, Role.HUBHOME)
-            reason = "unreachable" if assigned else "no_hubhome"
+        async with self._db.transaction() as tx:
+            await self._people.upsert(tx, person, now)
+            line = await self._lines.add(
+                tx,
+                constellation_id=constellation.id,
+                member_id=person.user_id,
+                author_id=person.user_id,
+                origin_chat_id=person.user_id,
+                origin_message_id=message_id,
+                state=LineState.WAITING,
+                now=now,
+            )
+            recipients = await self._reachable(
+                tx, constellation.id, Role.HUBHOME, besides=person.user_id
+            )
+            reason = None
+            if not recipients:
+                assigned = await self._memberships.with_role(tx, constellation.id, Role.HUBHOME)
+                reason = "unreachable" if assigned else "no_hubhome"
+                await self._outbox.add(tx, self._waiting_notice(constellation, reason, now), now)
         return Incoming(constellation, line, recipients, reason)
 
-    async def delivered(self, line: LineMessage, copies: list[tuple[int, int]]) -> None:
-        await self._lines.add_copies(line.id, copies)
-
-    async def keep_waiting(self, constellation: Constellation, reason: str) -> None:
-        """Nobody could be reached: the message waits; the group hears it (once a day)."""
-        now = self._clock.now()
+    @staticmethod
+    def _waiting_notice(constellation: Constellation, reason: str, now: datetime) -> Notice:
         day = now.astimezone(ZoneInfo(constellation.timezone)).date().isoformat()
-        notice = Notice(
+        return Notice(
+            kind=NoticeKind.LINE_WAITING,
             dedupe_key=f"line:waiting:{constellation.id}:{day}",
-            message_key=f"line.group_{reason}",
-            values={},
+            refs={"reason": reason},
             constellation_id=constellation.id,
             chat_id=constellation.chat_id,
         )
-        await self._outbox.enqueue([notice], now)
+
+    async def passed_on(
+        self,
+        line: LineMessage,
+        copies: list[tuple[int, int]],
+        pending: list[int],
+        *,
+        tell_later: bool,
+    ) -> None:
+        """The copies made at once, and the recipients Telegram could not take it for right
+        now: they get it through the outbox (``tell_later``: the member hears when it went
+        out)."""
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            await self._lines.add_copies(tx, line.id, copies)
+            for recipient in pending:
+                notice = copy_notice(line, recipient, later=tell_later)
+                await self._outbox.add(tx, notice, now)
+
+    async def keep_waiting(self, constellation: Constellation, reason: str) -> None:
+        """Nobody could take the message: it waits; the group hears it (once a day)."""
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            await self._outbox.add(tx, self._waiting_notice(constellation, reason, now), now)
 
     async def unreachable(self, user_id: int) -> None:
         """Telegram refused a copy (blocked, never started): stop counting on that chat."""
-        await self._people.set_private_chat_linked(user_id, False, self._clock.now())
+        async with self._db.transaction() as tx:
+            await self._people.set_private_chat_linked(tx, user_id, False, self._clock.now())
 
-    async def waiting(self) -> list[Waiting]:
-        """Messages kept for constellations whose hub home can now be reached."""
-        ready = []
-        for constellation_id in await self._lines.constellations_waiting():
-            constellation = await self._constellations.by_id(constellation_id)
-            if constellation is None:
-                continue
-            lines = await self._lines.waiting(constellation_id)
-            recipients = [
-                carer
-                for carer in await self._reachable(constellation_id, Role.HUBHOME, besides=0)
-                if all(carer.user_id != line.member_id for line in lines)
-            ]
-            if recipients:
-                ready.append(Waiting(constellation, lines, recipients))
-        return ready
+    async def release_kept(self) -> int:
+        """Messages kept because no hub home could be reached, for constellations where one
+        can be now: handed to the outbox, one transaction per constellation. How many."""
+        released = 0
+        now = self._clock.now()
+        for constellation_id in await self._lines.constellations_waiting(self._db.reader):
+            async with self._db.transaction() as tx:
+                lines = await self._lines.waiting(tx, constellation_id)
+                members = {line.member_id for line in lines}
+                carers = [
+                    carer.user_id
+                    for carer in await self._reachable(
+                        tx, constellation_id, Role.HUBHOME, besides=0
+                    )
+                    if carer.user_id not in members
+                ]
+                if not carers:
+                    continue
+                for line in lines:
+                    await self._lines.add_copies(tx, line.id, [])  # handed over: not kept now
+                    for carer in carers:
+                        await self._outbox.add(tx, copy_notice(line, carer, later=True), now)
+                    released += 1
+        return released
 
     async def share_with_liaison(
         self, line_id: int, user_id: int
     ) -> tuple[Constellation, LineMessage, list[Member]]:
         """The member asks for the liaison to read along with one message."""
-        line = await self._lines.get(line_id)
+        line = await self.line(line_id)
         if line is None or line.author_id != user_id or line.member_id != user_id:
             raise NotAllowed("share")
-        constellation = await self._constellations.by_id(line.constellation_id)
+        constellation = await self._constellations.by_id(self._db.reader, line.constellation_id)
         if constellation is None or await self.role(constellation, user_id) is None:
             raise NotAllowed("share")
         liaisons = await self.reachable_liaisons(constellation.id, besides=user_id)
-        shared = {chat_id for chat_id, _ in await self._lines.copies(line.id)}
+        shared = {chat_id for chat_id, _ in await self.copies(line.id)}
         return constellation, line, [x for x in liaisons if x.user_id not in shared]
 
-    async def person(self, user_id: int) -> Person | None:
-        return await self._people.get(user_id)
+    async def delivered(self, line: LineMessage, copies: list[tuple[int, int]]) -> None:
+        async with self._db.transaction() as tx:
+            await self._lines.add_copies(tx, line.id, copies)
 
     # -- hub home (or liaison) → member -------------------------------------------------------
 
@@ -208,38 +286,82 @@ class PrivateLineService:
         self, chat_id: int, reply_to_message_id: int, replier: Person, message_id: int
     ) -> Answer:
         """A reply to a routed message: who it goes back to, checked against today's roles."""
-        original = await self._lines.by_copy(chat_id, reply_to_message_id)
+        reader = self._db.reader
+        original = await self._lines.by_copy(reader, chat_id, reply_to_message_id)
         if original is None or original.author_id != original.member_id:
             raise NotALineReply(reply_to_message_id)
-        constellation = await self._constellations.by_id(original.constellation_id)
+        constellation = await self._constellations.by_id(reader, original.constellation_id)
         if constellation is None:
             raise NotALineReply(reply_to_message_id)
         role = await self.role(constellation, replier.user_id)
         if role not in ANSWERING_ROLES:
             raise NotALineReply(reply_to_message_id)
         assert role is not None
-        line = await self._lines.add(
-            constellation_id=constellation.id,
-            member_id=original.member_id,
-            author_id=replier.user_id,
-            origin_chat_id=chat_id,
-            origin_message_id=message_id,
-            state=LineState.WAITING,
-            now=self._clock.now(),
-        )
-        member = await self._people.get(original.member_id)
+        async with self._db.transaction() as tx:
+            line = await self._lines.add(
+                tx,
+                constellation_id=constellation.id,
+                member_id=original.member_id,
+                author_id=replier.user_id,
+                origin_chat_id=chat_id,
+                origin_message_id=message_id,
+                state=LineState.WAITING,
+                now=self._clock.now(),
+            )
+        member = await self.person(original.member_id)
         return Answer(constellation, original, line, role, member)
 
-    async def answered(
-        self, answer: Answer, copies: list[tuple[int, int]]
-    ) -> list[tuple[int, int]]:
-        """The answer reached the member. The first answer to a message returns the other
-        carers' copies of it, so they can be told who answered."""
-        await self._lines.add_copies(answer.line.id, copies)
-        if not await self._lines.mark_answered(answer.original.id, answer.line.author_id):
-            return []
-        skip = {answer.line.author_id, answer.original.member_id}
-        return [(c, m) for c, m in await self._lines.copies(answer.original.id) if c not in skip]
+    async def answered(self, answer: Answer, copies: list[tuple[int, int]]) -> None:
+        """The answer reached the member (or is queued for them, ``copies`` empty)."""
+        async with self._db.transaction() as tx:
+            await self.answer_delivered(tx, answer.original.id, answer.line, copies)
+
+    async def answer_queued(self, answer: Answer) -> None:
+        """Telegram could not take the answer right now: the outbox delivers it."""
+        async with self._db.transaction() as tx:
+            await self._lines.add_copies(tx, answer.line.id, [])
+            notice = copy_notice(answer.line, answer.line.member_id, original=answer.original.id)
+            await self._outbox.add(tx, notice, self._clock.now())
+
+    async def answer_delivered(
+        self, tx: Tx, original_id: int, line: LineMessage, copies: list[tuple[int, int]]
+    ) -> None:
+        """Remember the answer's copies; the first answer to a message tells the other
+        carers (under their copy of it) who answered."""
+        now = self._clock.now()
+        await self._lines.add_copies(tx, line.id, copies)
+        if not await self._lines.mark_answered(tx, original_id, line.author_id):
+            return
+        skip = {line.author_id, line.member_id}
+        for chat_id, copy_id in await self._lines.copies(tx, original_id):
+            if chat_id in skip:
+                continue
+            notice = Notice(
+                kind=NoticeKind.LINE_ANSWERED,
+                dedupe_key=f"line:{original_id}:answered:{chat_id}:{copy_id}",
+                refs={"answerer": line.author_id},
+                constellation_id=line.constellation_id,
+                user_id=chat_id,
+                reply_to_message_id=copy_id,
+            )
+            await self._outbox.add(tx, notice, now)
+
+    async def copied(self, tx: Tx, line: LineMessage, copies: list[tuple[int, int]]) -> None:
+        """A queued copy went out (delivery, in the transaction that marks it sent)."""
+        await self._lines.add_copies(tx, line.id, copies)
+
+    async def told_later(self, tx: Tx, line: LineMessage) -> None:
+        """The member, who was told their message waits, hears that it went out (once)."""
+        notice = Notice(
+            kind=NoticeKind.LINE_DELIVERED_LATER,
+            dedupe_key=f"line:{line.id}:later",
+            refs={"line": line.id},
+            constellation_id=line.constellation_id,
+            user_id=line.member_id,
+            reply_to_message_id=line.origin_message_id,
+        )
+        await self._outbox.add(tx, notice, self._clock.now())
 
     async def answer_failed(self, answer: Answer) -> None:
-        await self._lines.delete(answer.line.id)
+        async with self._db.transaction() as tx:
+            await self._lines.delete(tx, answer.line.id)

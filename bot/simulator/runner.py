@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from apscheduler.jobstores.base import JobLookupError
 from pydantic import SecretStr
 from telegram import Update
 
 from bot.app import build_application
 from bot.clock import Clock
 from bot.context import BotApplication
-from bot.scheduler import run_due_work
+from bot.scheduler import WAKEUP, delivered, next_wakeup
 from bot.settings import Settings
 from bot.simulator.server import FakeTelegram
+
+# How long to wait for a wake-up job that was told to fire now (real seconds).
+WAKEUP_WAIT = 10.0
 
 
 def simulator_settings(sim: FakeTelegram, database_path: Path, **overrides: Any) -> Settings:
@@ -31,12 +38,25 @@ def simulator_settings(sim: FakeTelegram, database_path: Path, **overrides: Any)
 
 
 class RunningBot:
-    """The bot polling the simulator over real HTTP, started and stopped like ``run_polling``."""
+    """The bot polling the simulator over real HTTP, started and stopped like ``run_polling``.
 
-    def __init__(self, sim: FakeTelegram, settings: Settings, clock: Clock | None = None) -> None:
+    With ``check_wakeup`` (the tests), every :meth:`settle` also checks that the wake-up job
+    is set no later than the earliest work due in the database, so a forgotten re-arm
+    cannot hide.
+    """
+
+    def __init__(
+        self,
+        sim: FakeTelegram,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        check_wakeup: bool = False,
+    ) -> None:
         self.sim = sim
         self.settings = settings
         self.clock = clock
+        self.check_wakeup = check_wakeup
         self.app: BotApplication = build_application(settings, clock=clock)
 
     async def start(self) -> None:
@@ -63,10 +83,29 @@ class RunningBot:
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
 
-    async def tick(self) -> None:
-        """Do the time-driven work now (what the wake-up job does when it fires)."""
-        await run_due_work(self.app)
-        await self.settle()
+    async def tick(self) -> int:
+        """Let the scheduled wake-up fire if it is due by the bot's clock, through the real
+        job queue (the job is told to run now instead of at its real-time moment), until
+        none is due. Returns how often it fired."""
+        data = self.app.bot_data
+        for fired in range(100):
+            await self.settle()
+            now = data.services.clock.now()
+            due = [job for job in self._wakeups() if job.data <= now]
+            if not due:
+                return fired
+            data.wakeup_done.clear()
+            for job in due:
+                with contextlib.suppress(JobLookupError):
+                    job.job.modify(next_run_time=datetime.now(UTC))
+            async with asyncio.timeout(WAKEUP_WAIT):
+                await data.wakeup_done.wait()
+        raise AssertionError("the wake-up keeps falling due")
+
+    def _wakeups(self) -> list[Any]:
+        job_queue = self.app.job_queue
+        assert job_queue is not None
+        return [job for job in job_queue.get_jobs_by_name(WAKEUP) if not job.removed]
 
     async def restart(self) -> None:
         """Stop and start a fresh Application on the same database, like a process restart."""
@@ -76,9 +115,28 @@ class RunningBot:
         await self.settle()
 
     async def settle(self) -> None:
-        """Wait until the bot has fetched and fully handled every update sent so far."""
+        """Wait until the bot has fetched and fully handled every update sent so far, and
+        delivered what that queued."""
         await self.sim.wait_confirmed()
         await self.app.update_queue.join()
+        await delivered(self.app)
+        if self.check_wakeup:
+            await self.assert_wakeup_armed()
+
+    async def assert_wakeup_armed(self) -> None:
+        """The invariant: the wake-up is never later than the earliest due work. A wake-up
+        that is firing right now re-arms when it is done, so it is given a moment."""
+        data = self.app.bot_data
+        for _ in range(50):
+            moment = await next_wakeup(data.services)
+            armed = [job.data for job in self._wakeups()]
+            if moment is None or any(at <= moment for at in armed):
+                return
+            await asyncio.sleep(0.01)  # a job just taken from the queue has yet to start
+            if data.wakeup_running:  # it was cleared when the job started
+                async with asyncio.timeout(WAKEUP_WAIT):
+                    await data.wakeup_done.wait()
+        raise AssertionError(f"work is due at {moment}, but the wake-up is set for {armed}")
 
     async def __aenter__(self) -> RunningBot:
         await self.start()

@@ -7,7 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain import Constellation, ConstellationStatus
-from bot.storage.db import Database, from_db_time, to_db_time
+from bot.storage.db import Session, Tx, from_db_time, to_db_time
 
 _COLUMNS = (
     "id, chat_id, name, language, timezone, status, link_token, created_at, created_by,"
@@ -31,11 +31,11 @@ def _constellation(row: aiosqlite.Row) -> Constellation:
 
 
 class ConstellationRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    """Stateless: every method works on the session it is given."""
 
     async def create(
         self,
+        tx: Tx,
         *,
         chat_id: int,
         name: str,
@@ -46,39 +46,39 @@ class ConstellationRepository:
         created_by: int | None,
     ) -> Constellation | None:
         """Insert a constellation; None when the group already is one (the UNIQUE decides)."""
-        inserted = await self._db.execute(
+        written = await tx.execute(
             "INSERT INTO constellations (chat_id, name, language, timezone, link_token,"
             " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (chat_id) DO NOTHING",
             (chat_id, name, language, timezone, link_token, to_db_time(created_at), created_by),
         )
-        return await self.by_chat(chat_id) if inserted else None
+        return await self.by_chat(tx, chat_id) if written.rowcount else None
 
-    async def by_chat(self, chat_id: int) -> Constellation | None:
-        row = await self._db.fetch_one(
+    async def by_chat(self, s: Session, chat_id: int) -> Constellation | None:
+        row = await s.fetch_one(
             f"SELECT {_COLUMNS} FROM constellations WHERE chat_id = ?",  # noqa: S608
             (chat_id,),
         )
         return _constellation(row) if row else None
 
-    async def by_id(self, constellation_id: int) -> Constellation | None:
-        row = await self._db.fetch_one(
+    async def by_id(self, s: Session, constellation_id: int) -> Constellation | None:
+        row = await s.fetch_one(
             f"SELECT {_COLUMNS} FROM constellations WHERE id = ?",  # noqa: S608
             (constellation_id,),
         )
         return _constellation(row) if row else None
 
-    async def by_link_token(self, token: str) -> Constellation | None:
-        row = await self._db.fetch_one(
+    async def by_link_token(self, s: Session, token: str) -> Constellation | None:
+        row = await s.fetch_one(
             f"SELECT {_COLUMNS} FROM constellations WHERE link_token = ?",  # noqa: S608
             (token,),
         )
         return _constellation(row) if row else None
 
-    async def of_member(self, user_id: int) -> list[Constellation]:
+    async def of_member(self, s: Session, user_id: int) -> list[Constellation]:
         """Active constellations the person is an active member of, oldest first."""
         columns = ", ".join(f"c.{name.strip()}" for name in _COLUMNS.split(","))
-        rows = await self._db.fetch_all(
+        rows = await s.fetch_all(
             f"SELECT {columns} FROM constellations c JOIN memberships m"  # noqa: S608
             " ON m.constellation_id = c.id"
             " WHERE m.user_id = ? AND m.status = 'active' AND c.status = 'active' ORDER BY c.id",
@@ -86,45 +86,30 @@ class ConstellationRepository:
         )
         return [_constellation(row) for row in rows]
 
-    async def set_language(self, constellation_id: int, language: str) -> None:
-        await self._db.execute(
+    async def set_language(self, tx: Tx, constellation_id: int, language: str) -> None:
+        await tx.execute(
             "UPDATE constellations SET language = ? WHERE id = ?", (language, constellation_id)
         )
 
-    async def set_members_may_claim(self, constellation_id: int, allowed: bool) -> None:
-        await self._db.execute(
+    async def set_members_may_claim(self, tx: Tx, constellation_id: int, allowed: bool) -> None:
+        await tx.execute(
             "UPDATE constellations SET members_may_claim = ? WHERE id = ?",
             (int(allowed), constellation_id),
         )
 
-    async def migrate(self, old_chat_id: int, new_chat_id: int) -> bool:
-        """The group became a supergroup: the constellation and pending notices follow it.
+    async def move_chat(self, tx: Tx, old_chat_id: int, new_chat_id: int) -> bool:
+        """The group became a supergroup: the constellation follows to the new chat id.
+        False if there was nothing to move (already moved, or not a constellation)."""
+        written = await tx.execute(
+            "UPDATE constellations SET chat_id = ? WHERE chat_id = ?"
+            " AND NOT EXISTS (SELECT 1 FROM constellations WHERE chat_id = ?)",
+            (new_chat_id, old_chat_id, new_chat_id),
+        )
+        return written.rowcount > 0
 
-        Cards stay where they are: the old group's messages remain editable. False if there
-        was nothing to move (already moved, or not a constellation).
-        """
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE constellations SET chat_id = ? WHERE chat_id = ?"
-                " AND NOT EXISTS (SELECT 1 FROM constellations WHERE chat_id = ?)",
-                (new_chat_id, old_chat_id, new_chat_id),
-            )
-            if cursor.rowcount == 0:
-                return False
-            await conn.execute(
-                "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending'",
-                (new_chat_id, old_chat_id),
-            )
-            await conn.execute(
-                "UPDATE outbox SET fallback_chat_id = ? WHERE fallback_chat_id = ?"
-                " AND state = 'pending'",
-                (new_chat_id, old_chat_id),
-            )
-        return True
-
-    async def set_status(self, chat_id: int, status: ConstellationStatus) -> bool:
-        changed = await self._db.execute(
+    async def set_status(self, tx: Tx, chat_id: int, status: ConstellationStatus) -> bool:
+        written = await tx.execute(
             "UPDATE constellations SET status = ? WHERE chat_id = ? AND status <> ?",
             (status.value, chat_id, status.value),
         )
-        return changed > 0
+        return written.rowcount > 0

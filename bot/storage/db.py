@@ -1,21 +1,47 @@
-"""One SQLite database: a single connection, WAL, foreign keys, explicit transactions."""
+"""One SQLite database: one writer connection with explicit transactions, one reader.
+
+Every write happens inside :meth:`Database.transaction` (``BEGIN IMMEDIATE`` … ``COMMIT``, one
+at a time), and a use case does all its writes, its notices included, in one such transaction
+(the shape of datasette's ``execute_write_fn``). Repositories take the connection they work
+on: the transaction's :class:`Tx` for writes and for reads that must see them, or
+:attr:`Database.reader` for everything else. The reader is a second connection, so it only
+ever sees committed rows, never another coroutine's half-done transaction.
+
+Erased means erased on disk: ``secure_delete`` overwrites deleted content, and
+:meth:`Database.checkpoint` moves the write-ahead log into the file and truncates it, so an
+erased name is neither in the file, nor in its WAL, nor in a later backup. Files are private to
+the bot's user (0600), as is a data directory the bot creates (0700).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.storage.migrations import MIGRATIONS
+from bot.storage.checks import (
+    DatabaseRefused,
+    ensure_private_directory,
+    make_private,
+    write_marker,
+)
+from bot.storage.migrations import LATEST, MIGRATIONS, SECURE_DELETE_SINCE
 
 log = logging.getLogger(__name__)
+
+# The write-ahead log is cut back to this size after a checkpoint (it can grow during a big
+# fan-out); after an erasure it is truncated to nothing.
+JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
+CHECKPOINT_TRIES = 20
 
 
 def to_db_time(moment: datetime) -> str:
@@ -29,76 +55,24 @@ def from_db_time(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-class Database:
-    """The bot's only connection; writes go through ``transaction()`` one at a time."""
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What a write statement did."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn: aiosqlite.Connection | None = None
-        # One writer: SQLite allows one anyway, and an asyncio lock keeps transactions from
-        # interleaving on the shared connection.
-        self._write_lock = asyncio.Lock()
+    rowcount: int
+    lastrowid: int | None
+
+
+class Session:
+    """Reads on one connection. Every await on it is one round trip to its thread, so each
+    method takes exactly one."""
+
+    def __init__(self, connection: Callable[[], aiosqlite.Connection]) -> None:
+        self._connection = connection
 
     @property
     def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise RuntimeError("database is not open")
-        return self._conn
-
-    async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, nothing is implicit.
-        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-        self._conn.row_factory = aiosqlite.Row
-        await self._conn.execute("PRAGMA journal_mode=WAL")
-        await self._conn.execute("PRAGMA foreign_keys=ON")
-        await self._conn.execute("PRAGMA synchronous=NORMAL")
-        await self._conn.execute("PRAGMA busy_timeout=5000")
-        await self.migrate()
-
-    async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
-
-    async def schema_version(self) -> int:
-        row = await self.fetch_one("PRAGMA user_version")
-        return int(row[0]) if row else 0
-
-    async def migrate(self) -> None:
-        """Apply every numbered migration above the stored ``user_version``, each atomically."""
-        current = await self.schema_version()
-        for version, script in MIGRATIONS:
-            if version <= current:
-                continue
-            async with self.transaction() as conn:
-                for statement in _statements(script):
-                    await conn.execute(statement)
-                # PRAGMA takes no parameters; version is our own integer.
-                await conn.execute(f"PRAGMA user_version = {int(version)}")
-            log.info("database migrated to schema version %d", version)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
-        async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
-            await self.conn.execute("COMMIT")
-
-    # Every await on the connection is a round trip to its thread (~50 µs of CPU), so these
-    # three take one each; three each were a fifth of the bot's CPU time (bench/README.md).
-
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run one write statement, atomic on its own; return the affected row count."""
-        async with self._write_lock:
-            # No BEGIN/COMMIT needed: in autocommit mode one statement is one transaction.
-            cursor = await self.conn.execute(sql, tuple(params))
-            return cursor.rowcount
+        return self._connection()
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         """The first row of a lookup (the whole result is read: keep it to a row or a few)."""
@@ -107,6 +81,168 @@ class Database:
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         return list(await self.conn.execute_fetchall(sql, tuple(params)))
+
+
+class Tx(Session):
+    """The connection of one write transaction: writes, and reads that see them."""
+
+    def __init__(self, connection: Callable[[], aiosqlite.Connection]) -> None:
+        super().__init__(connection)
+        self.changed = False  # whether any statement changed a row
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Written:
+        cursor = await self.conn.execute(sql, tuple(params))
+        self.changed |= cursor.rowcount != 0
+        return Written(cursor.rowcount, cursor.lastrowid)
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        values = [tuple(row) for row in rows]
+        if values:
+            await self.conn.executemany(sql, values)
+            self.changed = True
+
+    async def returning(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """A write with ``RETURNING``: the rows it returned."""
+        rows = list(await self.conn.execute_fetchall(sql, tuple(params)))
+        self.changed |= bool(rows)
+        return rows
+
+
+class Database:
+    """The bot's database: ``transaction()`` for writes, ``reader`` for committed reads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        # One writer: SQLite allows one anyway, and an asyncio lock keeps transactions from
+        # interleaving on the shared connection.
+        self._write_lock = asyncio.Lock()
+        self.reader = Session(self._reader_connection)
+        # Counts committed transactions that changed rows: whoever remembers it can tell
+        # whether anything changed since.
+        self.generation = 0
+
+    def _reader_connection(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise RuntimeError("database is not open")
+        return self._reader
+
+    def _writer_connection(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise RuntimeError("database is not open")
+        return self._writer
+
+    @property
+    def is_open(self) -> bool:
+        return self._writer is not None
+
+    async def open(self) -> None:
+        """Open (creating a new database only where none ever was), check, migrate.
+
+        Raises :class:`DatabaseRefused` for a database that must not be used as it is.
+        """
+        created = ensure_private_directory(self.path.parent)
+        fresh = not self.path.exists()
+        if fresh:
+            # Created empty and private before SQLite opens it; the WAL and SHM files SQLite
+            # makes next to it take the same permissions.
+            descriptor = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(descriptor)
+            log.info("new database created (directory %s)", "created" if created else "existing")
+        make_private(self.path)
+        try:
+            self._writer = await self._connect()
+            await self._writer.execute("PRAGMA journal_mode=WAL")
+            await self._writer.execute("PRAGMA secure_delete=ON")
+            await self._writer.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+            before = await self.schema_version()
+            if before > LATEST:
+                raise DatabaseRefused.newer(self.path, before, LATEST)
+            await self.migrate()
+            if 0 < before < SECURE_DELETE_SINCE:
+                # Deleted before secure_delete was on: rewrite the file without free pages.
+                await self._writer.execute("VACUUM")
+            self._reader = await self._connect()
+            await self._reader.execute("PRAGMA query_only=ON")
+        except sqlite3.DatabaseError as exc:
+            await self.close()
+            raise DatabaseRefused.from_sqlite(self.path, exc) from exc
+        except BaseException:
+            await self.close()
+            raise
+        write_marker(self.path)
+        for companion in ("-wal", "-shm"):
+            make_private(self.path.with_name(self.path.name + companion))
+
+    async def _connect(self) -> aiosqlite.Connection:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, nothing is implicit.
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        return conn
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def schema_version(self) -> int:
+        rows = await self._writer_connection().execute_fetchall("PRAGMA user_version")
+        row = next(iter(rows), None)
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> None:
+        """Apply every numbered migration above the stored ``user_version``, each atomically."""
+        current = await self.schema_version()
+        for version, script in MIGRATIONS:
+            if version <= current:
+                continue
+            async with self.transaction() as tx:
+                for statement in _statements(script):
+                    await tx.execute(statement)
+                # PRAGMA takes no parameters; version is our own integer.
+                await tx.execute(f"PRAGMA user_version = {int(version)}")
+            log.info("database migrated to schema version %d", version)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+        async with self._write_lock:
+            conn = self._writer_connection()
+            await conn.execute("BEGIN IMMEDIATE")
+            tx = Tx(self._writer_connection)
+            try:
+                yield tx
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            try:
+                await conn.execute("COMMIT")
+            except BaseException:
+                # A commit that failed (disk full) leaves the transaction open: end it.
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
+                raise
+            if tx.changed:
+                self.generation += 1
+
+    async def checkpoint(self) -> bool:
+        """Move the write-ahead log into the database file and truncate it to nothing, so
+        nothing erased stays behind in the log. False if readers kept it from finishing."""
+        async with self._write_lock:
+            conn = self._writer_connection()
+            for _ in range(CHECKPOINT_TRIES):
+                rows = await conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = next(iter(rows))[0]
+                if not busy:
+                    return True
+                await asyncio.sleep(0.05)
+        log.warning("write-ahead log not truncated: readers kept it busy")
+        return False
 
 
 def _statements(script: str) -> list[str]:

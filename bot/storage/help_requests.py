@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import aiosqlite
@@ -16,7 +15,7 @@ from bot.domain import (
     Visibility,
     WhenKind,
 )
-from bot.storage.db import Database, from_db_time, to_db_time
+from bot.storage.db import Session, Tx, from_db_time, to_db_time
 
 _SELECT = (
     "SELECT r.*, rp.first_name AS requester_name, cp.first_name AS claimer_name"
@@ -60,11 +59,11 @@ def _opt(moment: datetime | None) -> str | None:
 
 
 class HelpRequestRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    """Stateless: every method works on the session it is given."""
 
     async def create(
         self,
+        tx: Tx,
         *,
         constellation_id: int,
         requester_id: int,
@@ -76,105 +75,101 @@ class HelpRequestRepository:
         visibility: Visibility,
         created_at: datetime,
         next_escalation_at: datetime | None,
-        then: Callable[[aiosqlite.Connection, int], Awaitable[None]] | None = None,
     ) -> HelpRequest:
-        """Insert with the next number of this constellation (in the same write transaction).
-
-        ``then`` runs inside that transaction with the new id (to queue notices about it).
-        """
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO help_requests (constellation_id, number, requester_id, category,"
-                " text, when_kind, needed_by, urgent, visibility, created_at, next_escalation_at)"
-                " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM help_requests"
-                " WHERE constellation_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    constellation_id,
-                    constellation_id,
-                    requester_id,
-                    category.value,
-                    text,
-                    when_kind.value,
-                    _opt(needed_by),
-                    int(urgent),
-                    visibility.value,
-                    to_db_time(created_at),
-                    _opt(next_escalation_at),
-                ),
-            )
-            request_id = cursor.lastrowid
-            assert request_id is not None
-            if then is not None:
-                await then(conn, request_id)
-        created = await self.get(request_id)
+        """Insert with the next number of this constellation (inside the caller's transaction)."""
+        written = await tx.execute(
+            "INSERT INTO help_requests (constellation_id, number, requester_id, category,"
+            " text, when_kind, needed_by, urgent, visibility, created_at, next_escalation_at)"
+            " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM help_requests"
+            " WHERE constellation_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                constellation_id,
+                constellation_id,
+                requester_id,
+                category.value,
+                text,
+                when_kind.value,
+                _opt(needed_by),
+                int(urgent),
+                visibility.value,
+                to_db_time(created_at),
+                _opt(next_escalation_at),
+            ),
+        )
+        assert written.lastrowid is not None
+        created = await self.get(tx, written.lastrowid)
         assert created is not None
         return created
 
-    async def get(self, request_id: int) -> HelpRequest | None:
-        row = await self._db.fetch_one(f"{_SELECT} WHERE r.id = ?", (request_id,))
+    async def get(self, s: Session, request_id: int) -> HelpRequest | None:
+        row = await s.fetch_one(f"{_SELECT} WHERE r.id = ?", (request_id,))
         return _request(row) if row else None
 
-    async def by_number(self, constellation_id: int, number: int) -> HelpRequest | None:
-        row = await self._db.fetch_one(
+    async def by_number(self, s: Session, constellation_id: int, number: int) -> HelpRequest | None:
+        row = await s.fetch_one(
             f"{_SELECT} WHERE r.constellation_id = ? AND r.number = ?", (constellation_id, number)
         )
         return _request(row) if row else None
 
-    async def active(self, constellation_id: int) -> list[HelpRequest]:
-        rows = await self._db.fetch_all(
+    async def active(self, s: Session, constellation_id: int) -> list[HelpRequest]:
+        rows = await s.fetch_all(
             f"{_SELECT} WHERE r.constellation_id = ? AND r.state IN ('open', 'claimed')"
             " ORDER BY r.urgent DESC, r.number",
             (constellation_id,),
         )
         return [_request(row) for row in rows]
 
-    async def claim(self, request_id: int, user_id: int, now: datetime) -> bool:
+    async def claim(self, tx: Tx, request_id: int, user_id: int, now: datetime) -> bool:
         """Atomic: exactly one of many concurrent claims changes the row."""
-        changed = await self._db.execute(
+        written = await tx.execute(
             "UPDATE help_requests SET state = 'claimed', claimed_by = ?, claimed_at = ?,"
             " next_escalation_at = NULL"
             " WHERE id = ? AND state = 'open' AND requester_id IS NOT ?",
             (user_id, to_db_time(now), request_id, user_id),
         )
-        return changed == 1
+        return written.rowcount == 1
 
     async def release(
-        self, request_id: int, user_id: int, next_escalation_at: datetime | None
+        self, tx: Tx, request_id: int, user_id: int, next_escalation_at: datetime | None
     ) -> bool:
         """Back to open (escalation starts over), only by the person who claimed it."""
-        changed = await self._db.execute(
+        written = await tx.execute(
             "UPDATE help_requests SET state = 'open', claimed_by = NULL, claimed_at = NULL,"
             " escalation_stage = 0, next_escalation_at = ?"
             " WHERE id = ? AND state = 'claimed' AND claimed_by = ?",
             (_opt(next_escalation_at), request_id, user_id),
         )
-        return changed == 1
+        return written.rowcount == 1
 
     async def close(
-        self, request_id: int, state: RequestState, outcome: Outcome | None, now: datetime
+        self,
+        tx: Tx,
+        request_id: int,
+        state: RequestState,
+        outcome: Outcome | None,
+        now: datetime,
     ) -> bool:
         """Resolve or withdraw a request that is still open or claimed."""
-        changed = await self._db.execute(
+        written = await tx.execute(
             "UPDATE help_requests SET state = ?, outcome = ?, closed_at = ?,"
             " next_escalation_at = NULL WHERE id = ? AND state IN ('open', 'claimed')",
             (state.value, outcome.value if outcome else None, to_db_time(now), request_id),
         )
-        return changed == 1
+        return written.rowcount == 1
 
-    async def expire_due(self, now: datetime) -> list[int]:
+    async def expire_due(self, tx: Tx, now: datetime) -> list[int]:
         """Open requests whose day has passed become expired; returns their ids."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE help_requests SET state = 'expired', closed_at = ?,"
-                " next_escalation_at = NULL"
-                " WHERE state = 'open' AND needed_by IS NOT NULL AND needed_by <= ?"
-                " RETURNING id",
-                (to_db_time(now), to_db_time(now)),
-            )
-            return [row[0] for row in await cursor.fetchall()]
+        rows = await tx.returning(
+            "UPDATE help_requests SET state = 'expired', closed_at = ?,"
+            " next_escalation_at = NULL"
+            " WHERE state = 'open' AND needed_by IS NOT NULL AND needed_by <= ?"
+            " RETURNING id",
+            (to_db_time(now), to_db_time(now)),
+        )
+        return [row[0] for row in rows]
 
-    async def due_escalations(self, now: datetime) -> list[HelpRequest]:
-        rows = await self._db.fetch_all(
+    async def due_escalations(self, s: Session, now: datetime) -> list[HelpRequest]:
+        rows = await s.fetch_all(
             f"{_SELECT} WHERE r.state = 'open' AND r.next_escalation_at IS NOT NULL"
             " AND r.next_escalation_at <= ? ORDER BY r.next_escalation_at",
             (to_db_time(now),),
@@ -182,23 +177,19 @@ class HelpRequestRepository:
         return [_request(row) for row in rows]
 
     async def advance_escalation(
-        self,
-        conn: aiosqlite.Connection,
-        request_id: int,
-        from_stage: int,
-        next_at: datetime | None,
+        self, tx: Tx, request_id: int, from_stage: int, next_at: datetime | None
     ) -> bool:
-        """Move one step on, inside the caller's transaction; False if someone else already did."""
-        cursor = await conn.execute(
+        """Move one step on; False if someone else already did."""
+        written = await tx.execute(
             "UPDATE help_requests SET escalation_stage = ?, next_escalation_at = ?"
             " WHERE id = ? AND state = 'open' AND escalation_stage = ?",
             (from_stage + 1, _opt(next_at), request_id, from_stage),
         )
-        return cursor.rowcount == 1
+        return written.rowcount == 1
 
-    async def next_due(self) -> datetime | None:
+    async def next_due(self, s: Session) -> datetime | None:
         """The earliest moment an open request needs attention (escalation or expiry)."""
-        row = await self._db.fetch_one(
+        row = await s.fetch_one(
             "SELECT MIN(t) FROM (SELECT MIN(next_escalation_at) AS t FROM help_requests"
             " WHERE state = 'open' UNION ALL SELECT MIN(needed_by) FROM help_requests"
             " WHERE state = 'open')"
@@ -206,41 +197,43 @@ class HelpRequestRepository:
         return _time(row[0]) if row and row[0] else None
 
     async def reopen_claimed_by(
-        self, constellation_id: int, user_id: int, next_escalation_at: datetime
+        self, tx: Tx, constellation_id: int, user_id: int, next_escalation_at: datetime
     ) -> list[int]:
         """Requests this person was helping with are open again (they left); returns ids."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE help_requests SET state = 'open', claimed_by = NULL, claimed_at = NULL,"
-                " next_escalation_at = ? WHERE constellation_id = ? AND claimed_by = ?"
-                " AND state = 'claimed' RETURNING id",
-                (to_db_time(next_escalation_at), constellation_id, user_id),
-            )
-            return [row[0] for row in await cursor.fetchall()]
+        rows = await tx.returning(
+            "UPDATE help_requests SET state = 'open', claimed_by = NULL, claimed_at = NULL,"
+            " next_escalation_at = ? WHERE constellation_id = ? AND claimed_by = ?"
+            " AND state = 'claimed' RETURNING id",
+            (to_db_time(next_escalation_at), constellation_id, user_id),
+        )
+        return [row[0] for row in rows]
 
-    async def active_of(self, constellation_id: int, requester_id: int) -> list[HelpRequest]:
-        rows = await self._db.fetch_all(
+    async def active_of(
+        self, s: Session, constellation_id: int, requester_id: int
+    ) -> list[HelpRequest]:
+        rows = await s.fetch_all(
             f"{_SELECT} WHERE r.constellation_id = ? AND r.requester_id = ?"
             " AND r.state IN ('open', 'claimed') ORDER BY r.number",
             (constellation_id, requester_id),
         )
         return [_request(row) for row in rows]
 
-    async def add_card(self, request_id: int, chat_id: int, message_id: int) -> None:
-        await self._db.execute(
+    async def add_card(self, tx: Tx, request_id: int, chat_id: int, message_id: int) -> None:
+        await tx.execute(
             "INSERT INTO request_cards (request_id, chat_id, message_id) VALUES (?, ?, ?)"
             " ON CONFLICT (request_id, chat_id) DO UPDATE SET message_id = excluded.message_id",
             (request_id, chat_id, message_id),
         )
 
-    async def cards(self, request_id: int) -> list[CardLocation]:
-        rows = await self._db.fetch_all(
-            "SELECT chat_id, message_id FROM request_cards WHERE request_id = ?", (request_id,)
+    async def cards(self, s: Session, request_id: int) -> list[CardLocation]:
+        rows = await s.fetch_all(
+            "SELECT chat_id, message_id FROM request_cards WHERE request_id = ? ORDER BY rowid",
+            (request_id,),
         )
         return [CardLocation(row["chat_id"], row["message_id"]) for row in rows]
 
-    async def card_in(self, request_id: int, chat_id: int) -> CardLocation | None:
-        row = await self._db.fetch_one(
+    async def card_in(self, s: Session, request_id: int, chat_id: int) -> CardLocation | None:
+        row = await s.fetch_one(
             "SELECT chat_id, message_id FROM request_cards WHERE request_id = ? AND chat_id = ?",
             (request_id, chat_id),
         )

@@ -10,7 +10,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain import Answer, CardLocation, Meetup, MeetupKind, Occurrence, Rsvp
-from bot.storage.db import Database, from_db_time, to_db_time
+from bot.storage.db import Session, Tx, from_db_time, to_db_time
 
 _RSVP_SELECT = (
     "SELECT r.user_id, p.first_name, r.answer, r.children, r.answered_at"
@@ -63,14 +63,13 @@ def local_text(moment: datetime) -> str:
 
 
 class MeetupRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    """Stateless: every method works on the session it is given."""
 
     # -- writing (inside the caller's transaction) -------------------------------------------
 
-    async def insert_meetup(self, conn: aiosqlite.Connection, meetup: Meetup, now: datetime) -> int:
+    async def insert_meetup(self, tx: Tx, meetup: Meetup, now: datetime) -> int:
         """Store a new meetup (its ``id`` and ``number`` are ignored); returns the new id."""
-        cursor = await conn.execute(
+        written = await tx.execute(
             "INSERT INTO meetups (constellation_id, number, kind, title, location, ages,"
             " capacity, recurrence, start_local, timezone, created_by, created_at)"
             " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM meetups"
@@ -90,11 +89,11 @@ class MeetupRepository:
                 to_db_time(now),
             ),
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        assert written.lastrowid is not None
+        return written.lastrowid
 
-    async def update_meetup(self, conn: aiosqlite.Connection, meetup: Meetup) -> None:
-        await conn.execute(
+    async def update_meetup(self, tx: Tx, meetup: Meetup) -> None:
+        await tx.execute(
             "UPDATE meetups SET title = ?, location = ?, ages = ?, capacity = ?, recurrence = ?,"
             " start_local = ? WHERE id = ?",
             (
@@ -109,76 +108,68 @@ class MeetupRepository:
         )
 
     async def insert_occurrence(
-        self, conn: aiosqlite.Connection, meetup_id: int, slot: datetime, starts_at: datetime
+        self, tx: Tx, meetup_id: int, slot: datetime, starts_at: datetime
     ) -> int | None:
         """A new occurrence; None if this slot of the series exists already."""
-        cursor = await conn.execute(
+        written = await tx.execute(
             "INSERT INTO occurrences (meetup_id, slot, starts_at) VALUES (?, ?, ?)"
             " ON CONFLICT (meetup_id, slot) DO NOTHING",
             (meetup_id, local_text(slot), to_db_time(starts_at)),
         )
-        return cursor.lastrowid if cursor.rowcount == 1 else None
+        return written.lastrowid if written.rowcount == 1 else None
 
     async def move_occurrence(
-        self, conn: aiosqlite.Connection, occurrence_id: int, starts_at: datetime, slot: datetime
+        self, tx: Tx, occurrence_id: int, starts_at: datetime, slot: datetime
     ) -> None:
-        await conn.execute(
+        await tx.execute(
             "UPDATE occurrences SET starts_at = ?, slot = ? WHERE id = ?",
             (to_db_time(starts_at), local_text(slot), occurrence_id),
         )
 
     async def set_reminders(
         self,
-        conn: aiosqlite.Connection,
+        tx: Tx,
         occurrence_id: int,
         due: list[tuple[int, datetime]],
     ) -> None:
         """Replace the occurrence's reminders with ``(minutes_before, due_at)`` pairs."""
-        await conn.execute("DELETE FROM reminders WHERE occurrence_id = ?", (occurrence_id,))
-        await conn.executemany(
+        await tx.execute("DELETE FROM reminders WHERE occurrence_id = ?", (occurrence_id,))
+        await tx.executemany(
             "INSERT INTO reminders (occurrence_id, minutes_before, due_at) VALUES (?, ?, ?)",
             [(occurrence_id, minutes, to_db_time(at)) for minutes, at in due],
         )
 
-    async def reminder_done(
-        self, conn: aiosqlite.Connection, occurrence_id: int, minutes: int, now: datetime
-    ) -> bool:
+    async def reminder_done(self, tx: Tx, occurrence_id: int, minutes: int, now: datetime) -> bool:
         """Mark one reminder done; False if it was done already (so it is never sent twice)."""
-        cursor = await conn.execute(
+        written = await tx.execute(
             "UPDATE reminders SET done_at = ? WHERE occurrence_id = ? AND minutes_before = ?"
             " AND done_at IS NULL",
             (to_db_time(now), occurrence_id, minutes),
         )
-        return cursor.rowcount == 1
+        return written.rowcount == 1
 
-    async def set_next_announce(
-        self, conn: aiosqlite.Connection, meetup_id: int, at: datetime | None
-    ) -> None:
-        await conn.execute(
+    async def set_next_announce(self, tx: Tx, meetup_id: int, at: datetime | None) -> None:
+        await tx.execute(
             "UPDATE meetups SET next_announce_at = ? WHERE id = ?",
             (to_db_time(at) if at else None, meetup_id),
         )
 
-    async def cancel_occurrence(
-        self, conn: aiosqlite.Connection, occurrence_id: int, now: datetime
-    ) -> bool:
-        cursor = await conn.execute(
+    async def cancel_occurrence(self, tx: Tx, occurrence_id: int, now: datetime) -> bool:
+        written = await tx.execute(
             "UPDATE occurrences SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL",
             (to_db_time(now), occurrence_id),
         )
-        await conn.execute("DELETE FROM reminders WHERE occurrence_id = ?", (occurrence_id,))
-        return cursor.rowcount == 1
+        await tx.execute("DELETE FROM reminders WHERE occurrence_id = ?", (occurrence_id,))
+        return written.rowcount == 1
 
-    async def cancel_meetup(
-        self, conn: aiosqlite.Connection, meetup_id: int, now: datetime
-    ) -> None:
-        await conn.execute(
+    async def cancel_meetup(self, tx: Tx, meetup_id: int, now: datetime) -> None:
+        await tx.execute(
             "UPDATE meetups SET cancelled_at = ?, next_announce_at = NULL WHERE id = ?",
             (to_db_time(now), meetup_id),
         )
 
-    async def set_rsvp(self, conn: aiosqlite.Connection, occurrence_id: int, rsvp: Rsvp) -> None:
-        await conn.execute(
+    async def set_rsvp(self, tx: Tx, occurrence_id: int, rsvp: Rsvp) -> None:
+        await tx.execute(
             "INSERT INTO rsvps (occurrence_id, user_id, answer, children, answered_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (occurrence_id, user_id) DO UPDATE SET"
             " answer = excluded.answer, children = excluded.children,"
@@ -192,8 +183,8 @@ class MeetupRepository:
             ),
         )
 
-    async def add_card(self, occurrence_id: int, chat_id: int, message_id: int) -> None:
-        await self._db.execute(
+    async def add_card(self, tx: Tx, occurrence_id: int, chat_id: int, message_id: int) -> None:
+        await tx.execute(
             "INSERT OR IGNORE INTO occurrence_cards (occurrence_id, chat_id, message_id)"
             " VALUES (?, ?, ?)",
             (occurrence_id, chat_id, message_id),
@@ -201,49 +192,51 @@ class MeetupRepository:
 
     # -- reading -----------------------------------------------------------------------------
 
-    async def next_number(self, constellation_id: int) -> int:
-        row = await self._db.fetch_one(
+    async def next_number(self, s: Session, constellation_id: int) -> int:
+        row = await s.fetch_one(
             "SELECT COALESCE(MAX(number), 0) + 1 FROM meetups WHERE constellation_id = ?",
             (constellation_id,),
         )
         return int(row[0]) if row else 1
 
-    async def meetup(self, meetup_id: int) -> Meetup | None:
-        row = await self._db.fetch_one("SELECT * FROM meetups WHERE id = ?", (meetup_id,))
+    async def meetup(self, s: Session, meetup_id: int) -> Meetup | None:
+        row = await s.fetch_one("SELECT * FROM meetups WHERE id = ?", (meetup_id,))
         return _meetup(row) if row else None
 
-    async def by_number(self, constellation_id: int, number: int) -> Meetup | None:
-        row = await self._db.fetch_one(
+    async def by_number(self, s: Session, constellation_id: int, number: int) -> Meetup | None:
+        row = await s.fetch_one(
             "SELECT * FROM meetups WHERE constellation_id = ? AND number = ?",
             (constellation_id, number),
         )
         return _meetup(row) if row else None
 
-    async def occurrence(self, occurrence_id: int) -> Occurrence | None:
-        row = await self._db.fetch_one("SELECT * FROM occurrences WHERE id = ?", (occurrence_id,))
+    async def occurrence(self, s: Session, occurrence_id: int) -> Occurrence | None:
+        row = await s.fetch_one("SELECT * FROM occurrences WHERE id = ?", (occurrence_id,))
         return _occurrence(row) if row else None
 
-    async def occurrences_after(self, meetup_id: int, moment: datetime) -> list[Occurrence]:
+    async def occurrences_after(
+        self, s: Session, meetup_id: int, moment: datetime
+    ) -> list[Occurrence]:
         """The meetup's occurrences (cancelled ones too) that start after ``moment``."""
-        rows = await self._db.fetch_all(
+        rows = await s.fetch_all(
             "SELECT * FROM occurrences WHERE meetup_id = ? AND starts_at > ?"
             " ORDER BY starts_at, id",
             (meetup_id, to_db_time(moment)),
         )
         return [_occurrence(row) for row in rows]
 
-    async def last_slot(self, meetup_id: int) -> datetime | None:
-        row = await self._db.fetch_one(
+    async def last_slot(self, s: Session, meetup_id: int) -> datetime | None:
+        row = await s.fetch_one(
             "SELECT MAX(slot) FROM occurrences WHERE meetup_id = ?", (meetup_id,)
         )
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
-    async def rsvps(self, occurrence_id: int) -> tuple[Rsvp, ...]:
-        rows = await self._db.fetch_all(_RSVP_SELECT, (occurrence_id,))
+    async def rsvps(self, s: Session, occurrence_id: int) -> tuple[Rsvp, ...]:
+        rows = await s.fetch_all(_RSVP_SELECT, (occurrence_id,))
         return tuple(_rsvp(row) for row in rows)
 
-    async def cards(self, occurrence_id: int) -> list[CardLocation]:
-        rows = await self._db.fetch_all(
+    async def cards(self, s: Session, occurrence_id: int) -> list[CardLocation]:
+        rows = await s.fetch_all(
             "SELECT chat_id, message_id FROM occurrence_cards WHERE occurrence_id = ?"
             " ORDER BY rowid",
             (occurrence_id,),
@@ -251,7 +244,7 @@ class MeetupRepository:
         return [CardLocation(row["chat_id"], row["message_id"]) for row in rows]
 
     async def upcoming(
-        self, constellation_ids: list[int], now: datetime, limit: int = 30
+        self, s: Session, constellation_ids: list[int], now: datetime, limit: int = 30
     ) -> list[tuple[Meetup, Occurrence]]:
         """Planned occurrences still to start, soonest first."""
         if not constellation_ids:
@@ -264,7 +257,7 @@ class MeetupRepository:
             + ") AND o.cancelled_at IS NULL AND o.starts_at > ? ORDER BY o.starts_at, o.id"
             " LIMIT ?"
         )
-        rows = await self._db.fetch_all(sql, (*constellation_ids, to_db_time(now), limit))
+        rows = await s.fetch_all(sql, (*constellation_ids, to_db_time(now), limit))
         return [
             (
                 _meetup(row),
@@ -279,25 +272,27 @@ class MeetupRepository:
             for row in rows
         ]
 
-    async def series_to_announce(self, now: datetime) -> list[Meetup]:
-        rows = await self._db.fetch_all(
+    async def series_to_announce(self, s: Session, now: datetime) -> list[Meetup]:
+        rows = await s.fetch_all(
             "SELECT * FROM meetups WHERE next_announce_at IS NOT NULL AND next_announce_at <= ?"
             " AND cancelled_at IS NULL ORDER BY next_announce_at, id",
             (to_db_time(now),),
         )
         return [_meetup(row) for row in rows]
 
-    async def due_reminders(self, now: datetime, limit: int = 200) -> list[tuple[int, int]]:
+    async def due_reminders(
+        self, s: Session, now: datetime, limit: int = 200
+    ) -> list[tuple[int, int]]:
         """``(occurrence_id, minutes_before)`` of reminders due and not done, oldest first."""
-        rows = await self._db.fetch_all(
+        rows = await s.fetch_all(
             "SELECT occurrence_id, minutes_before FROM reminders WHERE done_at IS NULL"
             " AND due_at <= ? ORDER BY due_at, occurrence_id LIMIT ?",
             (to_db_time(now), limit),
         )
         return [(row[0], row[1]) for row in rows]
 
-    async def next_due(self) -> datetime | None:
-        row = await self._db.fetch_one(
+    async def next_due(self, s: Session) -> datetime | None:
+        row = await s.fetch_one(
             "SELECT MIN(at) FROM ("
             " SELECT MIN(due_at) AS at FROM reminders WHERE done_at IS NULL"
             " UNION ALL SELECT MIN(next_announce_at) FROM meetups"

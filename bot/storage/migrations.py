@@ -229,4 +229,115 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX reminders_due ON reminders (done_at, due_at)
         """,
     ),
+    (
+        5,
+        """
+        -- The outbox holds ids, never names or texts: a notice is rendered when it is sent,
+        -- from what the database holds then (so what was erased meanwhile is not shown).
+        ALTER TABLE outbox RENAME TO outbox_v4;
+
+        CREATE TABLE outbox (
+            id                  INTEGER PRIMARY KEY,
+            -- the same step never queues the same notice twice
+            dedupe_key          TEXT    NOT NULL UNIQUE,
+            -- what it is (bot.domain.NoticeKind); its renderer is looked up by this
+            kind                TEXT    NOT NULL,
+            constellation_id    INTEGER REFERENCES constellations (id) ON DELETE CASCADE,
+            -- a person (DM) or a chat; a DM that Telegram refuses falls back to fallback_chat_id
+            user_id             INTEGER,
+            chat_id             INTEGER,
+            fallback_chat_id    INTEGER,
+            reply_to_message_id INTEGER,
+            -- ids and numbers only (JSON), e.g. {"request": 12}; emptied once it is sent
+            refs                TEXT    NOT NULL DEFAULT '{}',
+            -- who is told if it cannot be delivered
+            report_to           INTEGER,
+            state               TEXT    NOT NULL DEFAULT 'pending'
+                                        CHECK (state IN ('pending', 'sent', 'failed', 'skipped')),
+            attempts            INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at     TEXT    NOT NULL,
+            created_at          TEXT    NOT NULL,
+            sent_at             TEXT,
+            last_error          TEXT
+        );
+
+        -- Pending notices of the old form carried names and texts: keep what can be said with
+        -- ids (the request or meetup it is about), drop the rest without its words.
+        INSERT INTO outbox (id, dedupe_key, kind, constellation_id, user_id, chat_id,
+                            fallback_chat_id, reply_to_message_id, refs, state, attempts,
+                            next_attempt_at, created_at, sent_at, last_error)
+        SELECT id, dedupe_key, kind, constellation_id, user_id, chat_id, fallback_chat_id,
+               reply_to_message_id,
+               CASE WHEN refs IS NULL THEN '{}' ELSE refs END,
+               CASE WHEN state = 'pending' AND refs IS NULL THEN 'failed' ELSE state END,
+               attempts, next_attempt_at, created_at, sent_at,
+               CASE WHEN state = 'pending' AND refs IS NULL THEN 'old format' ELSE last_error END
+        FROM (
+            SELECT o.*,
+                   CASE
+                       WHEN o.message_key = '@request-card' THEN 'request_card'
+                       WHEN o.message_key = '@meetup-card' THEN 'meetup_card'
+                       WHEN o.message_key = '@meetup-reminder' THEN 'meetup_reminder'
+                       WHEN o.message_key = 'notice.claimed' THEN 'request_claimed'
+                       WHEN o.message_key = 'notice.released' THEN 'request_released'
+                       WHEN o.message_key = 'notice.withdrawn' THEN 'request_withdrawn'
+                       WHEN o.message_key IN ('notice.escalate_hubhome',
+                                              'notice.escalate_liaison') THEN 'escalation'
+                       WHEN o.message_key LIKE 'notice.escalate_%_missing'
+                           THEN 'escalation_group'
+                       WHEN o.message_key LIKE 'line.group_%' THEN 'line_waiting'
+                       WHEN o.message_key = 'meetup.moved_up' THEN 'meetup_moved_up'
+                       WHEN o.message_key = 'meetup.cancelled_dm' THEN 'meetup_cancelled'
+                       WHEN o.message_key = 'meetup.changed_dm' THEN 'meetup_changed'
+                       ELSE 'undelivered'
+                   END AS kind,
+                   CASE
+                       WHEN o.state <> 'pending' THEN '{}'
+                       WHEN o.message_key = '@request-card' THEN
+                           json_object('request', json_extract(o.payload, '$.request_id'))
+                       WHEN o.message_key IN ('@meetup-card', '@meetup-reminder') THEN
+                           json_object('occurrence',
+                                       json_extract(o.payload, '$.values.occurrence'))
+                       WHEN o.message_key IN ('notice.escalate_hubhome',
+                                              'notice.escalate_liaison') THEN
+                           json_object('request', json_extract(o.payload, '$.request_id'),
+                                       'role', substr(o.message_key, 17))
+                       WHEN o.message_key LIKE 'notice.escalate_%_missing'
+                            OR o.message_key IN ('notice.claimed', 'notice.released',
+                                                 'notice.withdrawn') THEN
+                           (SELECT json_object(
+                                       'request', r.id,
+                                       'role', CASE WHEN o.message_key LIKE '%liaison%'
+                                                    THEN 'liaison' ELSE 'hubhome' END,
+                                       'helper', COALESCE(r.claimed_by, 0),
+                                       'requester', COALESCE(r.requester_id, 0))
+                            FROM help_requests r
+                            WHERE r.constellation_id = o.constellation_id
+                              AND r.number = json_extract(o.payload, '$.values.number'))
+                       WHEN o.message_key LIKE 'line.group_%' THEN
+                           json_object('reason', substr(o.message_key, 12))
+                       WHEN o.message_key IN ('meetup.moved_up', 'meetup.cancelled_dm',
+                                              'meetup.changed_dm') THEN
+                           (SELECT json_object('occurrence', oc.id)
+                            FROM occurrences oc JOIN meetups m ON m.id = oc.meetup_id
+                            WHERE m.constellation_id = o.constellation_id
+                              AND m.number = json_extract(o.payload, '$.values.number')
+                              AND oc.starts_at = json_extract(o.payload, '$.values.starts_at'))
+                       ELSE NULL
+                   END AS refs
+            FROM outbox_v4 o
+        );
+
+        DROP TABLE outbox_v4;
+        CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+        CREATE INDEX outbox_user ON outbox (user_id);
+        -- Kept private-line messages are looked for after every change: find them quickly.
+        CREATE INDEX line_messages_kept ON line_messages (state) WHERE state = 'waiting'
+        """,
+    ),
 ]
+
+LATEST = MIGRATIONS[-1][0]
+# From this version on, deleted content is overwritten (PRAGMA secure_delete); a database
+# from before it is rewritten once, so nothing deleted earlier lingers in free pages.
+SECURE_DELETE_SINCE = 5

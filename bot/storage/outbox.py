@@ -1,4 +1,8 @@
-"""The outbox: notices waiting for delivery, made idempotent by their dedupe key."""
+"""The outbox: notices waiting for delivery, made idempotent by their dedupe key.
+
+A notice is queued inside the transaction of the change it reports (``add`` takes that
+transaction), and holds ids only (see :class:`bot.domain.Notice`).
+"""
 
 from __future__ import annotations
 
@@ -7,110 +11,157 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain import Notice, PendingNotice
-from bot.storage.db import Database, from_db_time, to_db_time
+from bot.domain import Notice, NoticeKind, PendingNotice, RefValue
+from bot.storage.db import Session, Tx, from_db_time, to_db_time
+
+
+def _refs(text: str) -> dict[str, RefValue]:
+    raw = json.loads(text or "{}")
+    refs: dict[str, RefValue] = {}
+    for name, value in raw.items() if isinstance(raw, dict) else ():
+        if isinstance(value, list):
+            refs[name] = tuple(v for v in value if isinstance(v, int))
+        elif isinstance(value, int | str):
+            refs[name] = value
+    return refs
 
 
 def _pending(row: aiosqlite.Row) -> PendingNotice:
-    payload = json.loads(row["payload"] or "{}")
     return PendingNotice(
         id=row["id"],
         attempts=row["attempts"],
+        created_at=from_db_time(row["created_at"]),
         notice=Notice(
+            kind=NoticeKind(row["kind"]),
             dedupe_key=row["dedupe_key"],
-            message_key=row["message_key"],
-            values=payload.get("values", {}),
+            refs=_refs(row["refs"]),
             constellation_id=row["constellation_id"],
             user_id=row["user_id"],
             chat_id=row["chat_id"],
             fallback_chat_id=row["fallback_chat_id"],
             reply_to_message_id=row["reply_to_message_id"],
-            request_id=payload.get("request_id"),
+            report_to=row["report_to"],
         ),
     )
 
 
+_INSERT = (
+    "INSERT INTO outbox (dedupe_key, kind, constellation_id, user_id, chat_id,"
+    " fallback_chat_id, reply_to_message_id, refs, report_to, next_attempt_at, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 class OutboxRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    """Stateless: every method works on the session it is given."""
 
-    async def add(self, conn: aiosqlite.Connection, notice: Notice, now: datetime) -> bool:
+    async def add(self, tx: Tx, notice: Notice, now: datetime) -> bool:
         """Queue inside the caller's transaction; False if this notice was queued before."""
-        payload = json.dumps({"values": notice.values, "request_id": notice.request_id})
-        cursor = await conn.execute(
-            "INSERT INTO outbox (dedupe_key, constellation_id, user_id, chat_id,"
-            " fallback_chat_id, reply_to_message_id, message_key, payload, next_attempt_at,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (dedupe_key) DO NOTHING",
-            (
-                notice.dedupe_key,
-                notice.constellation_id,
-                notice.user_id,
-                notice.chat_id,
-                notice.fallback_chat_id,
-                notice.reply_to_message_id,
-                notice.message_key,
-                payload,
-                to_db_time(now),
-                to_db_time(now),
-            ),
+        written = await tx.execute(
+            f"{_INSERT} ON CONFLICT (dedupe_key) DO NOTHING", self._values(notice, now)
         )
-        return cursor.rowcount == 1
+        return written.rowcount == 1
 
-    async def enqueue(self, notices: list[Notice], now: datetime) -> None:
-        async with self._db.transaction() as conn:
-            for notice in notices:
-                await self.add(conn, notice, now)
+    async def renew(self, tx: Tx, notice: Notice, now: datetime) -> None:
+        """Queue a notice that stands for "as things are now" (a card to redraw): one row per
+        key, pending again whenever something changed, however often that happens."""
+        await tx.execute(
+            f"{_INSERT} ON CONFLICT (dedupe_key) DO UPDATE SET state = 'pending', attempts = 0,"
+            " refs = excluded.refs, next_attempt_at = excluded.next_attempt_at,"
+            " created_at = excluded.created_at, last_error = NULL, sent_at = NULL",
+            self._values(notice, now),
+        )
 
-    async def due(self, now: datetime, limit: int = 100) -> list[PendingNotice]:
-        rows = await self._db.fetch_all(
+    @staticmethod
+    def _values(notice: Notice, now: datetime) -> tuple[object, ...]:
+        refs = {k: list(v) if isinstance(v, tuple) else v for k, v in notice.refs.items()}
+        return (
+            notice.dedupe_key,
+            notice.kind.value,
+            notice.constellation_id,
+            notice.user_id,
+            notice.chat_id,
+            notice.fallback_chat_id,
+            notice.reply_to_message_id,
+            json.dumps(refs, sort_keys=True),
+            notice.report_to,
+            to_db_time(now),
+            to_db_time(now),
+        )
+
+    async def due(self, s: Session, now: datetime, limit: int = 100) -> list[PendingNotice]:
+        rows = await s.fetch_all(
             "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
             " ORDER BY next_attempt_at, id LIMIT ?",
             (to_db_time(now), limit),
         )
         return [_pending(row) for row in rows]
 
-    async def mark_sent(self, notice_id: int, now: datetime) -> None:
-        """Delivered: forget what it said (the key stays, so it is never queued again)."""
-        await self._db.execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, payload = NULL, attempts = attempts + 1"
-            " WHERE id = ?",
+    async def get(self, s: Session, notice_id: int) -> PendingNotice | None:
+        row = await s.fetch_one("SELECT * FROM outbox WHERE id = ?", (notice_id,))
+        return _pending(row) if row else None
+
+    async def mark_sent(self, tx: Tx, notice_id: int, now: datetime) -> None:
+        """Delivered: forget what it referred to (the key stays, so it is never queued again)."""
+        await tx.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, refs = '{}',"
+            " attempts = attempts + 1 WHERE id = ? AND state = 'pending'",
             (to_db_time(now), notice_id),
         )
 
-    async def retry_later(self, notice_id: int, at: datetime, error: str) -> None:
-        await self._db.execute(
+    async def mark_skipped(self, tx: Tx, notice_id: int, now: datetime) -> None:
+        """Nothing to say any more (the meetup began, the request is gone): done, unsent."""
+        await tx.execute(
+            "UPDATE outbox SET state = 'skipped', sent_at = ?, refs = '{}'"
+            " WHERE id = ? AND state = 'pending'",
+            (to_db_time(now), notice_id),
+        )
+
+    async def retry_later(self, tx: Tx, notice_id: int, at: datetime, error: str) -> None:
+        await tx.execute(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
-            " WHERE id = ?",
+            " WHERE id = ? AND state = 'pending'",
             (to_db_time(at), error, notice_id),
         )
 
-    async def hold(self, notice_id: int, until: datetime) -> None:
+    async def hold(self, tx: Tx, notice_id: int, until: datetime) -> None:
         """Not tried now and not counted as a failure: the group is paused."""
-        await self._db.execute(
+        await tx.execute(
             "UPDATE outbox SET next_attempt_at = ?, last_error = 'paused' WHERE id = ?",
             (to_db_time(until), notice_id),
         )
 
-    async def release(self, chat_id: int, now: datetime) -> int:
+    async def release(self, tx: Tx, chat_id: int, now: datetime) -> int:
         """The group is back: what was held for it is due now. Returns how many."""
-        return await self._db.execute(
+        written = await tx.execute(
             "UPDATE outbox SET next_attempt_at = ?, last_error = NULL"
             " WHERE state = 'pending' AND last_error = 'paused'"
             " AND (chat_id = ? OR fallback_chat_id = ?)",
             (to_db_time(now), chat_id, chat_id),
         )
+        return written.rowcount
 
-    async def mark_failed(self, notice_id: int, error: str) -> None:
-        """Undeliverable for good (e.g. the group is gone): kept for the record, text dropped."""
-        await self._db.execute(
-            "UPDATE outbox SET state = 'failed', payload = NULL, attempts = attempts + 1,"
-            " last_error = ? WHERE id = ?",
+    async def mark_failed(self, tx: Tx, notice_id: int, error: str) -> None:
+        """Undeliverable for good (the group is gone, or it failed too long): kept for the
+        record, without what it referred to."""
+        await tx.execute(
+            "UPDATE outbox SET state = 'failed', refs = '{}', attempts = attempts + 1,"
+            " last_error = ? WHERE id = ? AND state = 'pending'",
             (error, notice_id),
         )
 
-    async def next_due(self) -> datetime | None:
-        row = await self._db.fetch_one(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'"
-        )
+    async def follow_chat(self, tx: Tx, old_chat_id: int, new_chat_id: int) -> None:
+        """The group became a supergroup: pending notices for it go to the new chat id."""
+        for column in ("chat_id", "fallback_chat_id"):
+            await tx.execute(
+                f"UPDATE outbox SET {column} = ? WHERE {column} = ? AND state = 'pending'",  # noqa: S608
+                (new_chat_id, old_chat_id),
+            )
+
+    async def next_due(self, s: Session) -> datetime | None:
+        row = await s.fetch_one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
         return from_db_time(row[0]) if row and row[0] else None
+
+    async def counts(self, s: Session) -> dict[str, int]:
+        rows = await s.fetch_all("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+        return {row[0]: int(row[1]) for row in rows}

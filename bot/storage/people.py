@@ -7,7 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain import Member, MembershipStatus, Person, Role
-from bot.storage.db import Database, from_db_time, to_db_time
+from bot.storage.db import Session, Tx, from_db_time, to_db_time
 
 _MEMBER_SELECT = (
     "SELECT m.constellation_id, m.role, m.status, m.joined_at,"
@@ -38,18 +38,21 @@ def _member(row: aiosqlite.Row) -> Member:
 
 
 class PeopleRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    """Stateless: every method works on the session it is given."""
 
-    async def upsert(self, person: Person, now: datetime) -> None:
-        """Remember the person's current Telegram name and language; keep the link flag."""
+    async def upsert(self, tx: Tx, person: Person, now: datetime) -> None:
+        """Remember the person's current Telegram name and language; keep the link flag.
+        Nothing is written when nothing changed."""
         stamp = to_db_time(now)
-        await self._db.execute(
+        await tx.execute(
             "INSERT INTO people (user_id, first_name, last_name, username, language_code,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name,"
             " last_name = excluded.last_name, username = excluded.username,"
-            " language_code = excluded.language_code, updated_at = excluded.updated_at",
+            " language_code = excluded.language_code, updated_at = excluded.updated_at"
+            " WHERE (first_name, last_name, username, language_code) IS NOT"
+            " (excluded.first_name, excluded.last_name, excluded.username,"
+            " excluded.language_code)",
             (
                 person.user_id,
                 person.first_name,
@@ -61,85 +64,97 @@ class PeopleRepository:
             ),
         )
 
-    async def get(self, user_id: int) -> Person | None:
-        row = await self._db.fetch_one(
+    async def get(self, s: Session, user_id: int) -> Person | None:
+        row = await s.fetch_one(
             "SELECT user_id, first_name, last_name, username, language_code, private_chat_linked"
             " FROM people WHERE user_id = ?",
             (user_id,),
         )
         return _person(row) if row else None
 
-    async def set_private_chat_linked(self, user_id: int, linked: bool, now: datetime) -> None:
-        await self._db.execute(
-            "UPDATE people SET private_chat_linked = ?, updated_at = ? WHERE user_id = ?",
-            (int(linked), to_db_time(now), user_id),
+    async def set_private_chat_linked(
+        self, tx: Tx, user_id: int, linked: bool, now: datetime
+    ) -> bool:
+        """True if it changed."""
+        written = await tx.execute(
+            "UPDATE people SET private_chat_linked = ?, updated_at = ? WHERE user_id = ?"
+            " AND private_chat_linked <> ?",
+            (int(linked), to_db_time(now), user_id, int(linked)),
         )
+        return written.rowcount > 0
 
 
 class MembershipRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    """Stateless: every method works on the session it is given."""
 
-    async def ensure_active(self, constellation_id: int, user_id: int, now: datetime) -> None:
-        """Add the person as a member, or bring back someone who had left (as a member)."""
-        await self._db.execute(
+    async def ensure_active(
+        self, tx: Tx, constellation_id: int, user_id: int, now: datetime
+    ) -> bool:
+        """Add the person as a member, or bring back someone who had left (as a member).
+        True if anything changed."""
+        written = await tx.execute(
             "INSERT INTO memberships (constellation_id, user_id, joined_at) VALUES (?, ?, ?)"
             " ON CONFLICT (constellation_id, user_id) DO UPDATE SET"
             " status = 'active', left_at = NULL, joined_at = excluded.joined_at"
             " WHERE memberships.status = 'left'",
             (constellation_id, user_id, to_db_time(now)),
         )
+        return written.rowcount > 0
 
-    async def mark_left(self, constellation_id: int, user_id: int, now: datetime) -> Role | None:
+    async def mark_left(
+        self, tx: Tx, constellation_id: int, user_id: int, now: datetime
+    ) -> Role | None:
         """The person left the group: their role ends. Returns the role they had, or None if
         they were not an active member (so a leave reported twice counts once)."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT role FROM memberships WHERE constellation_id = ? AND user_id = ?"
-                " AND status = 'active'",
-                (constellation_id, user_id),
-            )
-            row = await cursor.fetchone()
-            if row is None:
-                return None
-            await conn.execute(
-                "UPDATE memberships SET status = 'left', role = 'member', left_at = ?"
-                " WHERE constellation_id = ? AND user_id = ?",
-                (to_db_time(now), constellation_id, user_id),
-            )
-            return Role(row[0])
+        row = await tx.fetch_one(
+            "SELECT role FROM memberships WHERE constellation_id = ? AND user_id = ?"
+            " AND status = 'active'",
+            (constellation_id, user_id),
+        )
+        if row is None:
+            return None
+        await tx.execute(
+            "UPDATE memberships SET status = 'left', role = 'member', left_at = ?"
+            " WHERE constellation_id = ? AND user_id = ?",
+            (to_db_time(now), constellation_id, user_id),
+        )
+        return Role(row[0])
 
-    async def set_role(self, constellation_id: int, user_id: int, role: Role) -> bool:
-        changed = await self._db.execute(
+    async def set_role(self, tx: Tx, constellation_id: int, user_id: int, role: Role) -> bool:
+        written = await tx.execute(
             "UPDATE memberships SET role = ? WHERE constellation_id = ? AND user_id = ?",
             (role.value, constellation_id, user_id),
         )
-        return changed > 0
+        return written.rowcount > 0
 
-    async def get(self, constellation_id: int, user_id: int) -> Member | None:
-        row = await self._db.fetch_one(
+    async def get(self, s: Session, constellation_id: int, user_id: int) -> Member | None:
+        row = await s.fetch_one(
             f"{_MEMBER_SELECT} WHERE m.constellation_id = ? AND m.user_id = ?",
             (constellation_id, user_id),
         )
         return _member(row) if row else None
 
-    async def with_role(self, constellation_id: int, role: Role) -> list[Member]:
-        rows = await self._db.fetch_all(
+    async def with_role(self, s: Session, constellation_id: int, role: Role) -> list[Member]:
+        rows = await s.fetch_all(
             f"{_MEMBER_SELECT} WHERE m.constellation_id = ? AND m.role = ? AND m.status = 'active'"
             " ORDER BY p.user_id",
             (constellation_id, role.value),
         )
         return [_member(row) for row in rows]
 
-    async def reachable_with_role(self, constellation_id: int, role: Role) -> list[Member]:
+    async def reachable_with_role(
+        self, s: Session, constellation_id: int, role: Role
+    ) -> list[Member]:
         """Active people with ``role`` whose private chat the bot may write to."""
         return [
-            m for m in await self.with_role(constellation_id, role) if m.person.private_chat_linked
+            m
+            for m in await self.with_role(s, constellation_id, role)
+            if m.person.private_chat_linked
         ]
 
-    async def active(self, constellation_id: int) -> list[Member]:
+    async def active(self, s: Session, constellation_id: int) -> list[Member]:
         """Active members, hub home first, then liaison, then members by name."""
-        rows = await self._db.fetch_all(
+        rows = await s.fetch_all(
             f"{_MEMBER_SELECT} WHERE m.constellation_id = ? AND m.status = 'active'"
             " ORDER BY CASE m.role WHEN 'hubhome' THEN 0 WHEN 'liaison' THEN 1 ELSE 2 END,"
             " p.first_name COLLATE NOCASE, p.user_id",

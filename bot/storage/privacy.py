@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.db import Database, to_db_time
+from bot.domain import PERSON_REFS
+from bot.storage.db import Tx, to_db_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,71 +30,72 @@ class Retained:
 
 
 class PrivacyRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    """Stateless: every method works on the transaction it is given."""
 
-    async def forget(self, user_id: int, now: datetime) -> Erased:
+    async def forget(self, tx: Tx, user_id: int, now: datetime) -> Erased:
         """Everything about the person, in every constellation; requests stay, anonymous."""
         at = to_db_time(now)
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT id FROM help_requests WHERE requester_id = ? OR claimed_by = ?",
-                (user_id, user_id),
+        rows = await tx.fetch_all(
+            "SELECT id FROM help_requests WHERE requester_id = ? OR claimed_by = ?",
+            (user_id, user_id),
+        )
+        request_ids = [row[0] for row in rows]
+        # Their open requests are withdrawn: with the text gone nobody could help anyway.
+        await tx.execute(
+            "UPDATE help_requests SET state = 'withdrawn', closed_at = ?,"
+            " next_escalation_at = NULL"
+            " WHERE requester_id = ? AND state IN ('open', 'claimed')",
+            (at, user_id),
+        )
+        written = await tx.execute(
+            "UPDATE help_requests SET text = NULL WHERE requester_id = ? AND text IS NOT NULL",
+            (user_id,),
+        )
+        texts = written.rowcount
+        # Requests they were helping with are open again, and the hub home hears of it soon.
+        await tx.execute(
+            "UPDATE help_requests SET state = 'open', claimed_by = NULL, claimed_at = NULL,"
+            " next_escalation_at = ? WHERE claimed_by = ? AND state = 'claimed'",
+            (at, user_id),
+        )
+        rows = await tx.fetch_all("SELECT occurrence_id FROM rsvps WHERE user_id = ?", (user_id,))
+        occurrence_ids = [row[0] for row in rows]
+        written = await tx.execute(
+            "DELETE FROM line_messages WHERE member_id = ? OR author_id = ?", (user_id, user_id)
+        )
+        lines = written.rowcount
+        await tx.execute("DELETE FROM line_copies WHERE chat_id = ?", (user_id,))
+        # What waits for them goes; what waits for others about them keeps only "someone".
+        await tx.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
+        await tx.execute("UPDATE outbox SET report_to = NULL WHERE report_to = ?", (user_id,))
+        for name in PERSON_REFS:
+            path = f"$.{name}"
+            await tx.execute(
+                "UPDATE outbox SET refs = json_set(refs, ?, 0) WHERE json_extract(refs, ?) = ?",
+                (path, path, user_id),
             )
-            request_ids = [row[0] for row in await cursor.fetchall()]
-            # Their open requests are withdrawn: with the text gone nobody could help anyway.
-            await conn.execute(
-                "UPDATE help_requests SET state = 'withdrawn', closed_at = ?,"
-                " next_escalation_at = NULL"
-                " WHERE requester_id = ? AND state IN ('open', 'claimed')",
-                (at, user_id),
-            )
-            cursor = await conn.execute(
-                "UPDATE help_requests SET text = NULL WHERE requester_id = ? AND text IS NOT NULL",
-                (user_id,),
-            )
-            texts = cursor.rowcount
-            # Requests they were helping with are open again, and the hub home hears of it soon.
-            await conn.execute(
-                "UPDATE help_requests SET state = 'open', claimed_by = NULL, claimed_at = NULL,"
-                " next_escalation_at = ? WHERE claimed_by = ? AND state = 'claimed'",
-                (at, user_id),
-            )
-            cursor = await conn.execute(
-                "SELECT occurrence_id FROM rsvps WHERE user_id = ?", (user_id,)
-            )
-            occurrence_ids = [row[0] for row in await cursor.fetchall()]
-            cursor = await conn.execute(
-                "DELETE FROM line_messages WHERE member_id = ? OR author_id = ?",
-                (user_id, user_id),
-            )
-            lines = cursor.rowcount
-            await conn.execute("DELETE FROM line_copies WHERE chat_id = ?", (user_id,))
-            await conn.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
-            cursor = await conn.execute("DELETE FROM memberships WHERE user_id = ?", (user_id,))
-            memberships = cursor.rowcount
-            # The foreign keys do the rest: requester_id, claimed_by and who planned a meetup
-            # become NULL; the private-line choice and their meetup answers go.
-            await conn.execute("DELETE FROM people WHERE user_id = ?", (user_id,))
+        written = await tx.execute("DELETE FROM memberships WHERE user_id = ?", (user_id,))
+        memberships = written.rowcount
+        # The foreign keys do the rest: requester_id, claimed_by and who planned a meetup
+        # become NULL; the private-line choice and their meetup answers go.
+        await tx.execute("DELETE FROM people WHERE user_id = ?", (user_id,))
         return Erased(memberships, texts, lines, request_ids, occurrence_ids)
 
-    async def retain(self, cutoff: datetime) -> Retained:
+    async def retain(self, tx: Tx, cutoff: datetime) -> Retained:
         """Remove what is older than ``cutoff``: closed requests' texts, routing ids, notices."""
         before = to_db_time(cutoff)
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE help_requests SET text = NULL WHERE text IS NOT NULL"
-                " AND state NOT IN ('open', 'claimed') AND COALESCE(closed_at, created_at) < ?",
-                (before,),
-            )
-            texts = cursor.rowcount
-            # Kept (waiting) messages stay until a hub home can be reached.
-            cursor = await conn.execute(
-                "DELETE FROM line_messages WHERE state = 'sent' AND created_at < ?", (before,)
-            )
-            lines = cursor.rowcount
-            cursor = await conn.execute(
-                "DELETE FROM outbox WHERE state <> 'pending' AND created_at < ?", (before,)
-            )
-            notices = cursor.rowcount
-        return Retained(texts, lines, notices)
+        written = await tx.execute(
+            "UPDATE help_requests SET text = NULL WHERE text IS NOT NULL"
+            " AND state NOT IN ('open', 'claimed') AND COALESCE(closed_at, created_at) < ?",
+            (before,),
+        )
+        texts = written.rowcount
+        # Kept (waiting) messages stay until a hub home can be reached.
+        written = await tx.execute(
+            "DELETE FROM line_messages WHERE state = 'sent' AND created_at < ?", (before,)
+        )
+        lines = written.rowcount
+        written = await tx.execute(
+            "DELETE FROM outbox WHERE state <> 'pending' AND created_at < ?", (before,)
+        )
+        return Retained(texts, lines, written.rowcount)

@@ -7,7 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain import LineMessage, LineState
-from bot.storage.db import Database, from_db_time, to_db_time
+from bot.storage.db import Session, Tx, from_db_time, to_db_time
 
 
 def _line_message(row: aiosqlite.Row) -> LineMessage:
@@ -25,17 +25,16 @@ def _line_message(row: aiosqlite.Row) -> LineMessage:
 
 
 class LineRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    """Stateless: every method works on the session it is given."""
 
-    async def choice(self, user_id: int) -> int | None:
-        row = await self._db.fetch_one(
+    async def choice(self, s: Session, user_id: int) -> int | None:
+        row = await s.fetch_one(
             "SELECT constellation_id FROM line_choices WHERE user_id = ?", (user_id,)
         )
         return int(row[0]) if row else None
 
-    async def set_choice(self, user_id: int, constellation_id: int) -> None:
-        await self._db.execute(
+    async def set_choice(self, tx: Tx, user_id: int, constellation_id: int) -> None:
+        await tx.execute(
             "INSERT INTO line_choices (user_id, constellation_id) VALUES (?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET constellation_id = excluded.constellation_id",
             (user_id, constellation_id),
@@ -43,6 +42,7 @@ class LineRepository:
 
     async def add(
         self,
+        tx: Tx,
         *,
         constellation_id: int,
         member_id: int,
@@ -52,79 +52,80 @@ class LineRepository:
         state: LineState,
         now: datetime,
     ) -> LineMessage:
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO line_messages (constellation_id, member_id, author_id,"
-                " origin_chat_id, origin_message_id, state, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    constellation_id,
-                    member_id,
-                    author_id,
-                    origin_chat_id,
-                    origin_message_id,
-                    state.value,
-                    to_db_time(now),
-                ),
-            )
-            line_id = cursor.lastrowid
-        assert line_id is not None
-        added = await self.get(line_id)
+        written = await tx.execute(
+            "INSERT INTO line_messages (constellation_id, member_id, author_id,"
+            " origin_chat_id, origin_message_id, state, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                constellation_id,
+                member_id,
+                author_id,
+                origin_chat_id,
+                origin_message_id,
+                state.value,
+                to_db_time(now),
+            ),
+        )
+        assert written.lastrowid is not None
+        added = await self.get(tx, written.lastrowid)
         assert added is not None
         return added
 
-    async def get(self, line_id: int) -> LineMessage | None:
-        row = await self._db.fetch_one("SELECT * FROM line_messages WHERE id = ?", (line_id,))
+    async def get(self, s: Session, line_id: int) -> LineMessage | None:
+        row = await s.fetch_one("SELECT * FROM line_messages WHERE id = ?", (line_id,))
         return _line_message(row) if row else None
 
-    async def add_copies(self, line_id: int, copies: list[tuple[int, int]]) -> None:
-        """Remember the copies and mark the message sent, in one transaction."""
-        async with self._db.transaction() as conn:
-            await conn.executemany(
-                "INSERT OR IGNORE INTO line_copies (line_message_id, chat_id, message_id)"
-                " VALUES (?, ?, ?)",
-                [(line_id, chat_id, message_id) for chat_id, message_id in copies],
-            )
-            await conn.execute("UPDATE line_messages SET state = 'sent' WHERE id = ?", (line_id,))
+    async def add_copies(self, tx: Tx, line_id: int, copies: list[tuple[int, int]]) -> bool:
+        """Remember the copies and mark the message sent; True if it was waiting until now."""
+        await tx.executemany(
+            "INSERT OR IGNORE INTO line_copies (line_message_id, chat_id, message_id)"
+            " VALUES (?, ?, ?)",
+            [(line_id, chat_id, message_id) for chat_id, message_id in copies],
+        )
+        written = await tx.execute(
+            "UPDATE line_messages SET state = 'sent' WHERE id = ? AND state = 'waiting'",
+            (line_id,),
+        )
+        return written.rowcount > 0
 
-    async def by_copy(self, chat_id: int, message_id: int) -> LineMessage | None:
-        row = await self._db.fetch_one(
+    async def by_copy(self, s: Session, chat_id: int, message_id: int) -> LineMessage | None:
+        row = await s.fetch_one(
             "SELECT m.* FROM line_messages m JOIN line_copies c ON c.line_message_id = m.id"
             " WHERE c.chat_id = ? AND c.message_id = ?",
             (chat_id, message_id),
         )
         return _line_message(row) if row else None
 
-    async def copies(self, line_id: int) -> list[tuple[int, int]]:
-        rows = await self._db.fetch_all(
+    async def copies(self, s: Session, line_id: int) -> list[tuple[int, int]]:
+        rows = await s.fetch_all(
             "SELECT chat_id, message_id FROM line_copies WHERE line_message_id = ?"
             " ORDER BY chat_id, message_id",
             (line_id,),
         )
         return [(row["chat_id"], row["message_id"]) for row in rows]
 
-    async def mark_answered(self, line_id: int, user_id: int) -> bool:
+    async def mark_answered(self, tx: Tx, line_id: int, user_id: int) -> bool:
         """True for the first answer only."""
-        changed = await self._db.execute(
+        written = await tx.execute(
             "UPDATE line_messages SET answered_by = ? WHERE id = ? AND answered_by IS NULL",
             (user_id, line_id),
         )
-        return changed > 0
+        return written.rowcount > 0
 
-    async def delete(self, line_id: int) -> None:
-        await self._db.execute("DELETE FROM line_messages WHERE id = ?", (line_id,))
+    async def delete(self, tx: Tx, line_id: int) -> None:
+        await tx.execute("DELETE FROM line_messages WHERE id = ?", (line_id,))
 
-    async def waiting(self, constellation_id: int) -> list[LineMessage]:
+    async def waiting(self, s: Session, constellation_id: int) -> list[LineMessage]:
         """Members' messages still waiting for a hub home (answers never wait)."""
-        rows = await self._db.fetch_all(
+        rows = await s.fetch_all(
             "SELECT * FROM line_messages WHERE constellation_id = ? AND state = 'waiting'"
             " AND author_id = member_id ORDER BY id",
             (constellation_id,),
         )
         return [_line_message(row) for row in rows]
 
-    async def constellations_waiting(self) -> list[int]:
-        rows = await self._db.fetch_all(
+    async def constellations_waiting(self, s: Session) -> list[int]:
+        rows = await s.fetch_all(
             "SELECT DISTINCT constellation_id FROM line_messages WHERE state = 'waiting'"
             " AND author_id = member_id"
         )

@@ -143,7 +143,7 @@ async def open_scene(sim: FakeTelegram, database: Path, **overrides: Any) -> Asy
     settings = simulator_settings(
         sim, database, **{"admin_ids": frozenset({operator.id}), **overrides}
     )
-    async with RunningBot(sim, settings, clock=FakeClock()) as running:
+    async with RunningBot(sim, settings, clock=FakeClock(), check_wakeup=True) as running:
         yield Scene(sim, running, group, admin, hubhome, liaison, anna, bert, operator)
 
 

@@ -40,7 +40,7 @@ async def deliver_until_done(scene: Scene) -> int:
     assert isinstance(clock, FakeClock)
     services = scene.bot.app.bot_data.services
     for rounds in range(1, 10):
-        if await services.outbox.next_due() is None:
+        if await services.outbox.next_due(services.db.reader) is None:
             return rounds
         clock.advance(MAX_BACKOFF)
         await scene.bot.tick()

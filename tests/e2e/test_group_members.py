@@ -86,7 +86,9 @@ async def test_upgrade_to_supergroup_takes_everything_along(scene: Scene) -> Non
     scene.sim.inject_fault("sendMessage", error_code=500, description="Internal Server Error")
     await scene.press(scene.hubhome, old_card, "🙋 Ik help")
     services = scene.bot.app.bot_data.services
-    assert await services.outbox.next_due() is not None  # the claim notice is pending
+    assert (
+        await services.outbox.next_due(services.db.reader) is not None
+    )  # the claim notice is pending
 
     supergroup = await scene.sim.upgrade_to_supergroup(scene.group, by=scene.admin)
     await scene.bot.settle()

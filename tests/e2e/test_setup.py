@@ -26,8 +26,8 @@ async def test_admin_sets_up_the_constellation(scene: Scene) -> None:
     assert button.text == "📩 Koppel je privéchat"
     assert button.url is not None
     assert button.url.startswith(f"https://t.me/{scene.sim.bot.username}?start=")
-    stored = await ConstellationRepository(scene.bot.app.bot_data.services.db).by_chat(
-        scene.group.id
+    stored = await ConstellationRepository().by_chat(
+        scene.bot.app.bot_data.services.db.reader, scene.group.id
     )
     assert stored is not None
     assert stored.name == "Pleeggezinnen De Linde"

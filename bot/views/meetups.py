@@ -1,34 +1,27 @@
-"""How a meetup looks: the card, its buttons, reminders, the calendar file; keeping cards fresh."""
+"""How a meetup looks: the card, its buttons, reminders, the calendar file."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, get_day_names
 from icalendar import Calendar, Event, vRecur
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.context import Services
-from bot.domain import Answer, MeetupKind, MeetupNotFound, MeetupView, PendingNotice, Rsvp
+from bot.domain import Answer, MeetupKind, MeetupView, Rsvp
 from bot.i18n import Html, Translator, escape
-from bot.services.meetups import CARD_NOTICE, REMINDER_NOTICE
 from bot.when import Recurrence
-
-log = logging.getLogger(__name__)
 
 NAMES_UP_TO = 15  # a small group sees names; a bigger one counts only
 DEFAULT_LENGTH = timedelta(hours=2)  # how long a meetup lasts in the calendar file
 KIND_ICONS = {MeetupKind.MEETUP: "☕", MeetupKind.ACTIVITY: "🎈"}
-MEETUP_NOTICES = (CARD_NOTICE, REMINDER_NOTICE)
 ANSWER_ICONS = {Answer.YES: "✅", Answer.MAYBE: "🤔", Answer.NO: "❌", Answer.WAITING: "⏳"}
 
 
-def when_text(language: str, starts_at: datetime, timezone: str) -> str:
+def meetup_when_text(language: str, starts_at: datetime, timezone: str) -> str:
     """ "zaterdag 29 november, 14:00" in the reader's language and the meetup's time zone."""
     local = starts_at.astimezone(ZoneInfo(timezone))
     return format_datetime(local, "EEEE d MMMM, HH:mm", locale=language)
@@ -54,7 +47,7 @@ def _who(texts: Translator, language: str, view: MeetupView, rsvp: Rsvp) -> str:
     return name
 
 
-def card_text(texts: Translator, language: str, view: MeetupView) -> Html:
+def meetup_card_text(texts: Translator, language: str, view: MeetupView) -> Html:
     meetup, occurrence = view.meetup, view.occurrence
     kind = texts.plain(language, f"meetup.kind_{meetup.kind.value}")
     lines: list[str] = [
@@ -69,7 +62,7 @@ def card_text(texts: Translator, language: str, view: MeetupView) -> Html:
     ]
     if occurrence.cancelled:
         lines.insert(0, texts(language, "meetup.card_cancelled"))
-    when = when_text(language, occurrence.starts_at, meetup.timezone)
+    when = meetup_when_text(language, occurrence.starts_at, meetup.timezone)
     lines.append(texts(language, "meetup.card_when", when=when))
     if meetup.recurrence:
         rhythm = rhythm_text(texts, language, Recurrence.decode(meetup.recurrence))
@@ -112,7 +105,7 @@ def is_open(view: MeetupView, now: datetime) -> bool:
     )
 
 
-def card_keyboard(
+def meetup_card_keyboard(
     texts: Translator, language: str, view: MeetupView, now: datetime
 ) -> InlineKeyboardMarkup | None:
     """Coming / maybe / not coming; ± a child for activities; add to calendar."""
@@ -153,7 +146,7 @@ def reminder_text(
         texts(
             language,
             "meetup.card_when",
-            when=when_text(language, view.occurrence.starts_at, meetup.timezone),
+            when=meetup_when_text(language, view.occurrence.starts_at, meetup.timezone),
         ),
     ]
     if meetup.location:
@@ -199,54 +192,6 @@ def ics_name(view: MeetupView) -> str:
     return f"{safe[:40] or 'meetup'}.ics"
 
 
-async def refresh_meetup_cards(
-    bot: Bot, texts: Translator, view: MeetupView, cards: list[tuple[int, int]], now: datetime
-) -> None:
-    """Redraw every card of an occurrence; a card that cannot be edited is left as it is."""
-    language = view.constellation.language
-    for chat_id, message_id in cards:
-        try:
-            await bot.edit_message_text(
-                card_text(texts, language, view),
-                chat_id=chat_id,
-                message_id=message_id,
-                reply_markup=card_keyboard(texts, language, view, now),
-            )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                log.info("meetup card %s in chat %s not refreshed: %s", message_id, chat_id, exc)
-        except TelegramError as exc:
-            log.info("meetup card in chat %s not refreshed: %s", chat_id, type(exc).__name__)
-
-
-async def send_meetup_notice(
-    bot: Bot, services: Services, pending: PendingNotice, chat_id: int, language: str
-) -> None:
-    """Deliver an announcement card or a reminder, drawn as things are at this moment.
-
-    A reminder whose meetup has started, or was cancelled, meanwhile is not sent.
-    """
-    occurrence_id = int(pending.notice.values["occurrence"])
-    try:
-        view = await services.meetups.view(occurrence_id)
-    except MeetupNotFound:
-        return
-    now = services.clock.now()
-    texts = services.texts
-    if pending.notice.message_key == CARD_NOTICE:
-        message = await bot.send_message(
-            chat_id,
-            card_text(texts, language, view),
-            reply_markup=card_keyboard(texts, language, view, now),
-        )
-        await services.meetups.card_posted(occurrence_id, chat_id, message.message_id)
-        return
-    if not is_open(view, now):
-        return
-    minutes = max(1, round((view.occurrence.starts_at - now).total_seconds() / 60))
-    left = texts.duration(language, minutes)
-    await bot.send_message(
-        chat_id,
-        reminder_text(texts, language, view, now, left),
-        reply_markup=card_keyboard(texts, language, view, now),
-    )
+def minutes_until(view: MeetupView, now: datetime) -> int:
+    """Whole minutes until it begins (at least one), for "begint over …"."""
+    return max(1, round((view.occurrence.starts_at - now).total_seconds() / 60))

@@ -1,20 +1,16 @@
-"""How a help request looks: the card text, its buttons, and keeping every copy up to date."""
+"""How a help request looks: its card, its buttons, and the notices about it."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.domain import CardCopy, Constellation, HelpRequest, RequestState, Visibility
+from bot.domain import HelpRequest, RequestState, Visibility
 from bot.i18n import Html, Translator, cut
-
-log = logging.getLogger(__name__)
 
 CARD_TEXT_LIMIT = 3000  # of the request text shown on a card, in Telegram's units (see cut)
 CATEGORY_ICONS = {
@@ -32,7 +28,9 @@ def category_label(texts: Translator, language: str, category: str) -> str:
     return f"{CATEGORY_ICONS.get(category, '🙋')} {texts.plain(language, f'category.{category}')}"
 
 
-def when_text(texts: Translator, language: str, request: HelpRequest, zone: ZoneInfo) -> str | None:
+def request_day_text(
+    texts: Translator, language: str, request: HelpRequest, zone: ZoneInfo
+) -> str | None:
     if request.needed_by is None:
         return None
     # needed_by is the midnight after the last day; show that last day.
@@ -51,14 +49,7 @@ def state_line(texts: Translator, language: str, request: HelpRequest) -> Html:
     return texts(language, f"request.state_{request.state.value}")
 
 
-def card_link(chat_id: int, message_id: int) -> str | None:
-    """A link to a message; Telegram has them for supergroups only (ids -100…)."""
-    if str(chat_id).startswith("-100"):
-        return f"https://t.me/c/{str(chat_id)[4:]}/{message_id}"
-    return None
-
-
-def card_text(
+def request_card_text(
     texts: Translator,
     language: str,
     request: HelpRequest,
@@ -89,7 +80,7 @@ def card_text(
         "",
         texts(language, "request.card_text", text=text),
     ]
-    when = when_text(texts, language, request, zone)
+    when = request_day_text(texts, language, request, zone)
     if when:
         lines.append(texts(language, "request.card_when", when=when))
     if not preview:
@@ -105,7 +96,7 @@ def _button(
     )
 
 
-def card_keyboard(
+def request_card_keyboard(
     texts: Translator,
     language: str,
     request: HelpRequest,
@@ -149,35 +140,13 @@ def card_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-async def refresh_cards(
-    bot: Bot,
-    texts: Translator,
-    constellation: Constellation,
-    request: HelpRequest,
-    cards: list[CardCopy],
-) -> None:
-    """Edit every copy of the card; "not modified" is fine, other failures are only logged."""
-    zone = ZoneInfo(constellation.timezone)
-    for card in cards:
-        chat_id, message_id, language = card.chat_id, card.message_id, card.language
-        try:
-            await bot.edit_message_text(
-                card_text(texts, language, request, zone),
-                chat_id=chat_id,
-                message_id=message_id,
-                reply_markup=card_keyboard(
-                    texts, language, request, viewer_id=chat_id if chat_id > 0 else None
-                ),
-            )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                log.warning(
-                    "card of request %s in chat %s not updated: %s", request.id, chat_id, exc
-                )
-        except TelegramError as exc:
-            log.warning(
-                "card of request %s in chat %s not updated: %s",
-                request.id,
-                chat_id,
-                type(exc).__name__,
-            )
+def claim_keyboard(texts: Translator, language: str, request_id: int) -> InlineKeyboardMarkup:
+    """The one button of an escalation: take the request on."""
+    return InlineKeyboardMarkup(
+        [[_button(texts, language, "request.button_claim", "claim", request_id)]]
+    )
+
+
+def someone(texts: Translator, language: str, name: str | None) -> str:
+    """A person's first name, or "someone" for a person who was erased."""
+    return name or texts.plain(language, "request.someone")

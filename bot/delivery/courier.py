@@ -1,0 +1,329 @@
+"""The courier: sends what is due in the outbox, one notice at a time, and never twice.
+
+A notice is marked sent (with whatever its sending records, such as where a card now is) in
+one transaction right after Telegram accepted it. If that transaction fails (the disk is
+full) the courier remembers the notice in memory, stops the round, and the next round first
+finishes that marking: it never sends the notice again. Only a process that dies between
+Telegram's answer and the marking sends that one notice again after a restart.
+
+Failures: a 429 waits as long as Telegram asks; a 5xx, a timeout or a dropped connection is
+tried again after a back-off (10 s, doubling, at most an hour); after ``GIVE_UP_AFTER`` the
+courier gives up and tells whoever the notice is about (``report_to``). A 403 on a DM unlinks
+the person's private chat and uses the group where the notice has a fallback; Telegram
+refusing a notice for good (400, or 403 for a group) fails it at once. A storage error stops
+the round instead of repeating sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
+
+from telegram import Bot, ReplyParameters
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.context import Services
+from bot.delivery.kinds import Audience, Kind, Outgoing, Sent
+from bot.delivery.registry import kind_of
+from bot.domain import (
+    Constellation,
+    ConstellationStatus,
+    Notice,
+    NoticeKind,
+    PendingNotice,
+)
+from bot.i18n import Html, normalise_language
+from bot.storage.db import Tx
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = timedelta(seconds=10)
+MAX_BACKOFF = timedelta(hours=1)
+# 10 s * 2**9 is already past the hour: the exponent stops there (it overflowed at 43 tries).
+_MAX_DOUBLINGS = 9
+GIVE_UP_AFTER = timedelta(days=2)
+# A notice for a paused constellation's group waits; it is released when the bot is added
+# back, and looked at again after this long in any case.
+PAUSED_HOLD = timedelta(days=1)
+BATCH = 100
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after ``attempts`` failed tries: 10 s, doubling, at most an hour."""
+    doublings: int = min(max(attempts, 0), _MAX_DOUBLINGS)
+    return min(MAX_BACKOFF, BACKOFF_BASE * (1 << doublings))
+
+
+class _Hold(Exception):
+    """The group is paused: the notice waits without counting as a try."""
+
+
+class Courier:
+    """Delivers the outbox; one round at a time."""
+
+    def __init__(self, services: Services, bot: Bot) -> None:
+        self._services = services
+        self._bot = bot
+        self._lock = asyncio.Lock()
+        # Sent, but the marking failed (storage error): finished before anything else.
+        self._unconfirmed: dict[int, Callable[[], Awaitable[None]]] = {}
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
+    async def deliver_due(self) -> int:
+        """Send everything that is due; returns how many notices were tried.
+
+        Raises the storage error that stopped the round, if one did.
+        """
+        async with self._lock:
+            for notice_id, finish in list(self._unconfirmed.items()):
+                await finish()
+                del self._unconfirmed[notice_id]
+            await self._services.line.release_kept()
+            tried: set[int] = set()
+            while True:
+                batch = await self._services.outbox.due(
+                    self._services.db.reader, self._services.clock.now(), BATCH
+                )
+                fresh = [p for p in batch if p.id not in tried]
+                if not fresh:
+                    return len(tried)
+                for pending in fresh:
+                    tried.add(pending.id)
+                    await self._deliver(pending)
+
+    # -- one notice -----------------------------------------------------------------------
+
+    async def _deliver(self, pending: PendingNotice) -> None:
+        notice = pending.notice
+        kind = kind_of(notice.kind)
+        try:
+            for audience, paused in await self._audiences(notice):
+                if paused:
+                    raise _Hold
+                try:
+                    sent = await self._render_and_send(kind, notice, audience)
+                except Forbidden:
+                    if audience.private:
+                        # Never started, or blocked us: stop counting on the private chat and
+                        # use the group, where the notice has one.
+                        await self._services.constellations.private_chat_lost(audience.chat_id)
+                        continue
+                    raise
+                if sent is None:
+                    await self._skip(pending)
+                else:
+                    await self._sent(pending, kind, audience, sent)
+                return
+            if kind.unreachable == "skip":
+                await self._skip(pending)
+            else:
+                log.info("notice %s (%s) undeliverable: nobody to reach", pending.id, notice.kind)
+                await self._give_up(pending, kind, "unreachable")
+        except sqlite3.Error:
+            raise  # storage: stop the round, never send anything twice
+        except _Hold:
+            await self._in_transaction(
+                lambda tx: self._services.outbox.hold(
+                    tx, pending.id, self._services.clock.now() + PAUSED_HOLD
+                )
+            )
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            wait = wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
+            await self._retry(pending, kind, wait, "429")
+        except ChatMigrated as exc:
+            # The group became a supergroup before we heard of it: follow it, try again soon.
+            old = notice.chat_id if notice.chat_id is not None else notice.fallback_chat_id
+            if old is not None:
+                await self._services.constellations.migrated(old, exc.new_chat_id)
+            await self._retry(pending, kind, timedelta(0), "migrated")
+        except (BadRequest, Forbidden) as exc:
+            log.warning(
+                "notice %s (%s) refused for good: %s", pending.id, notice.kind, type(exc).__name__
+            )
+            await self._give_up(pending, kind, type(exc).__name__)
+        except TelegramError as exc:  # 5xx, timeouts, dropped connections
+            await self._retry(pending, kind, backoff(pending.attempts), type(exc).__name__)
+        except Exception as exc:
+            # A notice that cannot even be drawn must not block the ones behind it.
+            log.error(
+                "notice %s (%s) could not be delivered: %s",
+                pending.id,
+                notice.kind,
+                type(exc).__name__,
+                exc_info=exc,
+            )
+            await self._give_up(pending, kind, "error")
+
+    async def _render_and_send(self, kind: Kind, notice: Notice, audience: Audience) -> Sent | None:
+        outgoing = await kind.render(self._services, notice, audience)
+        if outgoing is None:
+            return None
+        if not audience.private or audience.meant_for is not None:
+            # In a group, a reply goes under the card it is about.
+            reply_to = outgoing.reply_to or notice.reply_to_message_id
+            outgoing = replace(outgoing, reply_to=reply_to)
+        if audience.meant_for is not None:
+            text = self._services.texts(
+                audience.language,
+                "notice.in_group",
+                name=audience.meant_for.first_name,
+                text=Html(outgoing.text),
+            )
+            outgoing = replace(outgoing, text=text)
+        return Sent(outgoing, await self._send(audience.chat_id, outgoing))
+
+    async def _send(self, chat_id: int, out: Outgoing) -> tuple[int, ...]:
+        bot = self._bot
+        if out.edit is not None:
+            try:
+                await bot.edit_message_text(
+                    out.text, chat_id=chat_id, message_id=out.edit, reply_markup=out.keyboard
+                )
+            except BadRequest as exc:
+                if "not modified" not in str(exc).lower():
+                    raise
+            return (out.edit,)
+        reply = (
+            ReplyParameters(out.reply_to, allow_sending_without_reply=True)
+            if out.reply_to
+            else None
+        )
+        message = await bot.send_message(
+            chat_id,
+            out.text,
+            reply_markup=out.keyboard if out.copy_of is None else None,
+            reply_parameters=reply,
+            disable_notification=out.quiet,
+        )
+        if out.copy_of is None:
+            return (message.message_id,)
+        copy = await bot.copy_message(
+            chat_id,
+            out.copy_of[0],
+            out.copy_of[1],
+            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
+        )
+        return (message.message_id, copy.message_id)
+
+    async def _audiences(self, notice: Notice) -> list[tuple[Audience, bool]]:
+        """Where the notice may go, in order, and whether that is a paused group: the
+        person's private chat (if linked), then the group it falls back to."""
+        constellations = self._services.constellations
+        home = (
+            await constellations.for_id(notice.constellation_id)
+            if notice.constellation_id is not None
+            else None
+        )
+        language = home.language if home else self._services.settings.language
+        if notice.user_id is None:
+            if notice.chat_id is None:
+                return []
+            return [await self._group(notice.chat_id, home, language)]
+        audiences = []
+        person = await constellations.person(notice.user_id)
+        if person is not None and person.private_chat_linked:
+            own = normalise_language(person.language_code, language)
+            audiences.append((Audience(notice.user_id, own), False))
+        if notice.fallback_chat_id is not None and person is not None:
+            group, paused = await self._group(notice.fallback_chat_id, home, language)
+            audiences.append((replace(group, meant_for=person), paused))
+        return audiences
+
+    async def _group(
+        self, chat_id: int, home: Constellation | None, language: str
+    ) -> tuple[Audience, bool]:
+        """A group as audience, in its constellation's language; paused if the bot was
+        removed from it (nothing is sent there until it is back)."""
+        constellation = await self._services.constellations.for_chat(chat_id) or home
+        paused = constellation is not None and constellation.status is ConstellationStatus.PAUSED
+        return Audience(chat_id, constellation.language if constellation else language), paused
+
+    # -- recording what happened ----------------------------------------------------------
+
+    async def _in_transaction(self, work: Callable[[Tx], Awaitable[object]]) -> None:
+        async with self._services.db.transaction() as tx:
+            await work(tx)
+
+    async def _sent(
+        self, pending: PendingNotice, kind: Kind, audience: Audience, sent: Sent
+    ) -> None:
+        services = self._services
+
+        async def finish() -> None:
+            async with services.db.transaction() as tx:
+                await services.outbox.mark_sent(tx, pending.id, services.clock.now())
+                if kind.after_sent is not None:
+                    await kind.after_sent(services, tx, pending.notice, audience, sent)
+
+        try:
+            await finish()
+        except sqlite3.Error:
+            # Telegram has it; we could not write that down. Never send it again: finish the
+            # marking first thing next round, and stop this one.
+            self._unconfirmed[pending.id] = finish
+            log.error("notice %s sent but not marked: storage error; round stopped", pending.id)
+            raise
+
+    async def _skip(self, pending: PendingNotice) -> None:
+        """Nothing to say any more (what it was about is gone or over), or nobody to say it
+        to for a redraw: done, unsent."""
+        outbox, now = self._services.outbox, self._services.clock.now()
+        await self._in_transaction(lambda tx: outbox.mark_skipped(tx, pending.id, now))
+
+    async def _retry(self, pending: PendingNotice, kind: Kind, wait: timedelta, error: str) -> None:
+        now = self._services.clock.now()
+        if now - pending.created_at >= GIVE_UP_AFTER:
+            log.warning("notice %s (%s): gave up after %s", pending.id, pending.notice.kind, error)
+            await self._give_up(pending, kind, f"gave up: {error}")
+            return
+        log.info("notice %s will be retried in %s: %s", pending.id, wait, error)
+        outbox = self._services.outbox
+        await self._in_transaction(lambda tx: outbox.retry_later(tx, pending.id, now + wait, error))
+
+    async def _give_up(self, pending: PendingNotice, kind: Kind, error: str) -> None:
+        """Failed for good; whoever it is about hears it, if the kind says so."""
+        services = self._services
+        notice = pending.notice
+        now = services.clock.now()
+        report = undelivered(pending) if kind.reports and notice.report_to is not None else None
+
+        async def work(tx: Tx) -> None:
+            await services.outbox.mark_failed(tx, pending.id, error)
+            if report is not None:
+                await services.outbox.add(tx, report, now)
+
+        await self._in_transaction(work)
+
+
+def undelivered(pending: PendingNotice) -> Notice:
+    """The notice that tells ``report_to`` that ``pending`` could not be delivered."""
+    notice = pending.notice
+    assert notice.report_to is not None
+    refs: dict[str, int | str | tuple[int, ...]] = {"about": notice.kind.value}
+    for name in ("request", "occurrence", "line"):
+        value = notice.ref(name)
+        if value is not None:
+            refs[name] = value
+    if notice.user_id is not None:
+        refs["recipient"] = notice.user_id
+    return Notice(
+        kind=NoticeKind.UNDELIVERED,
+        dedupe_key=f"undelivered:{pending.id}",
+        refs=refs,
+        constellation_id=notice.constellation_id,
+        user_id=notice.report_to,
+    )

@@ -1,0 +1,89 @@
+"""Rendering private-line notices: a routed message is a header and Telegram's own copy."""
+
+from __future__ import annotations
+
+from bot.context import Services
+from bot.delivery.kinds import Audience, Kind, Outgoing, Sent
+from bot.domain import LineMessage, Notice, NoticeKind
+from bot.storage.db import Tx
+from bot.views.requests import someone
+
+
+async def _line(services: Services, notice: Notice) -> LineMessage | None:
+    line_id = notice.ref("line")
+    return await services.line.line(line_id) if line_id is not None else None
+
+
+async def _copy(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
+    """A member's message to a hub home carer, or an answer back to the member: a header
+    saying who wrote it, then Telegram copies the message itself (never downloaded)."""
+    line = await _line(services, notice)
+    if line is None:
+        return None  # erased meanwhile
+    constellation = await services.constellations.for_id(line.constellation_id)
+    if constellation is None:
+        return None
+    texts, language = services.texts, audience.language
+    author = await services.constellations.person(line.author_id)
+    name = someone(texts, language, author.first_name if author else None)
+    if line.author_id == line.member_id:
+        header = texts(language, "line.header_in", name=name, constellation=constellation.name)
+    else:
+        role = await services.line.role(constellation, line.author_id)
+        key = (
+            "line.header_liaison"
+            if role is not None and role.value == "liaison"
+            else ("line.header_hubhome")
+        )
+        header = texts(language, key, name=name)
+    return Outgoing(header, copy_of=(line.origin_chat_id, line.origin_message_id), drawn=line)
+
+
+async def _copied(
+    services: Services, tx: Tx, notice: Notice, audience: Audience, sent: Sent
+) -> None:
+    line = sent.outgoing.drawn
+    assert isinstance(line, LineMessage)
+    copies = [(audience.chat_id, message_id) for message_id in sent.message_ids]
+    original = notice.ref("original")
+    if original is not None:
+        await services.line.answer_delivered(tx, original, line, copies)
+    else:
+        await services.line.copied(tx, line, copies)
+    if notice.ref("later"):
+        await services.line.told_later(tx, line)
+
+
+async def _delivered_later(
+    services: Services, notice: Notice, audience: Audience
+) -> Outgoing | None:
+    if await _line(services, notice) is None:
+        return None
+    text = services.texts(audience.language, "line.delivered_later")
+    return Outgoing(text, reply_to=notice.reply_to_message_id)
+
+
+async def _answered(services: Services, notice: Notice, audience: Audience) -> Outgoing:
+    texts, language = services.texts, audience.language
+    answerer = await services.constellations.person(notice.ref("answerer") or 0)
+    name = someone(texts, language, answerer.first_name if answerer else None)
+    return Outgoing(
+        texts(language, "line.answered_by", name=name),
+        reply_to=notice.reply_to_message_id,
+        quiet=True,
+    )
+
+
+async def _waiting(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
+    reason = notice.token("reason")
+    if reason not in ("unreachable", "no_hubhome"):
+        return None
+    return Outgoing(services.texts(audience.language, f"line.group_{reason}"))
+
+
+KINDS: dict[NoticeKind, Kind] = {
+    NoticeKind.LINE_COPY: Kind(_copy, after_sent=_copied, reports=True),
+    NoticeKind.LINE_DELIVERED_LATER: Kind(_delivered_later),
+    NoticeKind.LINE_ANSWERED: Kind(_answered, unreachable="skip"),
+    NoticeKind.LINE_WAITING: Kind(_waiting),
+}

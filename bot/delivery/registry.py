@@ -1,0 +1,51 @@
+"""The one map from a notice kind to how it is delivered.
+
+Every :class:`bot.domain.NoticeKind` has exactly one entry (a test holds it to that), so a
+notice can never be queued that nobody knows how to render.
+"""
+
+from __future__ import annotations
+
+from bot.context import Services
+from bot.delivery import line, meetups, requests
+from bot.delivery.kinds import Audience, Kind, Outgoing
+from bot.domain import Notice, NoticeKind
+from bot.views.requests import someone
+
+
+async def _undelivered(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
+    """To whoever a failed notice was about: what could not be delivered, and to where."""
+    texts, language = services.texts, audience.language
+    about = notice.token("about")
+    if about == NoticeKind.REQUEST_CARD.value and (request_id := notice.ref("request")):
+        request = await services.requests.get(request_id)
+        if request is None:
+            return None
+        recipient = notice.ref("recipient")
+        if recipient is None:
+            return Outgoing(texts(language, "undelivered.request_group", number=request.number))
+        person = await services.constellations.person(recipient)
+        name = someone(texts, language, person.first_name if person else None)
+        key = "undelivered.request_carer"
+        return Outgoing(texts(language, key, number=request.number, name=name))
+    if about == NoticeKind.MEETUP_CARD.value and (occurrence_id := notice.ref("occurrence")):
+        view = await services.meetups.view(occurrence_id)
+        return Outgoing(texts(language, "undelivered.meetup_card", title=view.meetup.title))
+    if about == NoticeKind.LINE_COPY.value:
+        recipient = notice.ref("recipient")
+        person = await services.constellations.person(recipient) if recipient else None
+        name = someone(texts, language, person.first_name if person else None)
+        return Outgoing(texts(language, "undelivered.line_copy", name=name))
+    return None
+
+
+REGISTRY: dict[NoticeKind, Kind] = {
+    **requests.KINDS,
+    **meetups.KINDS,
+    **line.KINDS,
+    NoticeKind.UNDELIVERED: Kind(_undelivered),
+}
+
+
+def kind_of(kind: NoticeKind) -> Kind:
+    return REGISTRY[kind]

@@ -1,0 +1,164 @@
+"""Rendering help-request notices at the moment they are sent, from the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.context import Services
+from bot.delivery.kinds import Audience, Kind, Outgoing, Sent
+from bot.domain import HelpRequest, Notice, NoticeKind, RequestNotFound, RequestState, Visibility
+from bot.i18n import Html
+from bot.storage.db import Tx
+from bot.views.common import message_link
+from bot.views.requests import (
+    category_label,
+    claim_keyboard,
+    request_card_keyboard,
+    request_card_text,
+    someone,
+)
+
+
+async def _request(services: Services, notice: Notice) -> HelpRequest | None:
+    request_id = notice.ref("request")
+    return await services.requests.get(request_id) if request_id is not None else None
+
+
+async def _name(services: Services, language: str, user_id: int | None) -> str:
+    """A person's first name as it is now; "someone" if they were erased."""
+    person = await services.constellations.person(user_id) if user_id else None
+    return someone(services.texts, language, person.first_name if person else None)
+
+
+async def _card(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
+    request = await _request(services, notice)
+    if request is None:
+        return None
+    editing = notice.kind is NoticeKind.REQUEST_CARD_EDIT
+    if not editing and not request.state.is_active:
+        return None  # closed before its card could go out: nothing to ask any more
+    try:
+        constellation, _ = await services.requests.with_constellation(request.id)
+    except RequestNotFound:
+        return None
+    texts, language = services.texts, audience.language
+    viewer = audience.chat_id if audience.private else None
+    return Outgoing(
+        request_card_text(texts, language, request, ZoneInfo(constellation.timezone)),
+        request_card_keyboard(texts, language, request, viewer_id=viewer),
+        edit=notice.ref("message") if editing else None,
+        drawn=request,
+    )
+
+
+async def _card_sent(
+    services: Services, tx: Tx, notice: Notice, audience: Audience, sent: Sent
+) -> None:
+    drawn = sent.outgoing.drawn
+    assert isinstance(drawn, HelpRequest)
+    await services.requests.card_went_out(tx, drawn, audience.chat_id, sent.message_ids[0])
+
+
+async def _posted(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
+    """To the requester: where the request went (with a link to the group's card)."""
+    request = await _request(services, notice)
+    if request is None:
+        return None
+    constellation, _ = await services.requests.with_constellation(request.id)
+    texts, language = services.texts, audience.language
+    key = "flow.sent_hubhome" if request.visibility is Visibility.HUBHOME else "flow.sent_group"
+    text = texts(language, key, number=request.number, name=constellation.name)
+    card = await services.requests.card_in(request.id, constellation.chat_id)
+    link = message_link(card.chat_id, card.message_id) if card else None
+    if link:
+        text = Html(f"{text}\n{texts(language, 'flow.see_in_group', link=link)}")
+    return Outgoing(text)
+
+
+async def _to_requester(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
+    """Claimed or released: who helps (or no longer does), named as they are now."""
+    request = await _request(services, notice)
+    if request is None:
+        return None
+    texts, language = services.texts, audience.language
+    key = "notice.claimed" if notice.kind is NoticeKind.REQUEST_CLAIMED else "notice.released"
+    return Outgoing(
+        texts(
+            language,
+            key,
+            helper=await _name(services, language, notice.ref("helper")),
+            number=request.number,
+            category=category_label(texts, language, request.category.value),
+        )
+    )
+
+
+async def _withdrawn(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
+    request = await _request(services, notice)
+    if request is None:
+        return None
+    texts, language = services.texts, audience.language
+    return Outgoing(
+        texts(
+            language,
+            "notice.withdrawn",
+            requester=await _name(services, language, notice.ref("requester")),
+            number=request.number,
+            category=category_label(texts, language, request.category.value),
+        )
+    )
+
+
+def _waited(services: Services, language: str, request: HelpRequest, now: datetime) -> str:
+    minutes = max(1, round((now - request.created_at).total_seconds() / 60))
+    return services.texts.duration(language, minutes)
+
+
+async def _escalation(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
+    """Still open after all this time: to the hub home or liaison (a claim button), or to the
+    group when nobody has that role. Taken on or closed meanwhile: nothing to say."""
+    request = await _request(services, notice)
+    role = notice.token("role")
+    if request is None or request.state is not RequestState.OPEN or role is None:
+        return None
+    texts, language = services.texts, audience.language
+    group = notice.kind is NoticeKind.ESCALATION_GROUP
+    key = f"notice.escalate_{role}_missing" if group else f"notice.escalate_{role}"
+    text = texts(
+        language,
+        key,
+        number=request.number,
+        requester=someone(texts, language, request.requester_name),
+        category=category_label(texts, language, request.category.value),
+        waited=_waited(services, language, request, services.clock.now()),
+    )
+    return Outgoing(text, None if group else claim_keyboard(texts, language, request.id))
+
+
+async def _member_left(services: Services, notice: Notice, audience: Audience) -> Outgoing:
+    texts, language = services.texts, audience.language
+    own, reopened = notice.numbers("open"), notice.numbers("reopened")
+    key = "notice.member_left_requests" if own or reopened else "notice.member_left"
+    return Outgoing(
+        texts(
+            language,
+            key,
+            name=await _name(services, language, notice.ref("member")),
+            open=", ".join(f"#{n}" for n in own) or "—",
+            reopened=", ".join(f"#{n}" for n in reopened) or "—",
+        )
+    )
+
+
+KINDS: dict[NoticeKind, Kind] = {
+    NoticeKind.REQUEST_CARD: Kind(_card, after_sent=_card_sent, reports=True),
+    NoticeKind.REQUEST_CARD_EDIT: Kind(_card, unreachable="skip"),
+    NoticeKind.REQUEST_POSTED: Kind(_posted),
+    NoticeKind.REQUEST_CLAIMED: Kind(_to_requester),
+    NoticeKind.REQUEST_RELEASED: Kind(_to_requester),
+    NoticeKind.REQUEST_WITHDRAWN: Kind(_withdrawn),
+    NoticeKind.ESCALATION: Kind(_escalation),
+    NoticeKind.ESCALATION_GROUP: Kind(_escalation),
+    NoticeKind.MEMBER_LEFT: Kind(_member_left),
+}

@@ -1,0 +1,24 @@
+"""Meetups and children's activities: plan, answer, cancel, move, announce and remind."""
+
+from bot.services.meetups.forms import (
+    FIELD_LIMIT,
+    MAX_CHILDREN,
+    TITLE_LIMIT,
+    FormError,
+    MeetupForm,
+    parse_form,
+)
+from bot.services.meetups.service import PLANNERS, Answered, MeetupService, recurrence_of
+
+__all__ = [
+    "FIELD_LIMIT",
+    "MAX_CHILDREN",
+    "PLANNERS",
+    "TITLE_LIMIT",
+    "Answered",
+    "FormError",
+    "MeetupForm",
+    "MeetupService",
+    "parse_form",
+    "recurrence_of",
+]

@@ -1,0 +1,57 @@
+"""The notices meetups cause, by id: rendered when sent, as the meetup is then."""
+
+from __future__ import annotations
+
+from bot.domain import CardLocation, MeetupView, Notice, NoticeKind
+
+
+def card(view: MeetupView) -> Notice:
+    """An occurrence's card in the group; whoever planned it hears if it cannot be posted."""
+    return Notice(
+        kind=NoticeKind.MEETUP_CARD,
+        dedupe_key=f"mt:{view.occurrence.id}:card",
+        refs={"occurrence": view.occurrence.id},
+        constellation_id=view.constellation.id,
+        chat_id=view.constellation.chat_id,
+        report_to=view.meetup.created_by,
+    )
+
+
+def card_edit(occurrence_id: int, constellation_id: int, location: CardLocation) -> Notice:
+    """Redraw one card as the occurrence is when it is drawn (one row per card)."""
+    return Notice(
+        kind=NoticeKind.MEETUP_CARD_EDIT,
+        dedupe_key=f"mt:{occurrence_id}:edit:{location.chat_id}:{location.message_id}",
+        refs={"occurrence": occurrence_id, "message": location.message_id},
+        constellation_id=constellation_id,
+        chat_id=location.chat_id,
+    )
+
+
+def reminder(view: MeetupView, minutes: int, user_id: int | None) -> Notice:
+    """A reminder ``minutes`` before, to the group (no ``user_id``) or one person."""
+    starts = f"{view.occurrence.starts_at.timestamp():.0f}"
+    who = "group" if user_id is None else str(user_id)
+    return Notice(
+        kind=NoticeKind.MEETUP_REMINDER,
+        dedupe_key=f"mt:{view.occurrence.id}:remind:{minutes}:{starts}:{who}",
+        refs={"occurrence": view.occurrence.id, "minutes": minutes},
+        constellation_id=view.constellation.id,
+        chat_id=view.constellation.chat_id if user_id is None else None,
+        user_id=user_id,
+    )
+
+
+def to_person(
+    kind: NoticeKind, view: MeetupView, user_id: int, tag: str, *, fallback: bool = False
+) -> Notice:
+    """Moved up from the waiting list, cancelled or changed: a DM (moving up may fall back
+    to the group, since the place is theirs only if they know)."""
+    return Notice(
+        kind=kind,
+        dedupe_key=f"mt:{view.occurrence.id}:{kind.value}:{user_id}:{tag}",
+        refs={"occurrence": view.occurrence.id},
+        constellation_id=view.constellation.id,
+        user_id=user_id,
+        fallback_chat_id=view.constellation.chat_id if fallback else None,
+    )

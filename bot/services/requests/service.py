@@ -1,0 +1,479 @@
+"""Help requests: post, claim, release, resolve, withdraw, expire and escalate.
+
+Every use case is one transaction: the guarded UPDATE that changes the request, the notices
+it causes (to the requester, the helper, the hub home) and the redraw of every copy of its
+card are committed together, or not at all. Delivery happens after the commit, from the
+outbox, so nothing is forgotten and nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.domain import (
+    AlreadyClaimed,
+    CardLocation,
+    Constellation,
+    ConstellationStatus,
+    HelpRequest,
+    HubHomeUnreachable,
+    MembershipStatus,
+    NotAllowed,
+    NotAMember,
+    NoticeKind,
+    NotSetUp,
+    Outcome,
+    OwnRequest,
+    Person,
+    RequestNotFound,
+    RequestState,
+    Role,
+    Visibility,
+    WrongState,
+)
+from bot.services.request_text import ParsedRequest, parse_request
+from bot.services.requests import notices
+from bot.services.requests.drafts import EmptyRequest, EscalationPolicy, RequestDraft
+from bot.storage.constellations import ConstellationRepository
+from bot.storage.db import Database, Session, Tx
+from bot.storage.help_requests import HelpRequestRepository
+from bot.storage.outbox import OutboxRepository
+from bot.storage.people import MembershipRepository, PeopleRepository
+
+CLAIM_ROLES = (Role.HUBHOME, Role.LIAISON)
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    constellation: Constellation
+    request: HelpRequest
+    parsed: ParsedRequest
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLeft:
+    constellation: Constellation
+    former_role: Role
+    reopened: list[HelpRequest]  # requests they were helping with, open again
+
+
+class RequestService:
+    def __init__(
+        self,
+        db: Database,
+        requests: HelpRequestRepository,
+        outbox: OutboxRepository,
+        constellations: ConstellationRepository,
+        people: PeopleRepository,
+        memberships: MembershipRepository,
+        clock: Clock,
+        policy: EscalationPolicy,
+    ) -> None:
+        self._db = db
+        self._requests = requests
+        self._outbox = outbox
+        self._constellations = constellations
+        self._people = people
+        self._memberships = memberships
+        self._clock = clock
+        self._policy = policy
+
+    # -- posting -----------------------------------------------------------------------------
+
+    async def post(self, chat_id: int, person: Person, raw_text: str) -> Posted:
+        """A request typed in the group (``/request <text>``): stored, and its card queued."""
+        constellation = await self._constellations.by_chat(self._db.reader, chat_id)
+        if constellation is None:
+            raise NotSetUp(chat_id)
+        parsed = parse_request(raw_text)
+        if not parsed.text:
+            raise EmptyRequest
+        now = self._clock.now()
+        draft = RequestDraft(
+            parsed.category, parsed.text, parsed.when, None, parsed.urgent, Visibility.GROUP
+        )
+        async with self._db.transaction() as tx:
+            await self._people.upsert(tx, person, now)
+            await self._memberships.ensure_active(tx, constellation.id, person.user_id, now)
+            request = await self._create(tx, constellation, person.user_id, draft, now)
+            await self._outbox.add(tx, notices.group_card(constellation, request), now)
+        return Posted(constellation, request, parsed)
+
+    async def post_draft(
+        self,
+        constellation_id: int,
+        person: Person,
+        draft: RequestDraft,
+        preview: CardLocation | None = None,
+    ) -> tuple[Constellation, HelpRequest]:
+        """A request composed in a private chat; the person must (still) be a member.
+
+        Its card goes to the group, or (hub home only) to every hub home carer whose private
+        chat is linked; with nobody to reach it is refused, and nothing is stored. The
+        ``preview`` message becomes the requester's own copy of the card, and they are told
+        where it went — all queued in the transaction that stores the request.
+        """
+        text = parse_request(draft.text).text
+        if not text:
+            raise EmptyRequest
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            constellation = await self._constellations.by_id(tx, constellation_id)
+            if constellation is None or constellation.status is not ConstellationStatus.ACTIVE:
+                raise NotSetUp(constellation_id)
+            if await self._role(tx, constellation, person.user_id) is None:
+                raise NotAMember(constellation_id)
+            carers: list[int] = []
+            if draft.visibility is Visibility.HUBHOME:
+                reachable = await self._memberships.reachable_with_role(
+                    tx, constellation.id, Role.HUBHOME
+                )
+                carers = [m.user_id for m in reachable]
+                if not carers:
+                    raise HubHomeUnreachable(constellation_id)
+            await self._people.upsert(tx, person, now)
+            request = await self._create(
+                tx, constellation, person.user_id, replace(draft, text=text), now
+            )
+            if request.visibility is Visibility.GROUP:
+                await self._outbox.add(tx, notices.group_card(constellation, request), now)
+            for carer in carers:
+                await self._outbox.add(tx, notices.carer_card(constellation, request, carer), now)
+            if preview is not None:
+                await self._requests.add_card(tx, request.id, preview.chat_id, preview.message_id)
+                await self._outbox.renew(tx, notices.card_edit(request, preview), now)
+            await self._outbox.add(tx, notices.posted(constellation, request), now)
+        return constellation, request
+
+    async def _create(
+        self,
+        tx: Tx,
+        constellation: Constellation,
+        requester_id: int,
+        draft: RequestDraft,
+        now: datetime,
+    ) -> HelpRequest:
+        zone = ZoneInfo(constellation.timezone)
+        return await self._requests.create(
+            tx,
+            constellation_id=constellation.id,
+            requester_id=requester_id,
+            category=draft.category,
+            text=draft.text,
+            when_kind=draft.when,
+            needed_by=draft.deadline(now, zone),
+            urgent=draft.urgent,
+            visibility=draft.visibility,
+            created_at=now,
+            next_escalation_at=self._policy.first(now, draft.urgent, zone),
+        )
+
+    def preview(
+        self, constellation: Constellation, requester_name: str, draft: RequestDraft
+    ) -> HelpRequest:
+        """How the request will look once sent: no number, no state changes yet."""
+        now = self._clock.now()
+        return HelpRequest(
+            id=0,
+            constellation_id=constellation.id,
+            number=0,
+            requester_id=None,
+            requester_name=requester_name,
+            category=draft.category,
+            text=draft.text,
+            when_kind=draft.when,
+            needed_by=draft.deadline(now, ZoneInfo(constellation.timezone)),
+            urgent=draft.urgent,
+            visibility=draft.visibility,
+            state=RequestState.OPEN,
+            claimed_by=None,
+            claimer_name=None,
+            claimed_at=None,
+            closed_at=None,
+            outcome=None,
+            created_at=now,
+            escalation_stage=0,
+            next_escalation_at=None,
+        )
+
+    # -- finding ------------------------------------------------------------------------------
+
+    async def get(self, request_id: int) -> HelpRequest | None:
+        return await self._requests.get(self._db.reader, request_id)
+
+    async def with_constellation(self, request_id: int) -> tuple[Constellation, HelpRequest]:
+        request = await self.get(request_id)
+        constellation = (
+            await self._constellations.by_id(self._db.reader, request.constellation_id)
+            if request
+            else None
+        )
+        if request is None or constellation is None:
+            raise RequestNotFound(request_id)
+        return constellation, request
+
+    async def constellations_of(self, user_id: int) -> list[Constellation]:
+        """Where the person may post a request from their private chat."""
+        return await self._constellations.of_member(self._db.reader, user_id)
+
+    async def constellation(self, constellation_id: int) -> Constellation | None:
+        return await self._constellations.by_id(self._db.reader, constellation_id)
+
+    async def cards(self, request_id: int) -> list[CardLocation]:
+        """Every copy of a card: in the group, and in private chats."""
+        return await self._requests.cards(self._db.reader, request_id)
+
+    async def card_in(self, request_id: int, chat_id: int) -> CardLocation | None:
+        return await self._requests.card_in(self._db.reader, request_id, chat_id)
+
+    async def card_went_out(
+        self, tx: Tx, drawn: HelpRequest, chat_id: int, message_id: int
+    ) -> None:
+        """A card went out (delivery records it in the transaction that marks it sent). If
+        the request changed while the card was on its way, the card is redrawn."""
+        card = CardLocation(chat_id, message_id)
+        await self._requests.add_card(tx, drawn.id, chat_id, message_id)
+        current = await self._reload(tx, drawn.id)
+        if current != drawn:
+            await self._outbox.renew(tx, notices.card_edit(current, card), self._clock.now())
+
+    async def by_number(self, chat_id: int, number: int) -> tuple[Constellation, HelpRequest]:
+        """A request by its number in the group where the command was typed."""
+        constellation = await self._constellations.by_chat(self._db.reader, chat_id)
+        if constellation is None:
+            raise NotSetUp(chat_id)
+        request = await self._requests.by_number(self._db.reader, constellation.id, number)
+        if request is None:
+            raise RequestNotFound(number)
+        return constellation, request
+
+    async def for_press(
+        self, request_id: int, chat_id: int, user_id: int
+    ) -> tuple[Constellation, HelpRequest]:
+        """The request behind a button, if the button may act on it from this chat at all.
+
+        A button works in the constellation's own group, or in the presser's private chat
+        (hub-home-only cards, escalation notices) if they belong to that constellation.
+        """
+        reader = self._db.reader
+        request = await self._requests.get(reader, request_id)
+        if request is None:
+            raise RequestNotFound(request_id)
+        constellation = await self._constellations.by_id(reader, request.constellation_id)
+        if constellation is None:
+            raise RequestNotFound(request_id)
+        # The group's card may still live in the group's old chat after an upgrade to a
+        # supergroup: a press counts where the bot itself put the card.
+        in_group = request.visibility is Visibility.GROUP and (
+            chat_id == constellation.chat_id
+            or (chat_id < 0 and await self._requests.card_in(reader, request.id, chat_id))
+        )
+        in_private = (
+            chat_id == user_id
+            and (await self._memberships.get(reader, constellation.id, user_id)) is not None
+        )
+        if not (in_group or in_private):
+            raise RequestNotFound(request_id)
+        return constellation, request
+
+    async def active(self, chat_id: int) -> tuple[Constellation, list[HelpRequest]]:
+        constellation = await self._constellations.by_chat(self._db.reader, chat_id)
+        if constellation is None:
+            raise NotSetUp(chat_id)
+        requests = await self._requests.active(self._db.reader, constellation.id)
+        return constellation, [r for r in requests if r.visibility is Visibility.GROUP]
+
+    async def _role(self, s: Session, constellation: Constellation, user_id: int) -> Role | None:
+        member = await self._memberships.get(s, constellation.id, user_id)
+        return member.role if member and member.status is MembershipStatus.ACTIVE else None
+
+    async def _reload(self, s: Session, request_id: int) -> HelpRequest:
+        request = await self._requests.get(s, request_id)
+        assert request is not None
+        return request
+
+    async def _redraw(self, tx: Tx, request: HelpRequest, now: datetime) -> None:
+        """Queue a redraw of every copy of the request's card, in the change's transaction."""
+        for card in await self._requests.cards(tx, request.id):
+            await self._outbox.renew(tx, notices.card_edit(request, card), now)
+
+    async def _group_card_id(
+        self, s: Session, constellation: Constellation, request: HelpRequest
+    ) -> int | None:
+        card = await self._requests.card_in(s, request.id, constellation.chat_id)
+        return card.message_id if card else None
+
+    async def _changed_helper(
+        self,
+        tx: Tx,
+        kind: NoticeKind,
+        constellation: Constellation,
+        request: HelpRequest,
+        helper_id: int,
+        now: datetime,
+    ) -> None:
+        """Claimed or released: the requester hears who, and every card is redrawn."""
+        card_id = await self._group_card_id(tx, constellation, request)
+        notice = notices.to_requester(kind, constellation, request, helper_id, card_id, now)
+        if notice is not None:
+            await self._outbox.add(tx, notice, now)
+        await self._redraw(tx, request, now)
+
+    # -- state changes ------------------------------------------------------------------------
+
+    async def claim(
+        self, constellation: Constellation, request: HelpRequest, person: Person
+    ) -> HelpRequest:
+        if request.requester_id == person.user_id:
+            raise OwnRequest(request.id)
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            role = await self._role(tx, constellation, person.user_id)
+            if role not in CLAIM_ROLES and not (constellation.members_may_claim and role):
+                raise NotAllowed("claim")
+            await self._people.upsert(tx, person, now)
+            if not await self._requests.claim(tx, request.id, person.user_id, now):
+                current = await self._reload(tx, request.id)
+                if current.state is RequestState.CLAIMED:
+                    raise AlreadyClaimed(current)
+                raise WrongState(current)
+            claimed = await self._reload(tx, request.id)
+            await self._changed_helper(
+                tx, NoticeKind.REQUEST_CLAIMED, constellation, claimed, person.user_id, now
+            )
+        return claimed
+
+    async def release(
+        self, constellation: Constellation, request: HelpRequest, person: Person
+    ) -> HelpRequest:
+        if request.state is not RequestState.CLAIMED:
+            raise WrongState(request)
+        if request.claimed_by != person.user_id:
+            raise NotAllowed("release")
+        now = self._clock.now()
+        zone = ZoneInfo(constellation.timezone)
+        async with self._db.transaction() as tx:
+            again = self._policy.first(now, request.urgent, zone)
+            if not await self._requests.release(tx, request.id, person.user_id, again):
+                raise WrongState(await self._reload(tx, request.id))
+            released = await self._reload(tx, request.id)
+            await self._changed_helper(
+                tx, NoticeKind.REQUEST_RELEASED, constellation, released, person.user_id, now
+            )
+        return released
+
+    async def resolve(
+        self,
+        constellation: Constellation,
+        request: HelpRequest,
+        person: Person,
+        outcome: Outcome,
+    ) -> HelpRequest:
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            role = await self._role(tx, constellation, person.user_id)
+            allowed = person.user_id in (request.requester_id, request.claimed_by)
+            if not (allowed or role is Role.HUBHOME):
+                raise NotAllowed("resolve")
+            if not request.state.is_active:
+                raise WrongState(request)
+            if not await self._requests.close(tx, request.id, RequestState.RESOLVED, outcome, now):
+                raise WrongState(await self._reload(tx, request.id))
+            resolved = await self._reload(tx, request.id)
+            await self._redraw(tx, resolved, now)
+        return resolved
+
+    async def withdraw(
+        self, constellation: Constellation, request: HelpRequest, person: Person
+    ) -> HelpRequest:
+        if request.requester_id != person.user_id:
+            raise NotAllowed("withdraw")
+        if not request.state.is_active:
+            raise WrongState(request)
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            before = await self._reload(tx, request.id)
+            if not await self._requests.close(tx, request.id, RequestState.WITHDRAWN, None, now):
+                raise WrongState(before)
+            withdrawn = await self._reload(tx, request.id)
+            if before.claimed_by is not None:
+                card_id = await self._group_card_id(tx, constellation, withdrawn)
+                notice = notices.withdrawn(constellation, withdrawn, before.claimed_by, card_id)
+                await self._outbox.add(tx, notice, now)
+            await self._redraw(tx, withdrawn, now)
+        return withdrawn
+
+    # -- people leaving ------------------------------------------------------------------------
+
+    async def member_left(self, chat_id: int, user_id: int) -> MemberLeft | None:
+        """Someone left (or was removed from) the group: their role ends, requests they were
+        helping with reopen, their own open requests stay, and the hub home is told — in one
+        transaction. None if they were not an active member (a leave reported twice counts
+        once)."""
+        constellation = await self._constellations.by_chat(self._db.reader, chat_id)
+        if constellation is None:
+            return None
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            role = await self._memberships.mark_left(tx, constellation.id, user_id, now)
+            if role is None:
+                return None
+            reopened_ids = await self._requests.reopen_claimed_by(
+                tx, constellation.id, user_id, now
+            )
+            reopened = [await self._reload(tx, i) for i in reopened_ids]
+            for request in reopened:
+                await self._redraw(tx, request, now)
+            own = await self._requests.active_of(tx, constellation.id, user_id)
+            hubhome = await self._memberships.with_role(tx, constellation.id, Role.HUBHOME)
+            told = [m.user_id for m in hubhome if m.user_id != user_id] or [
+                m.user_id
+                for m in await self._memberships.with_role(tx, constellation.id, Role.LIAISON)
+            ]
+            for notice in notices.member_left(constellation, user_id, own, reopened, told):
+                await self._outbox.add(tx, notice, now)
+        return MemberLeft(constellation, role, reopened)
+
+    # -- time-driven work ---------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        """Expire what is past its day and escalate what waited too long."""
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            for request_id in await self._requests.expire_due(tx, now):
+                await self._redraw(tx, await self._reload(tx, request_id), now)
+        for request in await self._requests.due_escalations(self._db.reader, now):
+            await self._escalate(request, now)
+
+    async def _escalate(self, request: HelpRequest, now: datetime) -> None:
+        if request.next_escalation_at is None:
+            return
+        async with self._db.transaction() as tx:
+            constellation = await self._constellations.by_id(tx, request.constellation_id)
+            if constellation is None:
+                return
+            stage = request.escalation_stage
+            # A hub-home-only request stays with the hub home: the second step reminds them.
+            private = request.visibility is Visibility.HUBHOME
+            role = Role.HUBHOME if stage == 0 or private else Role.LIAISON
+            zone = ZoneInfo(constellation.timezone)
+            next_at = (
+                self._policy.second(request.next_escalation_at, request.urgent, zone)
+                if stage == 0
+                else None
+            )
+            if not await self._requests.advance_escalation(tx, request.id, stage, next_at):
+                return  # someone else got there first
+            people = await self._memberships.with_role(tx, constellation.id, role)
+            card_id = await self._group_card_id(tx, constellation, request)
+            step = f"esc{stage + 1}:{request.next_escalation_at.timestamp():.0f}"
+            for notice in notices.escalations(
+                constellation, request, role, [m.user_id for m in people], card_id, step
+            ):
+                await self._outbox.add(tx, notice, now)
+
+    async def next_due(self) -> datetime | None:
+        return await self._requests.next_due(self._db.reader)
