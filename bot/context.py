@@ -48,6 +48,7 @@ class BotData:
         self._courier: Courier | None = None
         self.delivery_task: asyncio.Task[None] | None = None
         self.deliver_again = False
+        self.delivery_failed = False  # the last round stopped on an error: retried a minute on
         self.wakeup_running = False
         self.wakeup_done = asyncio.Event()  # set each time the wake-up job ran (tests wait)
 

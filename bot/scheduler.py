@@ -42,14 +42,14 @@ async def run_due_work(app: AnyApplication) -> None:
 async def deliver(app: AnyApplication) -> None:
     """Send what is due, then set the wake-up for whatever is due next."""
     data: BotData = app.bot_data
-    failed = False
+    data.delivery_failed = False
     try:
         await data.courier.deliver_due()
     except Exception as exc:
-        failed = True
+        data.delivery_failed = True
         log.error("delivery round stopped: %s", type(exc).__name__, exc_info=exc)
     finally:
-        await schedule_next(app, failed=failed)
+        await schedule_next(app, failed=data.delivery_failed)
 
 
 def kick(app: AnyApplication) -> None:

@@ -35,7 +35,7 @@ async def _copy(services: Services, notice: Notice, audience: Audience) -> Outgo
             if role is not None and role.value == "liaison"
             else ("line.header_hubhome")
         )
-        header = texts(language, key, name=name)
+        header = texts(language, key, name=name[:1].upper() + name[1:])
     return Outgoing(header, copy_of=(line.origin_chat_id, line.origin_message_id), drawn=line)
 
 
@@ -66,7 +66,7 @@ async def _delivered_later(
 async def _answered(services: Services, notice: Notice, audience: Audience) -> Outgoing:
     texts, language = services.texts, audience.language
     answerer = await services.constellations.person(notice.ref("answerer") or 0)
-    name = someone(texts, language, answerer.first_name if answerer else None)
+    name = someone(texts, language, answerer.first_name if answerer else None, start=True)
     return Outgoing(
         texts(language, "line.answered_by", name=name),
         reply_to=notice.reply_to_message_id,

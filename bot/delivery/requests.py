@@ -25,10 +25,12 @@ async def _request(services: Services, notice: Notice) -> HelpRequest | None:
     return await services.requests.get(request_id) if request_id is not None else None
 
 
-async def _name(services: Services, language: str, user_id: int | None) -> str:
-    """A person's first name as it is now; "someone" if they were erased."""
+async def _name(
+    services: Services, language: str, user_id: int | None, *, start: bool = False
+) -> str:
+    """A person's first name as it is now; "someone (erased)" if they were erased."""
     person = await services.constellations.person(user_id) if user_id else None
-    return someone(services.texts, language, person.first_name if person else None)
+    return someone(services.texts, language, person.first_name if person else None, start=start)
 
 
 async def _card(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
@@ -82,12 +84,15 @@ async def _to_requester(services: Services, notice: Notice, audience: Audience) 
     if request is None:
         return None
     texts, language = services.texts, audience.language
-    key = "notice.claimed" if notice.kind is NoticeKind.REQUEST_CLAIMED else "notice.released"
+    claimed = notice.kind is NoticeKind.REQUEST_CLAIMED
+    helper = notice.ref("helper")
+    if claimed and (request.state is not RequestState.CLAIMED or request.claimed_by != helper):
+        return None  # no longer true (released, closed, or the helper was erased)
     return Outgoing(
         texts(
             language,
-            key,
-            helper=await _name(services, language, notice.ref("helper")),
+            "notice.claimed" if claimed else "notice.released",
+            helper=await _name(services, language, helper, start=not claimed),
             number=request.number,
             category=category_label(texts, language, request.category.value),
         )
@@ -103,7 +108,7 @@ async def _withdrawn(services: Services, notice: Notice, audience: Audience) -> 
         texts(
             language,
             "notice.withdrawn",
-            requester=await _name(services, language, notice.ref("requester")),
+            requester=await _name(services, language, notice.ref("requester"), start=True),
             number=request.number,
             category=category_label(texts, language, request.category.value),
         )
@@ -144,7 +149,7 @@ async def _member_left(services: Services, notice: Notice, audience: Audience) -
         texts(
             language,
             key,
-            name=await _name(services, language, notice.ref("member")),
+            name=await _name(services, language, notice.ref("member"), start=True),
             open=", ".join(f"#{n}" for n in own) or "—",
             reopened=", ".join(f"#{n}" for n in reopened) or "—",
         )

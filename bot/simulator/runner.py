@@ -16,7 +16,7 @@ from telegram import Update
 from bot.app import build_application
 from bot.clock import Clock
 from bot.context import BotApplication
-from bot.scheduler import WAKEUP, delivered, next_wakeup
+from bot.scheduler import RETRY_AFTER_ERROR, WAKEUP, delivered, next_wakeup
 from bot.settings import Settings
 from bot.simulator.server import FakeTelegram
 
@@ -124,11 +124,14 @@ class RunningBot:
             await self.assert_wakeup_armed()
 
     async def assert_wakeup_armed(self) -> None:
-        """The invariant: the wake-up is never later than the earliest due work. A wake-up
-        that is firing right now re-arms when it is done, so it is given a moment."""
+        """The invariant: the wake-up is never later than the earliest due work (after a
+        round that failed on a storage error: a minute on). A wake-up that is firing right
+        now re-arms when it is done, so it is given a moment."""
         data = self.app.bot_data
         for _ in range(50):
             moment = await next_wakeup(data.services)
+            if moment is not None and data.delivery_failed:
+                moment = max(moment, data.services.clock.now() + RETRY_AFTER_ERROR)
             armed = [job.data for job in self._wakeups()]
             if moment is None or any(at <= moment for at in armed):
                 return

@@ -72,9 +72,12 @@ class Fault:
     times: int
     delay: float
     drop: Literal["before", "after"] | None = None
+    chat_id: int | None = None  # only calls for this chat (None: any chat)
 
-    def matches(self, method: str) -> bool:
-        """Whether this fault applies to a call of ``method``."""
+    def matches(self, method: str, params: dict[str, Any]) -> bool:
+        """Whether this fault applies to a call of ``method`` with these parameters."""
+        if self.chat_id is not None and str(params.get("chat_id")) != str(self.chat_id):
+            return False
         if self.method is None:
             return method != "getUpdates"
         return self.method.lower() == method.lower()
@@ -241,6 +244,7 @@ class FakeTelegram(BotApi):
         times: int = 1,
         delay: float = 0.0,
         drop: Literal["before", "after"] | None = None,
+        chat_id: int | None = None,
     ) -> Fault:
         """Make the next ``times`` calls of ``method`` (None: any but getUpdates) misbehave.
 
@@ -248,9 +252,9 @@ class FakeTelegram(BotApi):
         the call takes effect and its answer is held back ``delay`` seconds (a slow Telegram:
         if the bot times out, the message was still sent). ``drop`` closes the connection
         without any answer, ``"before"`` the call takes effect or ``"after"`` it did (the bot
-        cannot tell which).
+        cannot tell which). With ``chat_id`` only calls for that chat misbehave.
         """
-        fault = Fault(method, error_code, description, retry_after, times, delay, drop)
+        fault = Fault(method, error_code, description, retry_after, times, delay, drop, chat_id)
         self.faults.append(fault)
         return fault
 
@@ -267,7 +271,7 @@ class FakeTelegram(BotApi):
         except ApiError as exc:
             return web.json_response(exc.to_json(), status=exc.error_code)
         method = request.match_info["method"]
-        dropping = self._take_fault(method, drop=True)
+        dropping = self._take_fault(method, raw, drop=True)
         dropped = dropping.drop if dropping is not None else None
         if dropped == "before":
             return self._hang_up(request)
@@ -283,11 +287,14 @@ class FakeTelegram(BotApi):
             request.transport.abort()
         return web.Response(status=204)
 
-    def _take_fault(self, method: str, *, drop: bool = False) -> Fault | None:
+    def _take_fault(
+        self, method: str, params: dict[str, Any], *, drop: bool = False
+    ) -> Fault | None:
         """The first waiting fault for this call, used once: a dropped connection (``drop``,
         decided before the call is read) or an error or delay (decided in ``_answer``)."""
         for fault in self.faults:
-            if (fault.drop is not None) == drop and fault.times > 0 and fault.matches(method):
+            waiting = fault.times > 0 and (fault.drop is not None) == drop
+            if waiting and fault.matches(method, params):
                 fault.times -= 1
                 if fault.times == 0:
                     self.faults.remove(fault)
@@ -301,7 +308,7 @@ class FakeTelegram(BotApi):
         spec = self.spec.method(method)
         name = spec.name if spec is not None else method
         params = self.spec.coerce(name, raw)
-        fault = self._take_fault(name) if spec is not None else None
+        fault = self._take_fault(name, raw) if spec is not None else None
         result: Any = None
         error: ApiError | None
         if spec is None:

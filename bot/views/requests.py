@@ -147,6 +147,10 @@ def claim_keyboard(texts: Translator, language: str, request_id: int) -> InlineK
     )
 
 
-def someone(texts: Translator, language: str, name: str | None) -> str:
-    """A person's first name, or "someone" for a person who was erased."""
-    return name or texts.plain(language, "request.someone")
+def someone(texts: Translator, language: str, name: str | None, *, start: bool = False) -> str:
+    """A person's first name, or "someone (erased)" for a person who was erased; ``start``
+    where it opens a sentence."""
+    if name:
+        return name
+    erased = texts.plain(language, "request.someone")
+    return erased[:1].upper() + erased[1:] if start else erased
