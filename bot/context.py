@@ -51,6 +51,7 @@ class BotData:
         self.delivery_failed = False  # the last round stopped on an error: retried a minute on
         self.wakeup_running = False
         self.wakeup_done = asyncio.Event()  # set each time the wake-up job ran (tests wait)
+        self.retention_done = asyncio.Event()  # and the nightly retention job
 
     @property
     def courier(self) -> Courier:

@@ -107,7 +107,11 @@ async def run_retention(app: AnyApplication) -> None:
 
 
 async def _retention_job(context: BotContext) -> None:
-    await run_retention(context.application)
+    context.bot_data.retention_done.clear()
+    try:
+        await run_retention(context.application)
+    finally:
+        context.bot_data.retention_done.set()
 
 
 def schedule_retention(app: AnyApplication) -> None:

@@ -3,15 +3,18 @@
 The copy is taken in one read transaction, so it is the database as it was at one moment,
 while the bot goes on writing (WAL mode: readers do not block the writer). It is written to a
 temporary file next to the target, checked, and only then renamed into place, so a backup
-file is never half-written.
+file is never half-written. Like the database, it is readable by the bot's user only (0600).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.storage.checks import ensure_private_directory
 
 
 class BackupError(Exception):
@@ -33,9 +36,12 @@ def backup(database: Path, target: Path, *, overwrite: bool = False) -> BackupRe
         raise BackupError(f"{target} already exists (add --force to replace it)")
     if target.resolve() == database.resolve():
         raise BackupError("the backup cannot be the database itself")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    ensure_private_directory(target.parent)
     partial = target.with_name(f".{target.name}.partial")
     try:
+        # Private from its first byte: a backup holds everything the database does.
+        partial.unlink(missing_ok=True)
+        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         with (
             closing(sqlite3.connect(database)) as source,
             closing(sqlite3.connect(partial)) as copy,
