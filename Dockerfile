@@ -15,7 +15,8 @@ COPY bot ./bot
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin constellation \
     && mkdir -p /data \
-    && chown constellation:constellation /data
+    && chown constellation:constellation /data \
+    && chmod 0700 /data
 
 USER constellation
 VOLUME ["/data"]

@@ -429,3 +429,51 @@ async def test_disk_full_while_marking_sent_sends_nothing_twice(
     await scene.press(scene.hubhome, cards[0], "🙋 Ik help")
     assert scene.refreshed(cards[0]).plain_text.endswith("🤝 Hanneke helpt")
     assert len(starting(scene, scene.group, "🆘 Hulpvraag #1")) == 1
+
+
+async def test_a_card_is_drawn_as_things_are_when_it_finally_goes_out(scene: Scene) -> None:
+    await scene.with_roles()
+    scene.sim.inject_fault("sendMessage", chat_id=scene.group.id, error_code=502)
+    await scene.say(scene.anna, scene.group, "/hulpvraag #oppas Wie kan zaterdag oppassen?")
+    await scene.say(scene.hubhome, scene.group, "/ikhelp 1")  # taken on before its card is out
+    await deliver_until_done(scene)
+    (card,) = starting(scene, scene.group, "🆘 Hulpvraag #1")
+    assert card.plain_text.endswith("🤝 Hanneke helpt")
+    assert "🔓 Toch niet" in [label for row in card.button_texts for label in row]
+
+
+async def test_a_card_telegram_refuses_for_good_is_reported_at_once(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.anna,))
+    scene.sim.inject_fault(
+        "sendMessage",
+        chat_id=scene.group.id,
+        error_code=400,
+        description="Bad Request: not enough rights to send text messages to the chat",
+    )
+    await scene.say(scene.anna, scene.group, "/hulpvraag #oppas Wie kan zaterdag oppassen?")
+    assert starting(scene, scene.group, "🆘 Hulpvraag #1") == []
+    assert len(starting(scene, scene.private(scene.anna), "⚠️ Je hulpvraag #1")) == 1
+    states = stored(scene, "SELECT state, last_error FROM outbox WHERE kind = 'request_card'")
+    assert states == [("failed", "BadRequest")]
+
+
+async def test_the_private_line_says_when_telegram_is_slow_and_when_it_went(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    anna = scene.private(scene.anna)
+    hub = scene.private(scene.hubhome)
+    scene.sim.inject_fault("sendMessage", chat_id=hub.id, error_code=500, times=2)
+    await scene.say(scene.anna, anna, "Mag ik je vanavond bellen?")
+    assert scene.last(anna).plain_text.startswith("📤 Telegram is even traag.")
+    await deliver_until_done(scene)
+    assert len(starting(scene, hub, "📨 Bericht van Anna")) == 1
+    assert scene.last(anna).plain_text == "✅ Je bewaarde bericht is nu bij het kerngezin."
+    # The hub home's answer, when Telegram is slow for Anna: the same, the other way.
+    copy = starting(scene, hub, "📨 Bericht van Anna")[0]
+    scene.sim.inject_fault("sendMessage", chat_id=anna.id, error_code=502)
+    await scene.say(scene.hubhome, hub, "Ja, na het eten", reply_to=copy)
+    assert (
+        scene.last(hub).plain_text
+        == "📤 Telegram is even traag. Je antwoord gaat zo vanzelf naar Anna."
+    )
+    await deliver_until_done(scene)
+    assert len(starting(scene, anna, "🏠 Hanneke (kerngezin)")) == 1
