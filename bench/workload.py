@@ -7,7 +7,9 @@ update with one sendMessage (a press lands on its "ok" message, carrying the sam
 
 An update counts as handled when its answer arrives: the card (or "ok") for a post, the
 callback answer (or "ok") for a press. python-telegram-bot handles updates one at a time, so
-the last answer of a phase marks the end of the phase.
+the last answer of a phase marks the end of the phase — except that our bot answers a press
+first and then delivers the card edit and the DM from its outbox, so for ours a phase ends
+when those have arrived too (the same work is counted for every update).
 """
 
 from __future__ import annotations
@@ -77,6 +79,11 @@ async def run_workload(
     ]
     answer = "answerCallbackQuery" if kind == "ours" else "sendMessage"
     answered = Tally(sim, lambda a: a.method == answer)
+    # Ours: each press also redraws its card and tells the requester, after the answer.
+    trailing = [
+        Tally(sim, lambda a: a.method == "editMessageText"),
+        Tally(sim, lambda a: a.method == "sendMessage" and (a.chat_id or 0) > 0),
+    ]
     started = time.monotonic()
     for group, card in cards:
         data = claim_button(card)
@@ -87,6 +94,10 @@ async def run_workload(
             await sim.press_forged(group.hubhome, card, f"{CLAIM_DATA}1")
     answers = await answered.wait(len(cards), timeout, "answers to the presses")
     claiming = answers[len(cards) - 1].at - started
+    if kind == "ours":
+        for tally, what in zip(trailing, ("card edits", "DMs to the requesters"), strict=True):
+            arrived = await tally.wait(len(cards), timeout, what)
+            claiming = max(claiming, arrived[len(cards) - 1].at - started)
 
     return WorkloadResult(
         updates=posts + len(cards),
