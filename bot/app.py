@@ -63,6 +63,9 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     outbox = OutboxRepository()
     requests = HelpRequestRepository()
     meetups = MeetupRepository()
+    policy = EscalationPolicy(
+        settings.escalate_after, settings.escalate_urgent_after, settings.quiet_hours
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -87,9 +90,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
             people,
             memberships,
             clock,
-            EscalationPolicy(
-                settings.escalate_after, settings.escalate_urgent_after, settings.quiet_hours
-            ),
+            policy,
         ),
         meetups=MeetupService(
             db,
@@ -113,6 +114,8 @@ def build_services(settings: Settings, clock: Clock) -> Services:
             outbox,
             clock,
             settings.retention_days,
+            policy=policy,
+            zone=settings.zone,
         ),
         outbox=outbox,
     )

@@ -9,9 +9,11 @@ log, nor in any backup made from then on.
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.services.meetups import notices as meetup_notices
+from bot.services.requests import EscalationPolicy
 from bot.services.requests import notices as request_notices
 from bot.storage.db import Database
 from bot.storage.help_requests import HelpRequestRepository
@@ -30,8 +32,13 @@ class PrivacyService:
         outbox: OutboxRepository,
         clock: Clock,
         retention_days: int,
+        *,
+        policy: EscalationPolicy,
+        zone: ZoneInfo,
     ) -> None:
         self._db = db
+        self._policy = policy
+        self._zone = zone
         self._repo = repo
         self._requests = requests
         self._meetups = meetups
@@ -42,8 +49,13 @@ class PrivacyService:
     async def forget(self, user_id: int) -> Erased:
         """Erase the person everywhere; cards that showed them are redrawn without them."""
         now = self._clock.now()
+        # Requests they were helping with reopen and are brought to attention afresh.
+        reopened = (
+            self._policy.first(now, True, self._zone),
+            self._policy.first(now, False, self._zone),
+        )
         async with self._db.transaction() as tx:
-            erased = await self._repo.forget(tx, user_id, now)
+            erased = await self._repo.forget(tx, user_id, now, reopened)
             for request_id in erased.request_ids:
                 request = await self._requests.get(tx, request_id)
                 assert request is not None

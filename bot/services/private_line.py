@@ -244,20 +244,14 @@ class PrivateLineService:
         now = self._clock.now()
         for constellation_id in await self._lines.constellations_waiting(self._db.reader):
             async with self._db.transaction() as tx:
-                lines = await self._lines.waiting(tx, constellation_id)
-                members = {line.member_id for line in lines}
-                carers = [
-                    carer.user_id
-                    for carer in await self._reachable(
-                        tx, constellation_id, Role.HUBHOME, besides=0
-                    )
-                    if carer.user_id not in members
-                ]
-                if not carers:
-                    continue
-                for line in lines:
+                carers = await self._reachable(tx, constellation_id, Role.HUBHOME, besides=0)
+                for line in await self._lines.waiting(tx, constellation_id):
+                    # A carer who wrote it (before becoming one) is not sent their own words.
+                    to = [c.user_id for c in carers if c.user_id != line.member_id]
+                    if not to:
+                        continue
                     await self._lines.add_copies(tx, line.id, [])  # handed over: not kept now
-                    for carer in carers:
+                    for carer in to:
                         await self._outbox.add(tx, copy_notice(line, carer, later=True), now)
                     released += 1
         return released

@@ -197,14 +197,30 @@ class HelpRequestRepository:
         return _time(row[0]) if row and row[0] else None
 
     async def reopen_claimed_by(
-        self, tx: Tx, constellation_id: int, user_id: int, next_escalation_at: datetime
+        self,
+        tx: Tx,
+        constellation_id: int | None,
+        user_id: int,
+        *,
+        urgent_at: datetime,
+        other_at: datetime,
     ) -> list[int]:
-        """Requests this person was helping with are open again (they left); returns ids."""
+        """Requests this person was helping with are open again (they left, or were erased;
+        ``constellation_id`` None: everywhere), escalating afresh — urgent ones at
+        ``urgent_at``, the others at ``other_at``. Returns their ids."""
         rows = await tx.returning(
             "UPDATE help_requests SET state = 'open', claimed_by = NULL, claimed_at = NULL,"
-            " next_escalation_at = ? WHERE constellation_id = ? AND claimed_by = ?"
+            " escalation_stage = 0,"
+            " next_escalation_at = CASE WHEN urgent THEN ? ELSE ? END"
+            " WHERE (? IS NULL OR constellation_id = ?) AND claimed_by = ?"
             " AND state = 'claimed' RETURNING id",
-            (to_db_time(next_escalation_at), constellation_id, user_id),
+            (
+                to_db_time(urgent_at),
+                to_db_time(other_at),
+                constellation_id,
+                constellation_id,
+                user_id,
+            ),
         )
         return [row[0] for row in rows]
 

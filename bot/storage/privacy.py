@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.domain import PERSON_REFS
 from bot.storage.db import Tx, to_db_time
+from bot.storage.help_requests import HelpRequestRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +33,11 @@ class Retained:
 class PrivacyRepository:
     """Stateless: every method works on the transaction it is given."""
 
-    async def forget(self, tx: Tx, user_id: int, now: datetime) -> Erased:
-        """Everything about the person, in every constellation; requests stay, anonymous."""
+    async def forget(
+        self, tx: Tx, user_id: int, now: datetime, reopened: tuple[datetime, datetime]
+    ) -> Erased:
+        """Everything about the person, in every constellation; requests stay, anonymous.
+        Requests they were helping with reopen, escalating at ``reopened`` (urgent, other)."""
         at = to_db_time(now)
         rows = await tx.fetch_all(
             "SELECT id FROM help_requests WHERE requester_id = ? OR claimed_by = ?",
@@ -52,11 +56,9 @@ class PrivacyRepository:
             (user_id,),
         )
         texts = written.rowcount
-        # Requests they were helping with are open again, and the hub home hears of it soon.
-        await tx.execute(
-            "UPDATE help_requests SET state = 'open', claimed_by = NULL, claimed_at = NULL,"
-            " next_escalation_at = ? WHERE claimed_by = ? AND state = 'claimed'",
-            (at, user_id),
+        # Requests they were helping with are open again, escalating afresh.
+        await HelpRequestRepository().reopen_claimed_by(
+            tx, None, user_id, urgent_at=reopened[0], other_at=reopened[1]
         )
         rows = await tx.fetch_all("SELECT occurrence_id FROM rsvps WHERE user_id = ?", (user_id,))
         occurrence_ids = [row[0] for row in rows]

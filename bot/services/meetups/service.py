@@ -486,6 +486,9 @@ class MeetupService:
                         dropped.append(await self.view(other.id, tx))
                     await self._plan_next_announcement(tx, changed, meetup.id, slot)
             view = await self.view(target.id, tx)
+            # More places (or a new date, with the same answers): the waiting list moves up.
+            if await self._move_up(tx, view, now):
+                view = await self.view(target.id, tx)
             for rsvp in view.with_answer(Answer.YES, Answer.MAYBE, Answer.WAITING):
                 if rsvp.user_id != user_id:
                     notice = notices.to_person(
@@ -555,20 +558,16 @@ class MeetupService:
                 await self._outbox.add(tx, notices.reminder(view, minutes, user_id), now)
 
     async def _reminded(self, s: Session, view: MeetupView) -> list[int]:
-        """Meetings: who said coming or maybe. Children's activities: every member with a
-        linked private chat who did not say "not coming" (or is still waiting for a place)."""
-        if view.meetup.kind is MeetupKind.MEETUP:
-            linked = []
-            for rsvp in view.with_answer(Answer.YES, Answer.MAYBE):
-                person = await self._people.get(s, rsvp.user_id)
-                if person is not None and person.private_chat_linked:
-                    linked.append(rsvp.user_id)
-            return linked
-        skip = {r.user_id for r in view.with_answer(Answer.NO, Answer.WAITING)}
+        """Active members with a linked private chat: for meetings, who said coming or maybe;
+        for children's activities, everyone who did not say "not coming" (or is still waiting
+        for a place). Someone who left the group is not reminded."""
         members = await self._memberships.active(s, view.constellation.id)
-        return [
-            m.user_id for m in members if m.person.private_chat_linked and m.user_id not in skip
-        ]
+        linked = {m.user_id for m in members if m.person.private_chat_linked}
+        if view.meetup.kind is MeetupKind.MEETUP:
+            said = [r.user_id for r in view.with_answer(Answer.YES, Answer.MAYBE)]
+            return [user_id for user_id in said if user_id in linked]
+        skip = {r.user_id for r in view.with_answer(Answer.NO, Answer.WAITING)}
+        return [m.user_id for m in members if m.user_id in linked and m.user_id not in skip]
 
     async def next_due(self) -> datetime | None:
         return await self._meetups.next_due(self._db.reader)

@@ -421,8 +421,13 @@ class RequestService:
             role = await self._memberships.mark_left(tx, constellation.id, user_id, now)
             if role is None:
                 return None
+            zone = ZoneInfo(constellation.timezone)
             reopened_ids = await self._requests.reopen_claimed_by(
-                tx, constellation.id, user_id, now
+                tx,
+                constellation.id,
+                user_id,
+                urgent_at=self._policy.first(now, True, zone),
+                other_at=self._policy.first(now, False, zone),
             )
             reopened = [await self._reload(tx, i) for i in reopened_ids]
             for request in reopened:
@@ -467,12 +472,14 @@ class RequestService:
             )
             if not await self._requests.advance_escalation(tx, request.id, stage, next_at):
                 return  # someone else got there first
-            people = await self._memberships.with_role(tx, constellation.id, role)
+            people = [
+                m.user_id
+                for m in await self._memberships.with_role(tx, constellation.id, role)
+                if m.user_id != request.requester_id  # a carer asking is not asked to help
+            ]
             card_id = await self._group_card_id(tx, constellation, request)
             step = f"esc{stage + 1}:{request.next_escalation_at.timestamp():.0f}"
-            for notice in notices.escalations(
-                constellation, request, role, [m.user_id for m in people], card_id, step
-            ):
+            for notice in notices.escalations(constellation, request, role, people, card_id, step):
                 await self._outbox.add(tx, notice, now)
 
     async def next_due(self) -> datetime | None:
