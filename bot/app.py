@@ -38,7 +38,7 @@ from bot.i18n import LANGUAGES, Translator
 from bot.scheduler import DeliverAfterUpdates, delivered, run_due_work
 from bot.services.constellations import ConstellationService
 from bot.services.meetups import MeetupService
-from bot.services.privacy import PrivacyService
+from bot.services.privacy import PrivacyService, PrivacyStores
 from bot.services.private_line import PrivateLineService
 from bot.services.requests import EscalationPolicy, RequestService
 from bot.settings import Settings
@@ -66,6 +66,12 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     policy = EscalationPolicy(
         settings.escalate_after, settings.escalate_urgent_after, settings.quiet_hours
     )
+    request_service = RequestService(
+        db, requests, outbox, constellation_repo, people, memberships, clock, policy
+    )
+    line_service = PrivateLineService(
+        db, LineRepository(), constellation_repo, people, memberships, outbox, clock
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -82,16 +88,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
             default_language=settings.language,
             default_timezone=settings.timezone,
         ),
-        requests=RequestService(
-            db,
-            requests,
-            outbox,
-            constellation_repo,
-            people,
-            memberships,
-            clock,
-            policy,
-        ),
+        requests=request_service,
         meetups=MeetupService(
             db,
             meetups,
@@ -103,17 +100,14 @@ def build_services(settings: Settings, clock: Clock) -> Services:
             reminders=settings.reminders,
             announce_ahead=settings.announce_ahead,
         ),
-        line=PrivateLineService(
-            db, LineRepository(), constellation_repo, people, memberships, outbox, clock
-        ),
+        line=line_service,
         privacy=PrivacyService(
             db,
-            PrivacyRepository(),
-            requests,
-            meetups,
-            outbox,
+            PrivacyStores(PrivacyRepository(), constellation_repo, requests, meetups, outbox),
+            request_service,
+            line_service,
             clock,
-            settings.retention_days,
+            retention_days=settings.retention_days,
             policy=policy,
             zone=settings.zone,
         ),
@@ -188,6 +182,12 @@ async def _post_init(app: Any) -> None:
 async def _post_shutdown(app: Any) -> None:
     services: Services = app.bot_data.services
     await delivered(app)
+    try:
+        # What Telegram took but a full disk kept us from writing down: written now if the
+        # disk has room again, so a restart does not send it twice.
+        await app.bot_data.courier.finish_marking()
+    except Exception as exc:
+        log.error("sent notices could not be marked before stopping: %s", type(exc).__name__)
     await services.db.close()
 
 

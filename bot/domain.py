@@ -244,6 +244,15 @@ class LineMessage:
 # -- notices the bot sends on its own initiative ---------------------------------------------
 
 
+class PartlySent(Exception):
+    """A message that goes in two parts (a header, then Telegram's copy under it) got only
+    its header out: ``head`` is that header's message id. The cause is ``__cause__``."""
+
+    def __init__(self, head: int) -> None:
+        super().__init__(head)
+        self.head = head
+
+
 class NoticeKind(StrEnum):
     """What a queued notice is; ``bot.delivery.registry`` maps each kind to its renderer."""
 
@@ -267,12 +276,14 @@ class NoticeKind(StrEnum):
     LINE_DELIVERED_LATER = "line_delivered_later"  # to the member: it went out after all
     LINE_ANSWERED = "line_answered"  # to the other carers: who answered
     UNDELIVERED = "undelivered"  # to whoever is concerned: something could not be delivered
+    HUBHOME_UNREACHED = "hubhome_unreached"  # to the liaison: a hidden request reached nobody
 
 
 # The only words a notice may carry: enum values. Everything else it refers to is an id, so
 # a queued notice never holds a name or a text (it is rendered when sent, from the database).
 REF_TOKENS = frozenset(
-    {"hubhome", "liaison", "member", "unreachable", "no_hubhome"} | {k.value for k in NoticeKind}
+    {"hubhome", "liaison", "member", "unreachable", "no_hubhome", "request_hubhome", "line_kept"}
+    | {k.value for k in NoticeKind}
 )
 # Refs that name a person; erasing the person sets them to 0 ("someone").
 PERSON_REFS = ("helper", "requester", "member", "answerer", "recipient")
@@ -323,6 +334,7 @@ class PendingNotice:
     notice: Notice
     attempts: int
     created_at: datetime
+    version: int = 0  # a renewed notice (a card's redraw) counts up; see OutboxRepository
 
 
 # -- meetups and children's activities -------------------------------------------------------

@@ -43,8 +43,11 @@ async def deliver(app: AnyApplication) -> None:
     """Send what is due, then set the wake-up for whatever is due next."""
     data: BotData = app.bot_data
     data.delivery_failed = False
+    db = data.services.db
     try:
         await data.courier.deliver_due()
+        if db.checkpoint_owed:  # an erasure's bytes may still be in the log
+            await db.checkpoint()
     except Exception as exc:
         data.delivery_failed = True
         log.error("delivery round stopped: %s", type(exc).__name__, exc_info=exc)
@@ -122,6 +125,7 @@ async def next_wakeup(services: Services) -> datetime | None:
             await services.requests.next_due(),
             await services.meetups.next_due(),
             await services.outbox.next_due(services.db.reader),
+            await services.line.next_due(),
         )
         if moment is not None
     ]
@@ -129,7 +133,8 @@ async def next_wakeup(services: Services) -> datetime | None:
 
 
 async def schedule_next(app: AnyApplication, *, failed: bool = False) -> None:
-    """One wake-up job, at the next due moment; a minute on if something just failed."""
+    """One wake-up job, at the next due moment; a minute on if something just failed (or
+    an erasure's checkpoint is still owed), unless something is due sooner."""
     services: Services = app.bot_data.services
     job_queue = app.job_queue
     if job_queue is None:
@@ -142,7 +147,11 @@ async def schedule_next(app: AnyApplication, *, failed: bool = False) -> None:
         log.error("next wake-up unknown: %s", type(exc).__name__)
         failed = True
     if failed:
+        # What is due waits a minute: no tight loop while the disk is full.
         moment = now + RETRY_AFTER_ERROR
+    elif services.db.checkpoint_owed:
+        soon = now + RETRY_AFTER_ERROR
+        moment = soon if moment is None else min(moment, soon)
     jobs = job_queue.get_jobs_by_name(WAKEUP)
     if moment is not None and moment > now and [job.data for job in jobs] == [moment]:
         return  # the wake-up already set is the right one (most updates change nothing)

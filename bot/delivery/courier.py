@@ -40,6 +40,7 @@ from bot.domain import (
     ConstellationStatus,
     Notice,
     NoticeKind,
+    PartlySent,
     PendingNotice,
 )
 from bot.i18n import Html, normalise_language
@@ -68,6 +69,12 @@ class _Hold(Exception):
     """The group is paused: the notice waits without counting as a try."""
 
 
+def _asked(exc: RetryAfter) -> timedelta:
+    """How long Telegram asked us to wait."""
+    wait = exc.retry_after
+    return wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
+
+
 class Courier:
     """Delivers the outbox; one round at a time."""
 
@@ -92,17 +99,26 @@ class Courier:
                 await finish()
                 del self._unconfirmed[notice_id]
             await self._services.line.release_kept()
-            tried: set[int] = set()
+            # A notice renewed while it was being sent (a card that changed again) comes back
+            # with a new version and is drawn again in the same round.
+            tried: set[tuple[int, int]] = set()
             while True:
                 batch = await self._services.outbox.due(
                     self._services.db.reader, self._services.clock.now(), BATCH
                 )
-                fresh = [p for p in batch if p.id not in tried]
+                fresh = [p for p in batch if (p.id, p.version) not in tried]
                 if not fresh:
                     return len(tried)
                 for pending in fresh:
-                    tried.add(pending.id)
+                    tried.add((pending.id, pending.version))
                     await self._deliver(pending)
+
+    async def finish_marking(self) -> None:
+        """Write down what Telegram took but the disk could not record (before stopping)."""
+        async with self._lock:
+            for notice_id, finish in list(self._unconfirmed.items()):
+                await finish()
+                del self._unconfirmed[notice_id]
 
     # -- one notice -----------------------------------------------------------------------
 
@@ -123,12 +139,12 @@ class Courier:
                         continue
                     raise
                 if sent is None:
-                    await self._skip(pending)
+                    await self._skip(pending, kind)
                 else:
                     await self._sent(pending, kind, audience, sent)
                 return
             if kind.unreachable == "skip":
-                await self._skip(pending)
+                await self._skip(pending, kind)
             else:
                 log.info("notice %s (%s) undeliverable: nobody to reach", pending.id, notice.kind)
                 await self._give_up(pending, kind, "unreachable")
@@ -137,13 +153,19 @@ class Courier:
         except _Hold:
             await self._in_transaction(
                 lambda tx: self._services.outbox.hold(
-                    tx, pending.id, self._services.clock.now() + PAUSED_HOLD
+                    tx, pending, self._services.clock.now() + PAUSED_HOLD
                 )
             )
+        except PartlySent as partly:
+            # The header went out, the copy under it did not: next time only the copy.
+            cause = partly.__cause__
+            if isinstance(cause, BadRequest | Forbidden):
+                await self._give_up(pending, kind, type(cause).__name__)
+            else:
+                wait = _asked(cause) if isinstance(cause, RetryAfter) else backoff(pending.attempts)
+                await self._retry(pending, kind, wait, type(cause).__name__, head=partly.head)
         except RetryAfter as exc:
-            wait = exc.retry_after
-            wait = wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
-            await self._retry(pending, kind, wait, "429")
+            await self._retry(pending, kind, _asked(exc), "429")
         except ChatMigrated as exc:
             # The group became a supergroup before we heard of it: follow it, try again soon.
             old = notice.chat_id if notice.chat_id is not None else notice.fallback_chat_id
@@ -197,6 +219,8 @@ class Courier:
                 if "not modified" not in str(exc).lower():
                     raise
             return (out.edit,)
+        if out.copy_of is not None and out.head is not None:
+            return await self._copy_under(chat_id, out.copy_of, out.head)
         reply = (
             ReplyParameters(out.reply_to, allow_sending_without_reply=True)
             if out.reply_to
@@ -211,13 +235,22 @@ class Courier:
         )
         if out.copy_of is None:
             return (message.message_id,)
-        copy = await bot.copy_message(
-            chat_id,
-            out.copy_of[0],
-            out.copy_of[1],
-            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
-        )
-        return (message.message_id, copy.message_id)
+        return await self._copy_under(chat_id, out.copy_of, message.message_id)
+
+    async def _copy_under(
+        self, chat_id: int, origin: tuple[int, int], head: int
+    ) -> tuple[int, ...]:
+        """Telegram's copy of a message, under its header ``head`` (already sent)."""
+        try:
+            copy = await self._bot.copy_message(
+                chat_id,
+                origin[0],
+                origin[1],
+                reply_parameters=ReplyParameters(head, allow_sending_without_reply=True),
+            )
+        except TelegramError as exc:
+            raise PartlySent(head) from exc
+        return (head, copy.message_id)
 
     async def _audiences(self, notice: Notice) -> list[tuple[Audience, bool]]:
         """Where the notice may go, in order, and whether that is a paused group: the
@@ -265,7 +298,7 @@ class Courier:
 
         async def finish() -> None:
             async with services.db.transaction() as tx:
-                await services.outbox.mark_sent(tx, pending.id, services.clock.now())
+                await services.outbox.mark_sent(tx, pending, services.clock.now())
                 if kind.after_sent is not None:
                     await kind.after_sent(services, tx, pending.notice, audience, sent)
 
@@ -278,13 +311,21 @@ class Courier:
             log.error("notice %s sent but not marked: storage error; round stopped", pending.id)
             raise
 
-    async def _skip(self, pending: PendingNotice) -> None:
-        """Nothing to say any more (what it was about is gone or over), or nobody to say it
-        to for a redraw: done, unsent."""
-        outbox, now = self._services.outbox, self._services.clock.now()
-        await self._in_transaction(lambda tx: outbox.mark_skipped(tx, pending.id, now))
+    async def _skip(self, pending: PendingNotice, kind: Kind) -> None:
+        """Nothing to say any more (what it was about is gone or over, or the reader may no
+        longer read it), or nobody to say it to for a redraw: done, unsent."""
+        services, now = self._services, self._services.clock.now()
 
-    async def _retry(self, pending: PendingNotice, kind: Kind, wait: timedelta, error: str) -> None:
+        async def work(tx: Tx) -> None:
+            await services.outbox.mark_skipped(tx, pending, now)
+            if kind.on_undelivered is not None:
+                await kind.on_undelivered(services, tx, pending.notice)
+
+        await self._in_transaction(work)
+
+    async def _retry(
+        self, pending: PendingNotice, kind: Kind, wait: timedelta, error: str, **refs: int
+    ) -> None:
         now = self._services.clock.now()
         if now - pending.created_at >= GIVE_UP_AFTER:
             log.warning("notice %s (%s): gave up after %s", pending.id, pending.notice.kind, error)
@@ -292,7 +333,9 @@ class Courier:
             return
         log.info("notice %s will be retried in %s: %s", pending.id, wait, error)
         outbox = self._services.outbox
-        await self._in_transaction(lambda tx: outbox.retry_later(tx, pending.id, now + wait, error))
+        await self._in_transaction(
+            lambda tx: outbox.retry_later(tx, pending, now + wait, error, **refs)
+        )
 
     async def _give_up(self, pending: PendingNotice, kind: Kind, error: str) -> None:
         """Failed for good; whoever it is about hears it, if the kind says so."""
@@ -302,9 +345,11 @@ class Courier:
         report = undelivered(pending) if kind.reports and notice.report_to is not None else None
 
         async def work(tx: Tx) -> None:
-            await services.outbox.mark_failed(tx, pending.id, error)
+            await services.outbox.mark_failed(tx, pending, error)
             if report is not None:
                 await services.outbox.add(tx, report, now)
+            if kind.on_undelivered is not None:
+                await kind.on_undelivered(services, tx, notice)
 
         await self._in_transaction(work)
 

@@ -36,6 +36,7 @@ class Outgoing:
     edit: int | None = None  # edit this message instead of sending a new one
     reply_to: int | None = None
     copy_of: tuple[int, int] | None = None  # ``text`` is a header; this message follows it
+    head: int | None = None  # the header already went out (an earlier try): only the copy
     quiet: bool = False  # no notification sound
     drawn: object = None  # the state it shows, to tell later whether it is still current
 
@@ -48,15 +49,22 @@ class Sent:
 
 Render = Callable[[Services, Notice, Audience], Awaitable[Outgoing | None]]
 AfterSent = Callable[[Services, Tx, Notice, Audience, Sent], Awaitable[None]]
+OnUndelivered = Callable[[Services, Tx, Notice], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
 class Kind:
-    """A renderer (None from it: nothing to say any more, the notice is skipped); what to
-    record in the transaction that marks it sent; and what happens when nobody can be
-    reached: "fail" (and, with ``reports``, tell ``Notice.report_to``) or "skip"."""
+    """How one kind of notice is delivered.
+
+    ``render`` draws it for its reader; None means there is nothing to say any more, or the
+    reader may no longer read it (the notice is skipped). ``after_sent`` records what sending
+    it made (in the transaction that marks it sent); ``on_undelivered`` says what follows when
+    it was skipped or failed for good (in that transaction). When nobody can be reached at all
+    it fails ("fail": then, with ``reports``, ``Notice.report_to`` is told) or is quietly
+    dropped ("skip")."""
 
     render: Render
     after_sent: AfterSent | None = None
+    on_undelivered: OnUndelivered | None = None
     reports: bool = False
     unreachable: Literal["fail", "skip"] = "fail"

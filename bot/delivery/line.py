@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import Services
 from bot.delivery.kinds import Audience, Kind, Outgoing, Sent
-from bot.domain import LineMessage, Notice, NoticeKind
+from bot.domain import LineMessage, Notice, NoticeKind, Role
 from bot.storage.db import Tx
 from bot.views.requests import someone
 
@@ -15,14 +15,20 @@ async def _line(services: Services, notice: Notice) -> LineMessage | None:
 
 
 async def _copy(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
-    """A member's message to a hub home carer, or an answer back to the member: a header
-    saying who wrote it, then Telegram copies the message itself (never downloaded)."""
+    """A member's message to a hub home carer (or the liaison they asked to read along), or
+    an answer back to the member: a header saying who wrote it, then Telegram copies the
+    message itself (never downloaded). A carer who no longer has that role gets nothing."""
     line = await _line(services, notice)
     if line is None:
         return None  # erased meanwhile
     constellation = await services.constellations.for_id(line.constellation_id)
     if constellation is None:
         return None
+    to = notice.token("to")
+    if to in (Role.HUBHOME.value, Role.LIAISON.value) and notice.user_id is not None:
+        role = await services.constellations.active_role(constellation.id, notice.user_id)
+        if role is None or role.value != to:
+            return None
     texts, language = services.texts, audience.language
     author = await services.constellations.person(line.author_id)
     name = someone(texts, language, author.first_name if author else None)
@@ -36,7 +42,9 @@ async def _copy(services: Services, notice: Notice, audience: Audience) -> Outgo
             else ("line.header_hubhome")
         )
         header = texts(language, key, name=name[:1].upper() + name[1:])
-    return Outgoing(header, copy_of=(line.origin_chat_id, line.origin_message_id), drawn=line)
+    origin = (line.origin_chat_id, line.origin_message_id)
+    # An earlier try got the header out but not the copy: only the copy follows it now.
+    return Outgoing(header, copy_of=origin, head=notice.ref("head"), drawn=line)
 
 
 async def _copied(
@@ -54,6 +62,10 @@ async def _copied(
         await services.line.told_later(tx, line)
 
 
+async def _copy_undelivered(services: Services, tx: Tx, notice: Notice) -> None:
+    await services.line.copy_undelivered(tx, notice)
+
+
 async def _delivered_later(
     services: Services, notice: Notice, audience: Audience
 ) -> Outgoing | None:
@@ -63,7 +75,13 @@ async def _delivered_later(
     return Outgoing(text, reply_to=notice.reply_to_message_id)
 
 
-async def _answered(services: Services, notice: Notice, audience: Audience) -> Outgoing:
+async def _answered(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
+    """To the other carers, under their copy: who answered — while they are still carers."""
+    if notice.constellation_id is None or notice.user_id is None:
+        return None
+    role = await services.constellations.active_role(notice.constellation_id, notice.user_id)
+    if role not in (Role.HUBHOME, Role.LIAISON):
+        return None
     texts, language = services.texts, audience.language
     answerer = await services.constellations.person(notice.ref("answerer") or 0)
     name = someone(texts, language, answerer.first_name if answerer else None, start=True)
@@ -82,7 +100,7 @@ async def _waiting(services: Services, notice: Notice, audience: Audience) -> Ou
 
 
 KINDS: dict[NoticeKind, Kind] = {
-    NoticeKind.LINE_COPY: Kind(_copy, after_sent=_copied, reports=True),
+    NoticeKind.LINE_COPY: Kind(_copy, after_sent=_copied, on_undelivered=_copy_undelivered),
     NoticeKind.LINE_DELIVERED_LATER: Kind(_delivered_later),
     NoticeKind.LINE_ANSWERED: Kind(_answered, unreachable="skip"),
     NoticeKind.LINE_WAITING: Kind(_waiting),

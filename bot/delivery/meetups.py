@@ -50,12 +50,21 @@ async def _card_sent(
     await services.meetups.card_went_out(tx, drawn, audience.chat_id, sent.message_ids[0])
 
 
+async def _member(services: Services, view: MeetupView, notice: Notice) -> bool:
+    """A DM about a meetup is for an active member of its constellation only (someone who
+    left meanwhile is not told where the children will be)."""
+    if notice.user_id is None:
+        return True
+    role = await services.constellations.active_role(view.constellation.id, notice.user_id)
+    return role is not None
+
+
 async def _reminder(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
     """What, when, where, who is coming; "begint over …" counted now. Cancelled or begun
-    meanwhile: nothing to remind of."""
+    meanwhile, or the reader left: nothing to remind of."""
     view = await _view(services, notice)
     now = services.clock.now()
-    if view is None or not is_open(view, now):
+    if view is None or not is_open(view, now) or not await _member(services, view, notice):
         return None
     texts, language = services.texts, audience.language
     left = texts.duration(language, minutes_until(view, now))
@@ -73,14 +82,18 @@ _KEYS = {
 
 
 async def _to_person(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
-    """Off the waiting list, cancelled, or changed: the meetup as it is now."""
+    """Off the waiting list, cancelled, or changed: the meetup as it is now, and only while
+    what it says still holds."""
     view = await _view(services, notice)
-    if view is None:
+    if view is None or not await _member(services, view, notice):
         return None
+    now = services.clock.now()
     if notice.kind is NoticeKind.MEETUP_MOVED_UP:
         mine = view.answer_of(notice.user_id) if notice.user_id is not None else None
-        if mine is None or mine.answer is not Answer.YES or not is_open(view, services.clock.now()):
+        if mine is None or mine.answer is not Answer.YES or not is_open(view, now):
             return None  # they changed their answer meanwhile, or it is over
+    if notice.kind is NoticeKind.MEETUP_CHANGED and not is_open(view, now):
+        return None  # cancelled (they hear that) or begun since: the change is old news
     meetup, language = view.meetup, audience.language
     return Outgoing(
         services.texts(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.context import Services
 from bot.delivery import line, meetups, requests
 from bot.delivery.kinds import Audience, Kind, Outgoing
-from bot.domain import Notice, NoticeKind
+from bot.domain import MeetupNotFound, Notice, NoticeKind
 from bot.views.requests import someone
 
 
@@ -17,20 +17,25 @@ async def _undelivered(services: Services, notice: Notice, audience: Audience) -
     """To whoever a failed notice was about: what could not be delivered, and to where."""
     texts, language = services.texts, audience.language
     about = notice.token("about")
-    if about == NoticeKind.REQUEST_CARD.value and (request_id := notice.ref("request")):
+    request_id, occurrence_id = notice.ref("request"), notice.ref("occurrence")
+    if about in ("request_card", "request_hubhome") and request_id is not None:
         request = await services.requests.get(request_id)
-        if request is None:
+        if request is None or not request.state.is_active:
+            return None  # closed meanwhile: nothing to worry about any more
+        key = (
+            "undelivered.request_group"
+            if about == "request_card"
+            else ("undelivered.request_hubhome")
+        )
+        return Outgoing(texts(language, key, number=request.number))
+    if about == NoticeKind.MEETUP_CARD.value and occurrence_id is not None:
+        try:
+            view = await services.meetups.view(occurrence_id)
+        except MeetupNotFound:
             return None
-        recipient = notice.ref("recipient")
-        if recipient is None:
-            return Outgoing(texts(language, "undelivered.request_group", number=request.number))
-        person = await services.constellations.person(recipient)
-        name = someone(texts, language, person.first_name if person else None)
-        key = "undelivered.request_carer"
-        return Outgoing(texts(language, key, number=request.number, name=name))
-    if about == NoticeKind.MEETUP_CARD.value and (occurrence_id := notice.ref("occurrence")):
-        view = await services.meetups.view(occurrence_id)
         return Outgoing(texts(language, "undelivered.meetup_card", title=view.meetup.title))
+    if about == "line_kept":
+        return Outgoing(texts(language, "undelivered.line_kept"))
     if about == NoticeKind.LINE_COPY.value:
         recipient = notice.ref("recipient")
         person = await services.constellations.person(recipient) if recipient else None

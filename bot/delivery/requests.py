@@ -1,4 +1,9 @@
-"""Rendering help-request notices at the moment they are sent, from the database."""
+"""Rendering help-request notices at the moment they are sent, from the database.
+
+Each renderer checks, at that moment, that its reader may still see the request (see
+``bot.services.requests.visibility``) and that what it says is still true; if not, it says
+nothing (the notice is skipped).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,17 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Services
 from bot.delivery.kinds import Audience, Kind, Outgoing, Sent
-from bot.domain import HelpRequest, Notice, NoticeKind, RequestNotFound, RequestState, Visibility
+from bot.domain import (
+    HelpRequest,
+    Notice,
+    NoticeKind,
+    RequestNotFound,
+    RequestState,
+    Role,
+    Visibility,
+)
 from bot.i18n import Html
+from bot.services.requests.visibility import shown_in_group
 from bot.storage.db import Tx
 from bot.views.common import message_link
 from bot.views.requests import (
@@ -25,6 +39,18 @@ async def _request(services: Services, notice: Notice) -> HelpRequest | None:
     return await services.requests.get(request_id) if request_id is not None else None
 
 
+async def _readable(services: Services, notice: Notice, audience: Audience) -> HelpRequest | None:
+    """The request, if this audience may see it now: in a group only a whole-group request;
+    in a private chat whoever the visibility rule allows (a DM that fell back to the group
+    counts as the group)."""
+    request = await _request(services, notice)
+    if request is None:
+        return None
+    if not audience.private or audience.meant_for is not None:
+        return request if shown_in_group(request) else None
+    return request if await services.requests.sees(request, audience.chat_id) else None
+
+
 async def _name(
     services: Services, language: str, user_id: int | None, *, start: bool = False
 ) -> str:
@@ -34,7 +60,7 @@ async def _name(
 
 
 async def _card(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
-    request = await _request(services, notice)
+    request = await _readable(services, notice, audience)
     if request is None:
         return None
     editing = notice.kind is NoticeKind.REQUEST_CARD_EDIT
@@ -59,12 +85,20 @@ async def _card_sent(
 ) -> None:
     drawn = sent.outgoing.drawn
     assert isinstance(drawn, HelpRequest)
-    await services.requests.card_went_out(tx, drawn, audience.chat_id, sent.message_ids[0])
+    confirm = bool(notice.ref("confirm"))
+    await services.requests.card_went_out(
+        tx, drawn, audience.chat_id, sent.message_ids[0], confirm=confirm
+    )
+
+
+async def _card_undelivered(services: Services, tx: Tx, notice: Notice) -> None:
+    await services.requests.card_undelivered(tx, notice)
 
 
 async def _posted(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
-    """To the requester: where the request went (with a link to the group's card)."""
-    request = await _request(services, notice)
+    """To the requester, once a card is out: where the request went (with a link to the
+    group's card)."""
+    request = await _readable(services, notice, audience)
     if request is None:
         return None
     constellation, _ = await services.requests.with_constellation(request.id)
@@ -79,15 +113,21 @@ async def _posted(services: Services, notice: Notice, audience: Audience) -> Out
 
 
 async def _to_requester(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
-    """Claimed or released: who helps (or no longer does), named as they are now."""
-    request = await _request(services, notice)
+    """Claimed or released: who helps (or no longer does), named as they are now — only
+    while it is still true (taken on by them; open again)."""
+    request = await _readable(services, notice, audience)
     if request is None:
         return None
     texts, language = services.texts, audience.language
     claimed = notice.kind is NoticeKind.REQUEST_CLAIMED
     helper = notice.ref("helper")
-    if claimed and (request.state is not RequestState.CLAIMED or request.claimed_by != helper):
-        return None  # no longer true (released, closed, or the helper was erased)
+    still_true = (
+        request.state is RequestState.CLAIMED and request.claimed_by == helper
+        if claimed
+        else request.state is RequestState.OPEN
+    )
+    if not still_true:
+        return None
     return Outgoing(
         texts(
             language,
@@ -100,7 +140,7 @@ async def _to_requester(services: Services, notice: Notice, audience: Audience) 
 
 
 async def _withdrawn(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
-    request = await _request(services, notice)
+    request = await _readable(services, notice, audience)
     if request is None:
         return None
     texts, language = services.texts, audience.language
@@ -122,13 +162,20 @@ def _waited(services: Services, language: str, request: HelpRequest, now: dateti
 
 async def _escalation(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
     """Still open after all this time: to the hub home or liaison (a claim button), or to the
-    group when nobody has that role. Taken on or closed meanwhile: nothing to say."""
-    request = await _request(services, notice)
+    group when nobody has that role. Taken on or closed meanwhile, or the reader no longer
+    has that role: nothing to say."""
+    request = await _readable(services, notice, audience)
     role = notice.token("role")
     if request is None or request.state is not RequestState.OPEN or role is None:
         return None
-    texts, language = services.texts, audience.language
     group = notice.kind is NoticeKind.ESCALATION_GROUP
+    if not group and notice.user_id is not None:
+        now_role = await services.constellations.active_role(
+            request.constellation_id, notice.user_id
+        )
+        if now_role is None or now_role.value != role:
+            return None
+    texts, language = services.texts, audience.language
     key = f"notice.escalate_{role}_missing" if group else f"notice.escalate_{role}"
     text = texts(
         language,
@@ -141,23 +188,64 @@ async def _escalation(services: Services, notice: Notice, audience: Audience) ->
     return Outgoing(text, None if group else claim_keyboard(texts, language, request.id))
 
 
-async def _member_left(services: Services, notice: Notice, audience: Audience) -> Outgoing:
+async def _member_left(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
+    """To the hub home (else the liaison), while they still have that role; the request
+    numbers it lists are only those this reader may see."""
+    constellation_id = notice.constellation_id
+    if constellation_id is None:
+        return None
+    role = None
+    if notice.user_id is not None:
+        role = await services.constellations.active_role(constellation_id, notice.user_id)
+        if role not in (Role.HUBHOME, Role.LIAISON):
+            return None
     texts, language = services.texts, audience.language
-    own, reopened = notice.numbers("open"), notice.numbers("reopened")
-    key = "notice.member_left_requests" if own or reopened else "notice.member_left"
+    in_group = not audience.private or audience.meant_for is not None
+    shown: dict[str, list[int]] = {}
+    for name in ("open", "reopened"):
+        shown[name] = []
+        for number in notice.numbers(name):
+            request = await services.requests.by_number_in(constellation_id, number)
+            hidden = request is None or not shown_in_group(request)
+            if not hidden or (role is Role.HUBHOME and not in_group):
+                shown[name].append(number)
+    key = (
+        "notice.member_left_requests"
+        if shown["open"] or shown["reopened"]
+        else ("notice.member_left")
+    )
     return Outgoing(
         texts(
             language,
             key,
             name=await _name(services, language, notice.ref("member"), start=True),
-            open=", ".join(f"#{n}" for n in own) or "—",
-            reopened=", ".join(f"#{n}" for n in reopened) or "—",
+            open=", ".join(f"#{n}" for n in shown["open"]) or "—",
+            reopened=", ".join(f"#{n}" for n in shown["reopened"]) or "—",
+        )
+    )
+
+
+async def _unreached(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
+    """To the liaison: a hub-home-only request reached nobody — its number only."""
+    request = await _request(services, notice)
+    if request is None or not request.state.is_active or notice.user_id is None:
+        return None
+    role = await services.constellations.active_role(request.constellation_id, notice.user_id)
+    if role is not Role.LIAISON:
+        return None
+    constellation, _ = await services.requests.with_constellation(request.id)
+    return Outgoing(
+        services.texts(
+            audience.language,
+            "undelivered.liaison_hubhome",
+            number=request.number,
+            constellation=constellation.name,
         )
     )
 
 
 KINDS: dict[NoticeKind, Kind] = {
-    NoticeKind.REQUEST_CARD: Kind(_card, after_sent=_card_sent, reports=True),
+    NoticeKind.REQUEST_CARD: Kind(_card, after_sent=_card_sent, on_undelivered=_card_undelivered),
     NoticeKind.REQUEST_CARD_EDIT: Kind(_card, unreachable="skip"),
     NoticeKind.REQUEST_POSTED: Kind(_posted),
     NoticeKind.REQUEST_CLAIMED: Kind(_to_requester),
@@ -166,4 +254,5 @@ KINDS: dict[NoticeKind, Kind] = {
     NoticeKind.ESCALATION: Kind(_escalation),
     NoticeKind.ESCALATION_GROUP: Kind(_escalation),
     NoticeKind.MEMBER_LEFT: Kind(_member_left),
+    NoticeKind.HUBHOME_UNREACHED: Kind(_unreached),
 }

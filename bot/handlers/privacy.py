@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from datetime import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
@@ -84,15 +86,21 @@ async def forget_button(update: Update, context: BotContext) -> None:
     # Erased, and every card that showed them redrawn (through the outbox), in one go.
     erased = await services.privacy.forget(user.id)
     log.info("person %s erased on request", user.id)
-    await query.edit_message_text(
-        texts(
-            language,
-            "forget.done",
-            memberships=erased.memberships,
-            requests=erased.request_texts,
-            lines=erased.line_messages,
-        )
+    done = texts(
+        language,
+        "forget.done",
+        memberships=erased.memberships,
+        requests=erased.request_texts,
+        lines=erased.line_messages,
     )
+    try:
+        await query.edit_message_text(done)
+    except TelegramError as exc:
+        # The erasure stands; say so in a message of its own (nothing about them is kept to
+        # try again later: they are erased).
+        log.info("erasure confirmation not edited in: %s", type(exc).__name__)
+        with suppress(TelegramError):
+            await context.bot.send_message(user.id, done)
 
 
 async def run_retention(app: AnyApplication) -> None:

@@ -20,7 +20,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot import callbacks
 from bot.commands import names
 from bot.context import BotApplication, BotContext, Services
-from bot.domain import Constellation, Member, NotAllowed, NotAMember, Role
+from bot.domain import Constellation, Member, NotAllowed, NotAMember, PartlySent, Role
 from bot.handlers.common import on_pressed_message, person_from, private_language, reply
 from bot.i18n import Html, normalise_language, to_plain, units
 from bot.services.private_line import (
@@ -72,12 +72,15 @@ async def copy_with_header(
             copied = await bot.copy_message(to_chat, chat_id, message_id, caption=full)
             return [copied.message_id]
     head = await bot.send_message(to_chat, header)
-    copied = await bot.copy_message(
-        to_chat,
-        chat_id,
-        message_id,
-        reply_parameters=ReplyParameters(head.message_id, allow_sending_without_reply=True),
-    )
+    try:
+        copied = await bot.copy_message(
+            to_chat,
+            chat_id,
+            message_id,
+            reply_parameters=ReplyParameters(head.message_id, allow_sending_without_reply=True),
+        )
+    except TelegramError as exc:  # the header is out: a retry sends only the copy
+        raise PartlySent(head.message_id) from exc
     return [head.message_id, copied.message_id]
 
 
@@ -88,13 +91,13 @@ async def _copy_to_all(
     author_name: str,
     origin: tuple[int, int],
     message: Message | None = None,
-) -> tuple[list[tuple[int, int]], list[int]]:
-    """Copy a member's message to each recipient now. Returns the copies made and who
-    Telegram could not take it for right now (the outbox delivers theirs); a refused chat is
-    unlinked, the others go on."""
+) -> tuple[list[tuple[int, int]], dict[int, int | None]]:
+    """Copy a member's message to each recipient now. Returns the copies made, and who
+    Telegram could not take it for right now (the outbox delivers theirs), each with the
+    header that already went out, if one did; a refused chat is unlinked, the others go on."""
     services = context.services
     copies: list[tuple[int, int]] = []
-    pending: list[int] = []
+    pending: dict[int, int | None] = {}
     for recipient in recipients:
         header = services.texts(
             _language(services, recipient),
@@ -104,6 +107,12 @@ async def _copy_to_all(
         )
         try:
             ids = await copy_with_header(context, recipient.user_id, header, origin, message)
+        except PartlySent as partly:
+            if isinstance(partly.__cause__, Forbidden | BadRequest):
+                copies.append((recipient.user_id, partly.head))  # the header at least
+            else:
+                pending[recipient.user_id] = partly.head
+            continue
         except Forbidden:
             await services.line.unreachable(recipient.user_id)
             continue
@@ -114,7 +123,7 @@ async def _copy_to_all(
             continue
         except TelegramError as exc:  # 5xx, timeouts, 429 after the limiter's retries
             log.info("private line copy to %s queued: %s", recipient.user_id, type(exc).__name__)
-            pending.append(recipient.user_id)
+            pending[recipient.user_id] = None
             continue
         copies += [(recipient.user_id, sent) for sent in ids]
     return copies, pending
@@ -190,9 +199,13 @@ async def _route(
     language = normalise_language(person.language_code, services.settings.language)
     incoming = await services.line.incoming(constellation, person, message_id)
     origin = (user_id, message_id)
-    copies, pending = await _copy_to_all(
-        context, incoming.recipients, constellation, person.first_name, origin, message
-    )
+    try:
+        copies, pending = await _copy_to_all(
+            context, incoming.recipients, constellation, person.first_name, origin, message
+        )
+    except BaseException:
+        services.line.let_go(incoming.line)  # the courier passes it on after the lease
+        raise
     keyboard = None
     if copies or pending:
         await services.line.passed_on(incoming.line, copies, pending, tell_later=not copies)
@@ -209,7 +222,7 @@ async def _route(
     else:
         reason = incoming.reason or "unreachable"
         if incoming.reason is None:  # there were carers, but every one of them refused
-            await services.line.keep_waiting(constellation, reason)
+            await services.line.keep_waiting(constellation, incoming.line, reason)
         text = texts(language, f"line.waiting_{reason}")
     await context.bot.send_message(
         user_id,
@@ -238,6 +251,11 @@ async def _deliver_answer(
         ids = await copy_with_header(
             context, member.user_id, header, (user.id, message.message_id), message
         )
+    except PartlySent as partly:  # the header is out: the outbox sends the copy under it
+        log.info("answer to %s queued after its header", member.user_id)
+        await services.line.answer_queued(answer, head=partly.head)
+        await reply(update, texts(language, "line.answer_queued", name=member.first_name))
+        return
     except (Forbidden, BadRequest) as exc:
         if isinstance(exc, Forbidden):
             await services.line.unreachable(member.user_id)
@@ -306,7 +324,7 @@ async def _share_with_liaison(update: Update, context: BotContext, line_id: int)
     if not copies and not pending:
         await query.answer(texts.plain(language, "line.liaison_unreachable"), show_alert=True)
         return
-    await services.line.passed_on(line, copies, pending, tell_later=False)
+    await services.line.passed_on(line, copies, pending, tell_later=False, to=Role.LIAISON)
     await query.answer()
     await query.edit_message_text(texts(language, "line.sent_with_liaison"))
 

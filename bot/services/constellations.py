@@ -15,6 +15,7 @@ from bot.domain import (
     ConstellationStatus,
     InvalidLink,
     Member,
+    MembershipStatus,
     NotAllowed,
     NotAMember,
     NotSetUp,
@@ -90,6 +91,13 @@ class ConstellationService:
     async def person(self, user_id: int) -> Person | None:
         """Who the bot knows by this id; None for someone never met, or erased."""
         return await self._people.get(self._db.reader, user_id)
+
+    async def active_role(self, constellation_id: int, user_id: int) -> Role | None:
+        """The person's role in the constellation; None if they are not an active member."""
+        member = await self._memberships.get(self._db.reader, constellation_id, user_id)
+        if member is None or member.status is not MembershipStatus.ACTIVE:
+            return None
+        return member.role
 
     async def set_members_may_claim(
         self, chat_id: int, allowed: bool, actor: Actor

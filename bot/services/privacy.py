@@ -1,83 +1,126 @@
 """The person's rights (AVG/GDPR): to be forgotten; and keeping data no longer than needed.
 
-Erased means erased on disk: the erasure and the redraw of every card that showed the person
-are one transaction, and afterwards the write-ahead log is checkpointed and truncated, so the
-erased bytes are neither in the database file (``secure_delete`` overwrote them), nor in its
-log, nor in any backup made from then on.
+Erased means erased on disk: the erasure, the redraw of every card that showed the person,
+and what must follow for others (a helper hears the request is withdrawn; a message or card
+that was on its way to the person is kept for, or reported to, whoever it was for) are one
+transaction. Afterwards the write-ahead log is checkpointed and truncated, so the erased bytes
+are neither in the database file (``secure_delete`` overwrote them), nor in its log, nor in
+any backup made from then on.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.domain import HelpRequest, NoticeKind
 from bot.services.meetups import notices as meetup_notices
-from bot.services.requests import EscalationPolicy
+from bot.services.private_line import PrivateLineService
+from bot.services.requests import EscalationPolicy, RequestService
 from bot.services.requests import notices as request_notices
-from bot.storage.db import Database
+from bot.storage.constellations import ConstellationRepository
+from bot.storage.db import Database, Tx
 from bot.storage.help_requests import HelpRequestRepository
 from bot.storage.meetups import MeetupRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.privacy import Erased, PrivacyRepository, Retained
 
 
+@dataclass(frozen=True, slots=True)
+class PrivacyStores:
+    """The tables an erasure touches."""
+
+    privacy: PrivacyRepository
+    constellations: ConstellationRepository
+    requests: HelpRequestRepository
+    meetups: MeetupRepository
+    outbox: OutboxRepository
+
+
 class PrivacyService:
     def __init__(
         self,
         db: Database,
-        repo: PrivacyRepository,
-        requests: HelpRequestRepository,
-        meetups: MeetupRepository,
-        outbox: OutboxRepository,
+        stores: PrivacyStores,
+        requests: RequestService,
+        line: PrivateLineService,
         clock: Clock,
-        retention_days: int,
         *,
+        retention_days: int,
         policy: EscalationPolicy,
         zone: ZoneInfo,
     ) -> None:
         self._db = db
+        self._stores = stores
+        self._requests = requests
+        self._line = line
+        self._clock = clock
         self._policy = policy
         self._zone = zone
-        self._repo = repo
-        self._requests = requests
-        self._meetups = meetups
-        self._outbox = outbox
-        self._clock = clock
         self.retention_days = retention_days
 
     async def forget(self, user_id: int) -> Erased:
         """Erase the person everywhere; cards that showed them are redrawn without them."""
-        now = self._clock.now()
+        stores, now = self._stores, self._clock.now()
         # Requests they were helping with reopen and are brought to attention afresh.
         reopened = (
             self._policy.first(now, True, self._zone),
             self._policy.first(now, False, self._zone),
         )
         async with self._db.transaction() as tx:
-            erased = await self._repo.forget(tx, user_id, now, reopened)
-            for request_id in erased.request_ids:
-                request = await self._requests.get(tx, request_id)
-                assert request is not None
-                for card in await self._requests.cards(tx, request_id):
-                    if card.chat_id != user_id:  # their own chat keeps what they wrote
-                        await self._outbox.renew(tx, request_notices.card_edit(request, card), now)
-            for occurrence_id in erased.occurrence_ids:
-                occurrence = await self._meetups.occurrence(tx, occurrence_id)
-                meetup = (
-                    await self._meetups.meetup(tx, occurrence.meetup_id) if occurrence else None
-                )
-                if meetup is None:
-                    continue
-                for card in await self._meetups.cards(tx, occurrence_id):
-                    notice = meetup_notices.card_edit(occurrence_id, meetup.constellation_id, card)
-                    await self._outbox.renew(tx, notice, now)
+            helped = await stores.requests.taken_on_for(tx, user_id)
+            dropped = await stores.outbox.drop_for(tx, user_id)
+            erased = await stores.privacy.forget(tx, user_id, now, reopened)
+            # Whoever was helping with one of their requests hears it is withdrawn.
+            for request in helped:
+                if request.claimed_by is not None and request.claimed_by != user_id:
+                    await self._tell_helper(tx, replace(request, requester_id=None), now)
+            # A card or message that was on its way to them is not lost for the others.
+            for pending in dropped:
+                if pending.notice.kind is NoticeKind.REQUEST_CARD:
+                    await self._requests.card_undelivered(tx, pending.notice)
+                elif pending.notice.kind is NoticeKind.LINE_COPY:
+                    await self._line.copy_undelivered(tx, pending.notice)
+            await self._redraw(tx, erased, user_id, now)
         await self._db.checkpoint()
         return erased
+
+    async def _redraw(self, tx: Tx, erased: Erased, user_id: int, now: datetime) -> None:
+        """Every card that showed them, drawn again without them."""
+        stores = self._stores
+        for request_id in erased.request_ids:
+            request = await stores.requests.get(tx, request_id)
+            assert request is not None
+            for card in await stores.requests.cards(tx, request_id):
+                if card.chat_id != user_id:  # their own chat keeps what they wrote
+                    notice = request_notices.card_edit(request, card)
+                    await stores.outbox.renew(tx, notice, now)
+        for occurrence_id in erased.occurrence_ids:
+            occurrence = await stores.meetups.occurrence(tx, occurrence_id)
+            meetup = await stores.meetups.meetup(tx, occurrence.meetup_id) if occurrence else None
+            if meetup is None:
+                continue
+            for card in await stores.meetups.cards(tx, occurrence_id):
+                notice = meetup_notices.card_edit(occurrence_id, meetup.constellation_id, card)
+                await stores.outbox.renew(tx, notice, now)
+
+    async def _tell_helper(self, tx: Tx, request: HelpRequest, now: datetime) -> None:
+        stores = self._stores
+        assert request.claimed_by is not None
+        constellation = await stores.constellations.by_id(tx, request.constellation_id)
+        if constellation is None:
+            return
+        card = await stores.requests.card_in(tx, request.id, constellation.chat_id)
+        notice = request_notices.withdrawn(
+            constellation, request, request.claimed_by, card.message_id if card else None
+        )
+        await stores.outbox.add(tx, notice, now)
 
     async def apply_retention(self) -> Retained:
         cutoff = self._clock.now() - timedelta(days=self.retention_days)
         async with self._db.transaction() as tx:
-            retained = await self._repo.retain(tx, cutoff)
+            retained = await self._stores.privacy.retain(tx, cutoff)
         await self._db.checkpoint()
         return retained

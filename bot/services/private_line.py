@@ -9,7 +9,7 @@ not copy, and messages kept until a hub home can be reached, go through the outb
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -24,6 +24,7 @@ from bot.domain import (
     Notice,
     NoticeKind,
     Person,
+    RefValue,
     Role,
 )
 from bot.storage.constellations import ConstellationRepository
@@ -33,6 +34,8 @@ from bot.storage.people import MembershipRepository, PeopleRepository
 from bot.storage.private_line import LineRepository
 
 ANSWERING_ROLES = (Role.HUBHOME, Role.LIAISON)
+# How long the handler may take to pass a message on itself before the courier takes over.
+HANDLING = timedelta(minutes=2)
 
 
 class NoConstellation(DomainError):
@@ -70,14 +73,24 @@ class Answer:
 
 
 def copy_notice(
-    line: LineMessage, recipient: int, *, later: bool = False, original: int | None = None
+    line: LineMessage,
+    recipient: int,
+    to: Role,
+    *,
+    later: bool = False,
+    original: int | None = None,
+    head: int | None = None,
 ) -> Notice:
-    """Deliver a routed message (header + copy) to ``recipient`` through the outbox.
+    """Deliver a routed message (header + copy) to ``recipient``, who reads it as ``to``
+    (hub home, liaison, or the member an answer is for), through the outbox.
 
     ``later``: the member was told it waits, and hears when it went out. ``original``: this
-    is an answer to that routed message (the other carers hear who answered).
+    is an answer to that routed message (the other carers hear who answered). ``head``: its
+    header is already out (only the copy follows it).
     """
-    refs: dict[str, int | str | tuple[int, ...]] = {"line": line.id}
+    refs: dict[str, RefValue] = {"line": line.id, "to": to.value}
+    if head is not None:
+        refs["head"] = head
     if later:
         refs["later"] = 1
     if original is not None:
@@ -110,6 +123,9 @@ class PrivateLineService:
         self._memberships = memberships
         self._outbox = outbox
         self._clock = clock
+        # Messages a handler of this process is passing on right now (whatever the clock
+        # says); the lease in the database covers a process that died meanwhile.
+        self._handling: set[int] = set()
 
     # -- which constellation ------------------------------------------------------------------
 
@@ -177,6 +193,11 @@ class PrivateLineService:
         now = self._clock.now()
         async with self._db.transaction() as tx:
             await self._people.upsert(tx, person, now)
+            recipients = await self._reachable(
+                tx, constellation.id, Role.HUBHOME, besides=person.user_id
+            )
+            # Waiting until copies exist; while the handler copies it, it is the handler's
+            # (if the process dies meanwhile, the courier passes it on after HANDLING).
             line = await self._lines.add(
                 tx,
                 constellation_id=constellation.id,
@@ -186,12 +207,12 @@ class PrivateLineService:
                 origin_message_id=message_id,
                 state=LineState.WAITING,
                 now=now,
-            )
-            recipients = await self._reachable(
-                tx, constellation.id, Role.HUBHOME, besides=person.user_id
+                handled_until=now + HANDLING if recipients else None,
             )
             reason = None
-            if not recipients:
+            if recipients:
+                self._handling.add(line.id)
+            else:
                 assigned = await self._memberships.with_role(tx, constellation.id, Role.HUBHOME)
                 reason = "unreachable" if assigned else "no_hubhome"
                 await self._outbox.add(tx, self._waiting_notice(constellation, reason, now), now)
@@ -212,9 +233,10 @@ class PrivateLineService:
         self,
         line: LineMessage,
         copies: list[tuple[int, int]],
-        pending: list[int],
+        pending: dict[int, int | None],
         *,
         tell_later: bool,
+        to: Role = Role.HUBHOME,
     ) -> None:
         """The copies made at once, and the recipients Telegram could not take it for right
         now: they get it through the outbox (``tell_later``: the member hears when it went
@@ -222,15 +244,25 @@ class PrivateLineService:
         now = self._clock.now()
         async with self._db.transaction() as tx:
             await self._lines.add_copies(tx, line.id, copies)
-            for recipient in pending:
-                notice = copy_notice(line, recipient, later=tell_later)
+            self._handling.discard(line.id)
+            for recipient, head in pending.items():
+                notice = copy_notice(line, recipient, to, later=tell_later, head=head)
                 await self._outbox.add(tx, notice, now)
 
-    async def keep_waiting(self, constellation: Constellation, reason: str) -> None:
-        """Nobody could take the message: it waits; the group hears it (once a day)."""
+    async def keep_waiting(
+        self, constellation: Constellation, line: LineMessage, reason: str
+    ) -> None:
+        """Nobody could take the message: it is kept; the group hears it (once a day)."""
         now = self._clock.now()
         async with self._db.transaction() as tx:
+            await self._lines.keep(tx, line.id)
+            self._handling.discard(line.id)
             await self._outbox.add(tx, self._waiting_notice(constellation, reason, now), now)
+
+    def let_go(self, line: LineMessage) -> None:
+        """The handler stopped passing it on (it failed): the courier may, once the lease is
+        over."""
+        self._handling.discard(line.id)
 
     async def unreachable(self, user_id: int) -> None:
         """Telegram refused a copy (blocked, never started): stop counting on that chat."""
@@ -242,17 +274,21 @@ class PrivateLineService:
         can be now: handed to the outbox, one transaction per constellation. How many."""
         released = 0
         now = self._clock.now()
-        for constellation_id in await self._lines.constellations_waiting(self._db.reader):
+        waiting = await self._lines.constellations_waiting(self._db.reader, now)
+        for constellation_id in waiting:
             async with self._db.transaction() as tx:
                 carers = await self._reachable(tx, constellation_id, Role.HUBHOME, besides=0)
-                for line in await self._lines.waiting(tx, constellation_id):
+                for line in await self._lines.waiting(tx, constellation_id, now):
+                    if line.id in self._handling:
+                        continue  # a handler is copying it right now
                     # A carer who wrote it (before becoming one) is not sent their own words.
                     to = [c.user_id for c in carers if c.user_id != line.member_id]
                     if not to:
                         continue
                     await self._lines.add_copies(tx, line.id, [])  # handed over: not kept now
                     for carer in to:
-                        await self._outbox.add(tx, copy_notice(line, carer, later=True), now)
+                        notice = copy_notice(line, carer, Role.HUBHOME, later=True)
+                        await self._outbox.add(tx, notice, now)
                     released += 1
         return released
 
@@ -310,11 +346,13 @@ class PrivateLineService:
         async with self._db.transaction() as tx:
             await self.answer_delivered(tx, answer.original.id, answer.line, copies)
 
-    async def answer_queued(self, answer: Answer) -> None:
-        """Telegram could not take the answer right now: the outbox delivers it."""
+    async def answer_queued(self, answer: Answer, head: int | None = None) -> None:
+        """Telegram could not take the answer right now: the outbox delivers it (``head``:
+        its header already went out)."""
         async with self._db.transaction() as tx:
             await self._lines.add_copies(tx, answer.line.id, [])
-            notice = copy_notice(answer.line, answer.line.member_id, original=answer.original.id)
+            member, original = answer.line.member_id, answer.original.id
+            notice = copy_notice(answer.line, member, Role.MEMBER, original=original, head=head)
             await self._outbox.add(tx, notice, self._clock.now())
 
     async def answer_delivered(
@@ -343,6 +381,40 @@ class PrivateLineService:
     async def copied(self, tx: Tx, line: LineMessage, copies: list[tuple[int, int]]) -> None:
         """A queued copy went out (delivery, in the transaction that marks it sent)."""
         await self._lines.add_copies(tx, line.id, copies)
+
+    async def copy_undelivered(self, tx: Tx, notice: Notice) -> None:
+        """A copy could not be delivered (failed for good, its reader may no longer read it,
+        or they were erased). A member's message nobody has, or will get, is kept for the
+        next reachable hub home and the member is told; anything else, the writer is told."""
+        line_id = notice.ref("line")
+        line = await self._lines.get(tx, line_id) if line_id is not None else None
+        if line is None or notice.user_id is None:
+            return
+        now = self._clock.now()
+        to_carer = notice.token("to") == Role.HUBHOME.value and notice.ref("original") is None
+        if to_carer:
+            others = await self._outbox.pending_keys(tx, f"line:{line.id}:copy:%")
+            if await self._lines.copies(tx, line.id) or others:
+                return  # another carer has it, or will
+            await self._lines.keep(tx, line.id)
+            about: dict[str, RefValue] = {"about": "line_kept", "line": line.id}
+        else:
+            about = {"about": NoticeKind.LINE_COPY.value, "recipient": notice.user_id}
+        await self._outbox.add(
+            tx,
+            Notice(
+                kind=NoticeKind.UNDELIVERED,
+                dedupe_key=f"line:{line.id}:undelivered:{notice.user_id}",
+                refs=about,
+                constellation_id=line.constellation_id,
+                user_id=line.author_id,
+            ),
+            now,
+        )
+
+    async def next_due(self) -> datetime | None:
+        """When a message a handler was passing on becomes the courier's, if it died."""
+        return await self._lines.next_handover(self._db.reader, self._clock.now())
 
     async def told_later(self, tx: Tx, line: LineMessage) -> None:
         """The member, who was told their message waits, hears that it went out (once)."""

@@ -130,8 +130,11 @@ class RunningBot:
         data = self.app.bot_data
         for _ in range(50):
             moment = await next_wakeup(data.services)
+            soon = data.services.clock.now() + RETRY_AFTER_ERROR
             if moment is not None and data.delivery_failed:
-                moment = max(moment, data.services.clock.now() + RETRY_AFTER_ERROR)
+                moment = max(moment, soon)
+            if data.services.db.checkpoint_owed:
+                moment = soon if moment is None else min(moment, soon)
             armed = [job.data for job in self._wakeups()]
             if moment is None or any(at <= moment for at in armed):
                 return

@@ -36,6 +36,13 @@ class DatabaseRefused(Exception):
         )
 
     @classmethod
+    def emptied(cls, path: Path, marker: Path) -> DatabaseRefused:
+        return cls(
+            f"{path} is empty, but the bot has kept its database there before ({marker.name}"
+            f" is still there): {RESTORE_HINT}; to start afresh on purpose, delete both files"
+        )
+
+    @classmethod
     def newer(cls, path: Path, version: int, known: int) -> DatabaseRefused:
         return cls(
             f"{path} has schema version {version}, newer than this version of the bot knows"
@@ -99,6 +106,14 @@ def make_private(path: Path) -> None:
         path.chmod(0o600)
 
 
+def refuse_emptied(path: Path) -> None:
+    """A database file of no bytes where the bot kept one before (a failed restore, a disk
+    that lost it) would silently become a new, empty database: refuse it."""
+    marker = marker_path(path)
+    if path.is_file() and path.stat().st_size == 0 and marker.exists():
+        raise DatabaseRefused.emptied(path, marker)
+
+
 def check_database(path: Path) -> None:
     """Before the bot starts: raise :class:`DatabaseRefused` for a database it must not use.
 
@@ -111,6 +126,7 @@ def check_database(path: Path) -> None:
         if leftovers:
             raise DatabaseRefused.missing(path, leftovers[0])
         return
+    refuse_emptied(path)
     if not os.access(path, os.R_OK | os.W_OK):
         raise DatabaseRefused(f"{path} cannot be read and written by this user")
     try:

@@ -32,6 +32,7 @@ from bot.storage.checks import (
     DatabaseRefused,
     ensure_private_directory,
     make_private,
+    refuse_emptied,
     write_marker,
 )
 from bot.storage.migrations import LATEST, MIGRATIONS, SECURE_DELETE_SINCE
@@ -41,7 +42,8 @@ log = logging.getLogger(__name__)
 # The write-ahead log is cut back to this size after a checkpoint (it can grow during a big
 # fan-out); after an erasure it is truncated to nothing.
 JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
-CHECKPOINT_TRIES = 20
+CHECKPOINT_TRIES = 4
+CHECKPOINT_WAIT_MS = 200  # each try waits this long for readers at most
 
 
 def to_db_time(moment: datetime) -> str:
@@ -122,6 +124,8 @@ class Database:
         # Counts committed transactions that changed rows: whoever remembers it can tell
         # whether anything changed since.
         self.generation = 0
+        # An erasure's checkpoint could not finish (see checkpoint()): try again soon.
+        self.checkpoint_owed = False
 
     def _reader_connection(self) -> aiosqlite.Connection:
         if self._reader is None:
@@ -143,6 +147,7 @@ class Database:
         Raises :class:`DatabaseRefused` for a database that must not be used as it is.
         """
         created = ensure_private_directory(self.path.parent)
+        refuse_emptied(self.path)
         fresh = not self.path.exists()
         if fresh:
             # Created empty and private before SQLite opens it; the WAL and SHM files SQLite
@@ -163,6 +168,8 @@ class Database:
             if 0 < before < SECURE_DELETE_SINCE:
                 # Deleted before secure_delete was on: rewrite the file without free pages.
                 await self._writer.execute("VACUUM")
+            # Whatever a crash left in the write-ahead log (erased bytes too) goes now.
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._reader = await self._connect()
             await self._reader.execute("PRAGMA query_only=ON")
         except sqlite3.DatabaseError as exc:
@@ -232,16 +239,27 @@ class Database:
 
     async def checkpoint(self) -> bool:
         """Move the write-ahead log into the database file and truncate it to nothing, so
-        nothing erased stays behind in the log. False if readers kept it from finishing."""
+        nothing erased stays behind in the log.
+
+        Another program reading the database (a backup, someone's sqlite3 shell) can keep it
+        from finishing: then it is owed (``checkpoint_owed``), tried again after every
+        delivery round and at least every minute, and this returns False. It never waits
+        long: the bot goes on meanwhile."""
         async with self._write_lock:
             conn = self._writer_connection()
-            for _ in range(CHECKPOINT_TRIES):
-                rows = await conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
-                busy = next(iter(rows))[0]
-                if not busy:
-                    return True
-                await asyncio.sleep(0.05)
-        log.warning("write-ahead log not truncated: readers kept it busy")
+            await conn.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+            try:
+                for _ in range(CHECKPOINT_TRIES):
+                    rows = await conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+                    if not next(iter(rows))[0]:  # not busy: done
+                        self.checkpoint_owed = False
+                        return True
+                    await asyncio.sleep(0.05)
+            finally:
+                await conn.execute("PRAGMA busy_timeout=5000")
+        if not self.checkpoint_owed:
+            log.warning("write-ahead log not truncated yet: another reader; trying again")
+        self.checkpoint_owed = True
         return False
 
 

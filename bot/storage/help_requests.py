@@ -234,6 +234,14 @@ class HelpRequestRepository:
         )
         return [_request(row) for row in rows]
 
+    async def taken_on_for(self, s: Session, requester_id: int) -> list[HelpRequest]:
+        """The person's own requests someone is helping with, in every constellation."""
+        rows = await s.fetch_all(
+            f"{_SELECT} WHERE r.requester_id = ? AND r.state = 'claimed' ORDER BY r.id",
+            (requester_id,),
+        )
+        return [_request(row) for row in rows]
+
     async def add_card(self, tx: Tx, request_id: int, chat_id: int, message_id: int) -> None:
         await tx.execute(
             "INSERT INTO request_cards (request_id, chat_id, message_id) VALUES (?, ?, ?)"

@@ -254,6 +254,9 @@ MIGRATIONS: list[tuple[int, str]] = [
             report_to           INTEGER,
             state               TEXT    NOT NULL DEFAULT 'pending'
                                         CHECK (state IN ('pending', 'sent', 'failed', 'skipped')),
+            -- a card's redraw is queued again by every change: what was sent is the version
+            -- that was read, and a newer one stays pending
+            version             INTEGER NOT NULL DEFAULT 0,
             attempts            INTEGER NOT NULL DEFAULT 0,
             next_attempt_at     TEXT    NOT NULL,
             created_at          TEXT    NOT NULL,
@@ -330,6 +333,9 @@ MIGRATIONS: list[tuple[int, str]] = [
 
         DROP TABLE outbox_v4;
         CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+        -- A private message the handler is passing on right now is not the courier's to pass
+        -- on as well; if the process dies meanwhile, it is after this moment.
+        ALTER TABLE line_messages ADD COLUMN handled_until TEXT;
         CREATE INDEX outbox_user ON outbox (user_id);
         -- Kept private-line messages are looked for after every change: find them quickly.
         CREATE INDEX line_messages_kept ON line_messages (state) WHERE state = 'waiting'

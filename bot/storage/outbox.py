@@ -7,6 +7,7 @@ transaction), and holds ids only (see :class:`bot.domain.Notice`).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 
 import aiosqlite
@@ -26,11 +27,17 @@ def _refs(text: str) -> dict[str, RefValue]:
     return refs
 
 
+def _plain(refs: Mapping[str, RefValue]) -> dict[str, int | str | list[int]]:
+    """Refs as JSON holds them."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in refs.items()}
+
+
 def _pending(row: aiosqlite.Row) -> PendingNotice:
     return PendingNotice(
         id=row["id"],
         attempts=row["attempts"],
         created_at=from_db_time(row["created_at"]),
+        version=row["version"],
         notice=Notice(
             kind=NoticeKind(row["kind"]),
             dedupe_key=row["dedupe_key"],
@@ -67,14 +74,14 @@ class OutboxRepository:
         key, pending again whenever something changed, however often that happens."""
         await tx.execute(
             f"{_INSERT} ON CONFLICT (dedupe_key) DO UPDATE SET state = 'pending', attempts = 0,"
-            " refs = excluded.refs, next_attempt_at = excluded.next_attempt_at,"
-            " created_at = excluded.created_at, last_error = NULL, sent_at = NULL",
+            " version = outbox.version + 1, refs = excluded.refs,"
+            " next_attempt_at = excluded.next_attempt_at, created_at = excluded.created_at,"
+            " last_error = NULL, sent_at = NULL",
             self._values(notice, now),
         )
 
     @staticmethod
     def _values(notice: Notice, now: datetime) -> tuple[object, ...]:
-        refs = {k: list(v) if isinstance(v, tuple) else v for k, v in notice.refs.items()}
         return (
             notice.dedupe_key,
             notice.kind.value,
@@ -83,7 +90,7 @@ class OutboxRepository:
             notice.chat_id,
             notice.fallback_chat_id,
             notice.reply_to_message_id,
-            json.dumps(refs, sort_keys=True),
+            json.dumps(_plain(notice.refs), sort_keys=True),
             notice.report_to,
             to_db_time(now),
             to_db_time(now),
@@ -101,34 +108,43 @@ class OutboxRepository:
         row = await s.fetch_one("SELECT * FROM outbox WHERE id = ?", (notice_id,))
         return _pending(row) if row else None
 
-    async def mark_sent(self, tx: Tx, notice_id: int, now: datetime) -> None:
+    # Each change below applies to the notice as it was read (its id and version): if it was
+    # queued again meanwhile (a card changed again while its redraw was on its way), the newer
+    # version stays pending and is drawn and sent in turn.
+
+    async def mark_sent(self, tx: Tx, pending: PendingNotice, now: datetime) -> None:
         """Delivered: forget what it referred to (the key stays, so it is never queued again)."""
         await tx.execute(
             "UPDATE outbox SET state = 'sent', sent_at = ?, refs = '{}',"
-            " attempts = attempts + 1 WHERE id = ? AND state = 'pending'",
-            (to_db_time(now), notice_id),
+            " attempts = attempts + 1 WHERE id = ? AND version = ? AND state = 'pending'",
+            (to_db_time(now), pending.id, pending.version),
         )
 
-    async def mark_skipped(self, tx: Tx, notice_id: int, now: datetime) -> None:
+    async def mark_skipped(self, tx: Tx, pending: PendingNotice, now: datetime) -> None:
         """Nothing to say any more (the meetup began, the request is gone): done, unsent."""
         await tx.execute(
             "UPDATE outbox SET state = 'skipped', sent_at = ?, refs = '{}'"
-            " WHERE id = ? AND state = 'pending'",
-            (to_db_time(now), notice_id),
+            " WHERE id = ? AND version = ? AND state = 'pending'",
+            (to_db_time(now), pending.id, pending.version),
         )
 
-    async def retry_later(self, tx: Tx, notice_id: int, at: datetime, error: str) -> None:
+    async def retry_later(
+        self, tx: Tx, pending: PendingNotice, at: datetime, error: str, **refs: int
+    ) -> None:
+        """Tried and failed: again at ``at`` (``refs``: what it keeps from this try)."""
+        updated = json.dumps({**_plain(pending.notice.refs), **refs}, sort_keys=True)
         await tx.execute(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
-            " WHERE id = ? AND state = 'pending'",
-            (to_db_time(at), error, notice_id),
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,"
+            " refs = ? WHERE id = ? AND version = ? AND state = 'pending'",
+            (to_db_time(at), error, updated, pending.id, pending.version),
         )
 
-    async def hold(self, tx: Tx, notice_id: int, until: datetime) -> None:
+    async def hold(self, tx: Tx, pending: PendingNotice, until: datetime) -> None:
         """Not tried now and not counted as a failure: the group is paused."""
         await tx.execute(
-            "UPDATE outbox SET next_attempt_at = ?, last_error = 'paused' WHERE id = ?",
-            (to_db_time(until), notice_id),
+            "UPDATE outbox SET next_attempt_at = ?, last_error = 'paused'"
+            " WHERE id = ? AND version = ? AND state = 'pending'",
+            (to_db_time(until), pending.id, pending.version),
         )
 
     async def release(self, tx: Tx, chat_id: int, now: datetime) -> int:
@@ -141,22 +157,45 @@ class OutboxRepository:
         )
         return written.rowcount
 
-    async def mark_failed(self, tx: Tx, notice_id: int, error: str) -> None:
+    async def mark_failed(self, tx: Tx, pending: PendingNotice, error: str) -> None:
         """Undeliverable for good (the group is gone, or it failed too long): kept for the
         record, without what it referred to."""
         await tx.execute(
             "UPDATE outbox SET state = 'failed', refs = '{}', attempts = attempts + 1,"
-            " last_error = ? WHERE id = ? AND state = 'pending'",
-            (error, notice_id),
+            " last_error = ? WHERE id = ? AND version = ? AND state = 'pending'",
+            (error, pending.id, pending.version),
         )
 
     async def follow_chat(self, tx: Tx, old_chat_id: int, new_chat_id: int) -> None:
-        """The group became a supergroup: pending notices for it go to the new chat id."""
-        for column in ("chat_id", "fallback_chat_id"):
-            await tx.execute(
-                f"UPDATE outbox SET {column} = ? WHERE {column} = ? AND state = 'pending'",  # noqa: S608
-                (new_chat_id, old_chat_id),
-            )
+        """The group became a supergroup: pending notices for it go to the new chat id —
+        but redraws of cards stay with the old group, where those cards are."""
+        edits = (NoticeKind.REQUEST_CARD_EDIT.value, NoticeKind.MEETUP_CARD_EDIT.value)
+        await tx.execute(
+            "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending'"
+            " AND kind NOT IN (?, ?)",
+            (new_chat_id, old_chat_id, *edits),
+        )
+        await tx.execute(
+            "UPDATE outbox SET fallback_chat_id = ? WHERE fallback_chat_id = ?"
+            " AND state = 'pending'",
+            (new_chat_id, old_chat_id),
+        )
+
+    async def drop_for(self, tx: Tx, user_id: int) -> list[PendingNotice]:
+        """What waited for this person (erased): gone; returns it, for what must follow."""
+        rows = await tx.fetch_all(
+            "SELECT * FROM outbox WHERE user_id = ? AND state = 'pending'", (user_id,)
+        )
+        await tx.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
+        return [_pending(row) for row in rows]
+
+    async def pending_keys(self, s: Session, like: str) -> list[str]:
+        """Dedupe keys of notices still pending that match ``like`` (SQL LIKE)."""
+        rows = await s.fetch_all(
+            "SELECT dedupe_key FROM outbox WHERE state = 'pending' AND dedupe_key LIKE ?",
+            (like,),
+        )
+        return [row[0] for row in rows]
 
     async def next_due(self, s: Session) -> datetime | None:
         row = await s.fetch_one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")

@@ -67,6 +67,14 @@ class PrivacyRepository:
         )
         lines = written.rowcount
         await tx.execute("DELETE FROM line_copies WHERE chat_id = ?", (user_id,))
+        await tx.execute(
+            "UPDATE line_messages SET answered_by = NULL WHERE answered_by = ?", (user_id,)
+        )
+        # Cards in their private chat (a hub home carer's copies): no longer ours to track.
+        await tx.execute("DELETE FROM request_cards WHERE chat_id = ?", (user_id,))
+        await tx.execute(
+            "UPDATE constellations SET created_by = NULL WHERE created_by = ?", (user_id,)
+        )
         # What waits for them goes; what waits for others about them keeps only "someone".
         await tx.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
         await tx.execute("UPDATE outbox SET report_to = NULL WHERE report_to = ?", (user_id,))

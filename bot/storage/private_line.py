@@ -51,11 +51,14 @@ class LineRepository:
         origin_message_id: int,
         state: LineState,
         now: datetime,
+        handled_until: datetime | None = None,
     ) -> LineMessage:
+        """A routed message; ``handled_until``: the handler is passing it on itself until
+        then (the courier leaves it alone meanwhile)."""
         written = await tx.execute(
             "INSERT INTO line_messages (constellation_id, member_id, author_id,"
-            " origin_chat_id, origin_message_id, state, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " origin_chat_id, origin_message_id, state, created_at, handled_until)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 constellation_id,
                 member_id,
@@ -64,6 +67,7 @@ class LineRepository:
                 origin_message_id,
                 state.value,
                 to_db_time(now),
+                to_db_time(handled_until) if handled_until else None,
             ),
         )
         assert written.lastrowid is not None
@@ -115,18 +119,37 @@ class LineRepository:
     async def delete(self, tx: Tx, line_id: int) -> None:
         await tx.execute("DELETE FROM line_messages WHERE id = ?", (line_id,))
 
-    async def waiting(self, s: Session, constellation_id: int) -> list[LineMessage]:
-        """Members' messages still waiting for a hub home (answers never wait)."""
+    async def waiting(self, s: Session, constellation_id: int, now: datetime) -> list[LineMessage]:
+        """Members' messages kept for a hub home (answers never wait), not being passed on
+        by a handler right now."""
         rows = await s.fetch_all(
             "SELECT * FROM line_messages WHERE constellation_id = ? AND state = 'waiting'"
-            " AND author_id = member_id ORDER BY id",
-            (constellation_id,),
+            " AND author_id = member_id AND (handled_until IS NULL OR handled_until <= ?)"
+            " ORDER BY id",
+            (constellation_id, to_db_time(now)),
         )
         return [_line_message(row) for row in rows]
 
-    async def constellations_waiting(self, s: Session) -> list[int]:
+    async def constellations_waiting(self, s: Session, now: datetime) -> list[int]:
         rows = await s.fetch_all(
             "SELECT DISTINCT constellation_id FROM line_messages WHERE state = 'waiting'"
-            " AND author_id = member_id"
+            " AND author_id = member_id AND (handled_until IS NULL OR handled_until <= ?)",
+            (to_db_time(now),),
         )
         return [int(row[0]) for row in rows]
+
+    async def keep(self, tx: Tx, line_id: int) -> None:
+        """Nobody has it: kept (again) for whoever is hub home when one can be reached."""
+        await tx.execute(
+            "UPDATE line_messages SET state = 'waiting', handled_until = NULL WHERE id = ?",
+            (line_id,),
+        )
+
+    async def next_handover(self, s: Session, now: datetime) -> datetime | None:
+        """When a message a handler was passing on becomes the courier's (if it died)."""
+        row = await s.fetch_one(
+            "SELECT MIN(handled_until) FROM line_messages WHERE state = 'waiting'"
+            " AND handled_until > ?",
+            (to_db_time(now),),
+        )
+        return from_db_time(row[0]) if row and row[0] else None

@@ -100,11 +100,13 @@ class Kit:
             await service.private_chat_started(person)
         return constellation
 
-    async def card_went_out(self, drawn: HelpRequest | MeetupView, chat: int, message: int) -> None:
+    async def card_went_out(
+        self, drawn: HelpRequest | MeetupView, chat: int, message: int, *, confirm: bool = False
+    ) -> None:
         """What delivery records when a card went out, in the transaction marking it sent."""
         async with self.db.transaction() as tx:
             if isinstance(drawn, HelpRequest):
-                await self.requests.card_went_out(tx, drawn, chat, message)
+                await self.requests.card_went_out(tx, drawn, chat, message, confirm=confirm)
             else:
                 await self.meetups.card_went_out(tx, drawn, chat, message)
 
@@ -120,7 +122,7 @@ class Kit:
         """What the courier does once Telegram took everything: nothing is pending after it."""
         async with self.db.transaction() as tx:
             for waiting in await self.outbox.due(tx, self.clock.now(), limit=10_000):
-                await self.outbox.mark_sent(tx, waiting.id, self.clock.now())
+                await self.outbox.mark_sent(tx, waiting, self.clock.now())
 
     async def rows(self) -> list[tuple[object, ...]]:
         """The outbox as stored, every column (to compare before and after)."""

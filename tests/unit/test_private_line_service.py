@@ -50,7 +50,7 @@ async def passed_to_both_carers(kit: Kit) -> LineMessage:
     await kit.group(roles=CARERS, linked=EVERYONE_LINKED)
     incoming = await write(kit)
     copies = [(HUB.user_id, 901), (HUB2.user_id, 902)]
-    await kit.line.passed_on(incoming.line, copies, [], tell_later=False)
+    await kit.line.passed_on(incoming.line, copies, {}, tell_later=False)
     line = await kit.line.line(incoming.line.id)
     assert line is not None
     return line
@@ -90,9 +90,14 @@ async def test_a_message_goes_to_every_reachable_hub_home_carer(kit: Kit) -> Non
     assert (line.origin_chat_id, line.origin_message_id) == (BERT.user_id, 11)
     assert await kit.count("outbox") == 0
     # Telegram could not take it for the hub home right now: the outbox delivers it.
-    await kit.line.passed_on(line, [], [HUB.user_id], tell_later=True)
+    await kit.line.passed_on(line, [], {HUB.user_id: None}, tell_later=True)
     [copy] = await kit.pending()
-    assert summary(copy) == ("line_copy", HUB.user_id, None, {"line": line.id, "later": 1})
+    assert summary(copy) == (
+        "line_copy",
+        HUB.user_id,
+        None,
+        {"line": line.id, "later": 1, "to": "hubhome"},
+    )
     assert copy.report_to == BERT.user_id
     assert await state(kit, line.id) is LineState.SENT
 
@@ -137,8 +142,8 @@ async def test_kept_messages_go_out_once_a_hub_home_carer_is_reachable(kit: Kit)
     assert await kit.line.release_kept() == 2
     copies = of_kind(await kit.pending(), "line_copy")
     assert [summary(n) for n in copies] == [
-        ("line_copy", HUB.user_id, None, {"line": bert.id, "later": 1}),
-        ("line_copy", HUB.user_id, None, {"line": carla.id, "later": 1}),
+        ("line_copy", HUB.user_id, None, {"line": bert.id, "later": 1, "to": "hubhome"}),
+        ("line_copy", HUB.user_id, None, {"line": carla.id, "later": 1, "to": "hubhome"}),
     ]
     assert [n.report_to for n in copies] == [BERT.user_id, CARLA.user_id]
     assert [await state(kit, bert.id), await state(kit, carla.id)] == [LineState.SENT] * 2
@@ -169,7 +174,12 @@ async def test_other_members_kept_messages_reach_a_writer_who_became_the_hub_hom
     await kit.service.assign_role(GROUP, BERT, Role.HUBHOME, admin, target_is_bot=False)
     assert await kit.line.release_kept() == 1
     [copy] = await kit.pending()
-    assert summary(copy) == ("line_copy", BERT.user_id, None, {"line": carla.id, "later": 1})
+    assert summary(copy) == (
+        "line_copy",
+        BERT.user_id,
+        None,
+        {"line": carla.id, "later": 1, "to": "hubhome"},
+    )
 
 
 async def test_an_answer_goes_back_and_the_other_carer_hears_who_answered(kit: Kit) -> None:
@@ -218,7 +228,7 @@ async def test_an_answer_telegram_could_not_take_goes_through_the_outbox(kit: Ki
     answer = await kit.line.answer(HUB.user_id, 901, HUB, 77)
     await kit.line.answer_queued(answer)
     [copy] = await kit.pending()
-    refs = {"line": answer.line.id, "original": original.id}
+    refs = {"line": answer.line.id, "original": original.id, "to": "member"}
     assert summary(copy) == ("line_copy", BERT.user_id, None, refs)
     assert copy.report_to == HUB.user_id
     assert await state(kit, answer.line.id) is LineState.SENT

@@ -114,12 +114,14 @@ async def test_claim_tells_the_requester_and_redraws_every_card(kit: Kit) -> Non
     # A request for Wednesday expires at local midnight after it.
     assert request.needed_by == datetime(2026, 11, 26, tzinfo=ZoneInfo("Europe/Amsterdam"))
     assert [summary(n) for n in await kit.pending()] == [
-        ("request_card", None, GROUP, {"request": request.id}),
+        ("request_card", None, GROUP, {"request": request.id, "confirm": 1}),
         ("request_card_edit", BERT.user_id, None, {"request": request.id, "message": 41}),
-        ("request_posted", BERT.user_id, None, {"request": request.id}),
     ]
-    await kit.card_went_out(request, GROUP, 10)
+    # "Sent" only once the card is out.
+    await kit.card_went_out(request, GROUP, 10, confirm=True)
     assert await kit.requests.cards(request.id) == [preview, CardLocation(GROUP, 10)]
+    [posted] = of_kind(await kit.pending(), "request_posted")
+    assert summary(posted) == ("request_posted", BERT.user_id, None, {"request": request.id})
     await kit.delivered()
     claimed = await kit.requests.claim(constellation, request, HUB)
     assert (claimed.state, claimed.claimed_by) == (CLAIMED, HUB.user_id)
@@ -426,7 +428,8 @@ async def test_notices_hold_ids_only(kit: Kit) -> None:
     constellation, request = await open_request(kit)
     rq = kit.requests
     preview = CardLocation(CARLA.user_id, 3)
-    await rq.post_draft(constellation.id, CARLA, draft(Visibility.HUBHOME), preview)
+    _, hidden = await rq.post_draft(constellation.id, CARLA, draft(Visibility.HUBHOME), preview)
+    await kit.card_went_out(hidden, HUB.user_id, 4, confirm=True)
     await rq.release(constellation, await rq.claim(constellation, request, HUB), HUB)
     await rq.withdraw(constellation, await rq.claim(constellation, request, LIAISON), BERT)
     kit.at(utc(22, 13))

@@ -11,6 +11,7 @@ from bot.domain import (
     HelpRequest,
     Notice,
     NoticeKind,
+    RefValue,
     Role,
     Visibility,
 )
@@ -22,27 +23,63 @@ def group_fallback(constellation: Constellation, request: HelpRequest) -> int | 
     return constellation.chat_id if request.visibility is Visibility.GROUP else None
 
 
-def group_card(constellation: Constellation, request: HelpRequest) -> Notice:
+def _card_refs(request: HelpRequest, confirm: bool) -> dict[str, RefValue]:
+    refs: dict[str, RefValue] = {"request": request.id}
+    if confirm:
+        refs["confirm"] = 1  # composed in a private chat: the requester hears where it went
+    return refs
+
+
+def group_card(
+    constellation: Constellation, request: HelpRequest, *, confirm: bool = False
+) -> Notice:
     """The request's card in the group; the requester hears if it cannot be posted."""
     return Notice(
         kind=NoticeKind.REQUEST_CARD,
         dedupe_key=f"req:{request.id}:card:group",
-        refs={"request": request.id},
+        refs=_card_refs(request, confirm),
         constellation_id=constellation.id,
         chat_id=constellation.chat_id,
         report_to=request.requester_id,
     )
 
 
-def carer_card(constellation: Constellation, request: HelpRequest, carer_id: int) -> Notice:
+def carer_card(
+    constellation: Constellation, request: HelpRequest, carer_id: int, *, confirm: bool = False
+) -> Notice:
     """A hub-home-only request's card, in one hub home carer's private chat."""
     return Notice(
         kind=NoticeKind.REQUEST_CARD,
         dedupe_key=f"req:{request.id}:card:{carer_id}",
-        refs={"request": request.id},
+        refs=_card_refs(request, confirm),
         constellation_id=constellation.id,
         user_id=carer_id,
         report_to=request.requester_id,
+    )
+
+
+def not_delivered(request: HelpRequest, about: str) -> Notice | None:
+    """To the requester: their card reached nobody (``about``: "request_card" for the group,
+    "request_hubhome" for a hub-home-only request)."""
+    if request.requester_id is None:
+        return None
+    return Notice(
+        kind=NoticeKind.UNDELIVERED,
+        dedupe_key=f"req:{request.id}:undelivered:{about}",
+        refs={"about": about, "request": request.id},
+        constellation_id=request.constellation_id,
+        user_id=request.requester_id,
+    )
+
+
+def hubhome_unreached(request: HelpRequest, liaison_id: int) -> Notice:
+    """To the liaison: a hub-home-only request reached no hub home carer. No text, no name."""
+    return Notice(
+        kind=NoticeKind.HUBHOME_UNREACHED,
+        dedupe_key=f"req:{request.id}:unreached:{liaison_id}",
+        refs={"request": request.id},
+        constellation_id=request.constellation_id,
+        user_id=liaison_id,
     )
 
 

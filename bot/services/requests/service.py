@@ -23,6 +23,7 @@ from bot.domain import (
     MembershipStatus,
     NotAllowed,
     NotAMember,
+    Notice,
     NoticeKind,
     NotSetUp,
     Outcome,
@@ -37,6 +38,7 @@ from bot.domain import (
 from bot.services.request_text import ParsedRequest, parse_request
 from bot.services.requests import notices
 from bot.services.requests.drafts import EmptyRequest, EscalationPolicy, RequestDraft
+from bot.services.requests.visibility import may_see
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database, Session, Tx
 from bot.storage.help_requests import HelpRequestRepository
@@ -138,14 +140,16 @@ class RequestService:
             request = await self._create(
                 tx, constellation, person.user_id, replace(draft, text=text), now
             )
+            # The requester hears "sent" once a card is out, never before (card_went_out).
             if request.visibility is Visibility.GROUP:
-                await self._outbox.add(tx, notices.group_card(constellation, request), now)
+                notice = notices.group_card(constellation, request, confirm=True)
+                await self._outbox.add(tx, notice, now)
             for carer in carers:
-                await self._outbox.add(tx, notices.carer_card(constellation, request, carer), now)
+                notice = notices.carer_card(constellation, request, carer, confirm=True)
+                await self._outbox.add(tx, notice, now)
             if preview is not None:
                 await self._requests.add_card(tx, request.id, preview.chat_id, preview.message_id)
                 await self._outbox.renew(tx, notices.card_edit(request, preview), now)
-            await self._outbox.add(tx, notices.posted(constellation, request), now)
         return constellation, request
 
     async def _create(
@@ -204,6 +208,16 @@ class RequestService:
     async def get(self, request_id: int) -> HelpRequest | None:
         return await self._requests.get(self._db.reader, request_id)
 
+    async def by_number_in(self, constellation_id: int, number: int) -> HelpRequest | None:
+        return await self._requests.by_number(self._db.reader, constellation_id, number)
+
+    async def sees(self, request: HelpRequest, user_id: int) -> bool:
+        """Whether this person may see the request now (see ``visibility.may_see``)."""
+        constellation = await self._constellations.by_id(self._db.reader, request.constellation_id)
+        if constellation is None:
+            return False
+        return may_see(request, user_id, await self._role(self._db.reader, constellation, user_id))
+
     async def with_constellation(self, request_id: int) -> tuple[Constellation, HelpRequest]:
         request = await self.get(request_id)
         constellation = (
@@ -230,15 +244,56 @@ class RequestService:
         return await self._requests.card_in(self._db.reader, request_id, chat_id)
 
     async def card_went_out(
-        self, tx: Tx, drawn: HelpRequest, chat_id: int, message_id: int
+        self, tx: Tx, drawn: HelpRequest, chat_id: int, message_id: int, *, confirm: bool
     ) -> None:
         """A card went out (delivery records it in the transaction that marks it sent). If
-        the request changed while the card was on its way, the card is redrawn."""
+        the request changed while the card was on its way, the card is redrawn; with
+        ``confirm``, the first card out tells the requester where the request went."""
+        now = self._clock.now()
         card = CardLocation(chat_id, message_id)
         await self._requests.add_card(tx, drawn.id, chat_id, message_id)
         current = await self._reload(tx, drawn.id)
         if current != drawn:
-            await self._outbox.renew(tx, notices.card_edit(current, card), self._clock.now())
+            await self._outbox.renew(tx, notices.card_edit(current, card), now)
+        if confirm and current.requester_id is not None:
+            constellation = await self._constellations.by_id(tx, current.constellation_id)
+            if constellation is not None:
+                await self._outbox.add(tx, notices.posted(constellation, current), now)
+
+    async def card_undelivered(self, tx: Tx, notice: Notice) -> None:
+        """A card could not be delivered (failed for good, or its reader may no longer see
+        it). If the request, still open, now reached nobody at all, the requester is told
+        plainly — and for a hub-home-only request, the liaison too, without a word of it."""
+        request_id = notice.ref("request")
+        request = await self._requests.get(tx, request_id) if request_id is not None else None
+        if request is None or not request.state.is_active:
+            return
+        now = self._clock.now()
+        if notice.chat_id is not None:  # the group's card
+            told = notices.not_delivered(request, "request_card")
+            if told is not None:
+                await self._outbox.add(tx, told, now)
+            return
+        if await self._reached_a_carer(tx, request):
+            return
+        told = notices.not_delivered(request, "request_hubhome")
+        if told is not None:
+            await self._outbox.add(tx, told, now)
+        for liaison in await self._memberships.with_role(
+            tx, request.constellation_id, Role.LIAISON
+        ):
+            await self._outbox.add(tx, notices.hubhome_unreached(request, liaison.user_id), now)
+
+    async def _reached_a_carer(self, tx: Tx, request: HelpRequest) -> bool:
+        """Whether an active hub home carer has the card, or may still get it."""
+        carers = {
+            m.user_id
+            for m in await self._memberships.with_role(tx, request.constellation_id, Role.HUBHOME)
+        }
+        if any(card.chat_id in carers for card in await self._requests.cards(tx, request.id)):
+            return True
+        pending = await self._outbox.pending_keys(tx, f"req:{request.id}:card:%")
+        return any(key.rsplit(":", 1)[1] in {str(c) for c in carers} for key in pending)
 
     async def by_number(self, chat_id: int, number: int) -> tuple[Constellation, HelpRequest]:
         """A request by its number in the group where the command was typed."""

@@ -1,0 +1,25 @@
+"""Who may see a help request: one rule, asked by every path that shows one.
+
+A request for the whole group is for every active member of its constellation. A request for
+the hub home only is for the constellation's active hub home carers — nobody else learns what
+it says, who asked, or even that it exists. The requester always sees their own.
+"""
+
+from __future__ import annotations
+
+from bot.domain import HelpRequest, Role, Visibility
+
+
+def may_see(request: HelpRequest, user_id: int, role: Role | None) -> bool:
+    """``role``: the person's role in the request's constellation, None if not an active
+    member."""
+    if user_id == request.requester_id:
+        return True  # one's own request, also after leaving the group
+    if request.visibility is Visibility.HUBHOME:
+        return role is Role.HUBHOME
+    return role is not None
+
+
+def shown_in_group(request: HelpRequest) -> bool:
+    """Whether the request may appear in the group chat at all."""
+    return request.visibility is Visibility.GROUP
