@@ -81,7 +81,7 @@ async def test_guided_request_to_the_whole_group(scene: Scene) -> None:
     assert scene.sim.bot_messages(scene.group)[-1].plain_text.startswith("🤝 Lotte")  # nothing yet
 
     popup = await scene.press(scene.anna, preview, "✅ Versturen")
-    assert popup == "Verstuurd!"
+    assert popup == "📤 Ik stuur hem nu door…"  # "Verstuurd" only once it is out
     card = scene.last(scene.group)
     assert card.plain_text.startswith("🆘 Hulpvraag #1 · 🚗 Vervoer\nVan: Anna")
     assert card.button_texts == [["🙋 Ik help"], ["✅ Afronden", "↩️ Intrekken"]]
