@@ -150,14 +150,21 @@ async def on_message(update: Update, context: BotContext) -> None:
             return
     try:
         constellation = await services.line.constellation_for(user.id)
-    except NoConstellation:
-        await reply(update, services.texts(language, "line.unknown"))
+    except NoConstellation as exc:
+        if exc.gone is not None:
+            text = services.texts(language, "line.gone", old=exc.gone.name)
+        else:
+            text = services.texts(language, "line.unknown")
+        await reply(update, text)
         return
     except NeedsChoice as exc:
+        # Nothing is passed on until the person says where to: the message waits for a tap.
+        if exc.gone is not None:
+            text = services.texts(language, "line.pick_again", old=exc.gone.name)
+        else:
+            text = services.texts(language, "line.pick")
         await reply(
-            update,
-            services.texts(language, "line.pick"),
-            reply_markup=_choice_keyboard(exc.options, "pick", message.message_id),
+            update, text, reply_markup=_choice_keyboard(exc.options, "pick", message.message_id)
         )
         return
     if await services.line.role(constellation, user.id) is Role.HUBHOME:

@@ -39,15 +39,22 @@ HANDLING = timedelta(minutes=2)
 
 
 class NoConstellation(DomainError):
-    """The person belongs to no constellation the bot knows."""
+    """The person belongs to no constellation the bot can reach; ``gone``: the one their
+    messages went to before, if that is why."""
+
+    def __init__(self, user_id: int, gone: Constellation | None = None) -> None:
+        super().__init__(user_id)
+        self.gone = gone
 
 
 class NeedsChoice(DomainError):
-    """The person belongs to several constellations and has not said which one yet."""
+    """Where the message goes is for the person to say: they belong to several
+    constellations and have not chosen, or what they chose no longer holds (``gone``)."""
 
-    def __init__(self, options: list[Constellation]) -> None:
+    def __init__(self, options: list[Constellation], gone: Constellation | None = None) -> None:
         super().__init__(len(options))
         self.options = options
+        self.gone = gone
 
 
 class NotALineReply(DomainError):
@@ -133,17 +140,33 @@ class PrivateLineService:
         return await self._constellations.of_member(self._db.reader, user_id)
 
     async def constellation_for(self, user_id: int) -> Constellation:
-        """Where the person's private messages go: their only constellation, or their choice."""
+        """Where the person's private messages go, decided afresh for every message from the
+        constellations they actively belong to now: their choice, or their only one.
+
+        A choice that no longer holds (the bot was removed from that group, they left it) is
+        never replaced by a guess: the person is asked. The only constellation someone writes
+        to is remembered, so that they are asked once they belong to several, and when it
+        stops holding.
+        """
+        reader = self._db.reader
         options = await self.options(user_id)
+        stored = await self._lines.choice(reader, user_id)
+        chosen_id, explicit = stored if stored is not None else (None, False)
+        chosen = next((c for c in options if c.id == chosen_id), None)
+        if chosen is not None and (explicit or len(options) == 1):
+            return chosen
+        if chosen is not None:
+            raise NeedsChoice(options)  # several now: the person says which
+        gone = (
+            await self._constellations.by_id(reader, chosen_id) if chosen_id is not None else None
+        )
         if not options:
-            raise NoConstellation(user_id)
-        if len(options) == 1:
+            raise NoConstellation(user_id, gone)
+        if chosen_id is None and len(options) == 1:
+            async with self._db.transaction() as tx:
+                await self._lines.set_choice(tx, user_id, options[0].id, explicit=False)
             return options[0]
-        chosen = await self._lines.choice(self._db.reader, user_id)
-        for constellation in options:
-            if constellation.id == chosen:
-                return constellation
-        raise NeedsChoice(options)
+        raise NeedsChoice(options, gone)
 
     async def choose(self, user_id: int, constellation_id: int) -> Constellation:
         for constellation in await self.options(user_id):

@@ -336,6 +336,9 @@ MIGRATIONS: list[tuple[int, str]] = [
         -- A private message the handler is passing on right now is not the courier's to pass
         -- on as well; if the process dies meanwhile, it is after this moment.
         ALTER TABLE line_messages ADD COLUMN handled_until TEXT;
+        -- 1: the person chose; 0: it was their only constellation when they first wrote (they
+        -- are asked once they are in several)
+        ALTER TABLE line_choices ADD COLUMN explicit INTEGER NOT NULL DEFAULT 1;
         CREATE INDEX outbox_user ON outbox (user_id);
         -- Kept private-line messages are looked for after every change: find them quickly.
         CREATE INDEX line_messages_kept ON line_messages (state) WHERE state = 'waiting'

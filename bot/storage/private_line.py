@@ -27,17 +27,21 @@ def _line_message(row: aiosqlite.Row) -> LineMessage:
 class LineRepository:
     """Stateless: every method works on the session it is given."""
 
-    async def choice(self, s: Session, user_id: int) -> int | None:
+    async def choice(self, s: Session, user_id: int) -> tuple[int, bool] | None:
+        """Where the person's private messages go, and whether they chose it themselves."""
         row = await s.fetch_one(
-            "SELECT constellation_id FROM line_choices WHERE user_id = ?", (user_id,)
+            "SELECT constellation_id, explicit FROM line_choices WHERE user_id = ?", (user_id,)
         )
-        return int(row[0]) if row else None
+        return (int(row[0]), bool(row[1])) if row else None
 
-    async def set_choice(self, tx: Tx, user_id: int, constellation_id: int) -> None:
+    async def set_choice(
+        self, tx: Tx, user_id: int, constellation_id: int, *, explicit: bool = True
+    ) -> None:
         await tx.execute(
-            "INSERT INTO line_choices (user_id, constellation_id) VALUES (?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET constellation_id = excluded.constellation_id",
-            (user_id, constellation_id),
+            "INSERT INTO line_choices (user_id, constellation_id, explicit) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET constellation_id = excluded.constellation_id,"
+            " explicit = excluded.explicit",
+            (user_id, constellation_id, int(explicit)),
         )
 
     async def add(

@@ -76,8 +76,16 @@ async def test_constellation_is_the_only_one_or_the_chosen_one(kit: Kit) -> None
     with pytest.raises(NotAMember):
         await kit.line.choose(CARLA.user_id, second.id)  # not hers to choose
     assert await kit.line.constellation_for(CARLA.user_id) == first
+    # What he chose no longer holds: he is asked, not routed elsewhere by a guess.
     await kit.requests.member_left(OTHER_GROUP, BERT.user_id)
-    assert await kit.line.constellation_for(BERT.user_id) == first
+    with pytest.raises(NeedsChoice) as again:
+        await kit.line.constellation_for(BERT.user_id)
+    assert (again.value.options, again.value.gone) == ([first], second)
+    # And with nowhere left to go, nothing is passed on either.
+    await kit.requests.member_left(GROUP, BERT.user_id)
+    with pytest.raises(NoConstellation) as nowhere:
+        await kit.line.constellation_for(BERT.user_id)
+    assert nowhere.value.gone == second
 
 
 async def test_a_message_goes_to_every_reachable_hub_home_carer(kit: Kit) -> None:
