@@ -74,3 +74,80 @@ async def test_with_nowhere_left_a_private_message_is_not_passed_on(scene: Scene
 
 async def _buttons(message: SimMessage) -> list[str]:
     return [label for row in message.button_texts for label in row]
+
+
+# -- hidden requests ---------------------------------------------------------------------------
+
+
+async def _hidden_request(scene: Scene, requester: SimUser) -> SimMessage:
+    """``requester`` asks the hub home only; returns Hanneke's private copy of the card."""
+    private = scene.private(requester)
+    await scene.say(requester, private, "/hulpvraag #praten Het contactbezoek ging slecht")
+    flow = scene.last(private)
+    await scene.press(requester, flow, "Geen datum")
+    await scene.press(requester, flow, "Nee, niet dringend")
+    await scene.press(requester, flow, "🏠 Alleen het kerngezin")
+    await scene.press(requester, flow, "✅ Versturen")
+    card = scene.last(scene.private(scene.hubhome))
+    assert card.plain_text.startswith("🆘 Hulpvraag #1")
+    return card
+
+
+async def _hidden_id(scene: Scene) -> int:
+    services = scene.bot.app.bot_data.services
+    constellation = await services.constellations.for_chat(scene.group.id)
+    assert constellation is not None
+    request = await services.requests.by_number_in(constellation.id, 1)
+    assert request is not None
+    return request.id
+
+
+async def test_a_forged_claim_of_a_hidden_request_in_a_private_chat_changes_nothing(
+    scene: Scene,
+) -> None:
+    """The liaison (and, where every member may claim, any member) forged 'claim' for a
+    hub-home-only request in their own private chat and took it on."""
+    await scene.with_roles(linked=(scene.hubhome, scene.liaison, scene.anna, scene.bert))
+    await scene.say(scene.admin, scene.group, "/instellingen")
+    await scene.press(scene.admin, scene.last(scene.group), "👪 Iedereen")
+    await _hidden_request(scene, scene.anna)
+    request_id = await _hidden_id(scene)
+    for user in (scene.liaison, scene.bert):
+        chat = scene.private(user)
+        await scene.say(user, chat, "/privacy")  # any message of the bot to press on
+        popup = await scene.forge(user, scene.last(chat), f"req:v1:claim:{request_id}")
+        missing = await scene.forge(user, scene.last(chat), "req:v1:claim:99")
+        assert popup == missing  # the same as for a request that does not exist
+        assert popup in (STALE, "This button no longer works.")
+    services = scene.bot.app.bot_data.services
+    stored = await services.requests.get(request_id)
+    assert stored is not None and stored.state is RequestState.OPEN
+    assert "Anna" not in "\n".join(scene.bot_texts(scene.private(scene.liaison)))
+
+
+async def test_in_the_group_a_hidden_request_does_not_exist(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    await _hidden_request(scene, scene.anna)
+    for command in ("/ikhelp 1", "/loslaten 1", "/klaar 1", "/intrekken 1"):
+        user = scene.anna if command == "/intrekken 1" else scene.hubhome
+        await scene.say(user, scene.group, command)
+        assert scene.last(scene.group).plain_text == "Hulpvraag #1 bestaat niet in deze groep."
+    await scene.say(scene.hubhome, scene.group, "/ikhelp 2")  # truly missing: the same words
+    assert scene.last(scene.group).plain_text == "Hulpvraag #2 bestaat niet in deze groep."
+    request = await scene.bot.app.bot_data.services.requests.get(await _hidden_id(scene))
+    assert request is not None and request.state is RequestState.OPEN
+    assert not any("#1" in text for text in scene.bot_texts(scene.group) if "bestaat" not in text)
+
+
+async def test_a_notice_that_falls_back_to_the_group_names_no_hidden_request(
+    scene: Scene,
+) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    await _hidden_request(scene, scene.anna)
+    scene.sim.block_bot(scene.hubhome)  # the hub home's notice will fall back to the group
+    await scene.sim.user_leaves(scene.group, scene.anna)
+    await scene.bot.settle()
+    left = [t for t in scene.bot_texts(scene.group) if "heeft de groep verlaten" in t]
+    assert left == [
+        "Hanneke: 👋 Anna heeft de groep verlaten en heeft geen rol meer in de constellatie."
+    ]

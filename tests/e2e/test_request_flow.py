@@ -26,7 +26,12 @@ def _clock(scene: Scene) -> FakeClock:
 
 
 async def _request(scene: Scene, number: int) -> HelpRequest:
-    _, request = await scene.bot.app.bot_data.services.requests.by_number(scene.group.id, number)
+    """As stored (hidden ones too: in the group itself they do not exist)."""
+    services = scene.bot.app.bot_data.services
+    constellation = await services.constellations.for_chat(scene.group.id)
+    assert constellation is not None
+    request = await services.requests.by_number_in(constellation.id, number)
+    assert request is not None
     return request
 
 

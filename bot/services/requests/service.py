@@ -38,7 +38,7 @@ from bot.domain import (
 from bot.services.request_text import ParsedRequest, parse_request
 from bot.services.requests import notices
 from bot.services.requests.drafts import EmptyRequest, EscalationPolicy, RequestDraft
-from bot.services.requests.visibility import may_see
+from bot.services.requests.visibility import may_claim, may_see, shown_in_group
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database, Session, Tx
 from bot.storage.help_requests import HelpRequestRepository
@@ -301,8 +301,8 @@ class RequestService:
         if constellation is None:
             raise NotSetUp(chat_id)
         request = await self._requests.by_number(self._db.reader, constellation.id, number)
-        if request is None:
-            raise RequestNotFound(number)
+        if request is None or not shown_in_group(request):
+            raise RequestNotFound(number)  # in the group, a hidden request does not exist
         return constellation, request
 
     async def for_press(
@@ -322,13 +322,14 @@ class RequestService:
             raise RequestNotFound(request_id)
         # The group's card may still live in the group's old chat after an upgrade to a
         # supergroup: a press counts where the bot itself put the card.
-        in_group = request.visibility is Visibility.GROUP and (
+        in_group = shown_in_group(request) and (
             chat_id == constellation.chat_id
             or (chat_id < 0 and await self._requests.card_in(reader, request.id, chat_id))
         )
-        in_private = (
-            chat_id == user_id
-            and (await self._memberships.get(reader, constellation.id, user_id)) is not None
+        # In a private chat: only one's own, and only a request one may see (a hidden one
+        # does not exist for anyone else, whatever the button says).
+        in_private = chat_id == user_id and may_see(
+            request, user_id, await self._role(reader, constellation, user_id)
         )
         if not (in_group or in_private):
             raise RequestNotFound(request_id)
@@ -387,7 +388,8 @@ class RequestService:
         now = self._clock.now()
         async with self._db.transaction() as tx:
             role = await self._role(tx, constellation, person.user_id)
-            if role not in CLAIM_ROLES and not (constellation.members_may_claim and role):
+            members_may = constellation.members_may_claim
+            if not may_claim(request, person.user_id, role, members_may=members_may):
                 raise NotAllowed("claim")
             await self._people.upsert(tx, person, now)
             if not await self._requests.claim(tx, request.id, person.user_id, now):

@@ -23,3 +23,13 @@ def may_see(request: HelpRequest, user_id: int, role: Role | None) -> bool:
 def shown_in_group(request: HelpRequest) -> bool:
     """Whether the request may appear in the group chat at all."""
     return request.visibility is Visibility.GROUP
+
+
+def may_claim(request: HelpRequest, user_id: int, role: Role | None, *, members_may: bool) -> bool:
+    """Who may take a request on: for the hub home only, a hub home carer; otherwise the hub
+    home and the liaison, or every member where the group chose so. Never one's own."""
+    if user_id == request.requester_id or role is None:
+        return False
+    if request.visibility is Visibility.HUBHOME:
+        return role is Role.HUBHOME
+    return role in (Role.HUBHOME, Role.LIAISON) or members_may
