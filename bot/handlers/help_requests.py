@@ -227,7 +227,9 @@ async def button(update: Update, context: BotContext) -> None:
         await query.answer(texts.plain(language, "button.stale"), show_alert=True)
         return
     if data.action in ("done", "back"):
-        await _outcome_keyboard(update, context, language, request, data.action == "done")
+        await _outcome_keyboard(
+            update, context, language, constellation, request, data.action == "done"
+        )
         return
     outcome = OUTCOME_CODES.get(data.args[1]) if len(data.args) > 1 else None
     if data.action == "out" and outcome is None:
@@ -240,18 +242,36 @@ async def button(update: Update, context: BotContext) -> None:
 
 
 async def _outcome_keyboard(
-    update: Update, context: BotContext, language: str, request: HelpRequest, choosing: bool
+    update: Update,
+    context: BotContext,
+    language: str,
+    constellation: Constellation,
+    request: HelpRequest,
+    choosing: bool,
 ) -> None:
-    """Show (or take back) the outcome choice on the card itself; nothing changes yet."""
-    query = update.callback_query
-    assert query is not None
+    """Show (or take back) the outcome choice on the card itself; nothing changes yet.
+
+    Only on a card of this very request (whatever message the button data was forged onto),
+    and only for someone who may close it: the shared card is not anyone's to flip."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
     texts = context.services.texts
+    pressed = query.message
+    on_its_card = pressed is not None and any(
+        (card.chat_id, card.message_id) == (pressed.chat.id, pressed.message_id)
+        for card in await context.services.requests.cards(request.id)
+    )
+    if not on_its_card:
+        await query.answer(texts.plain(language, "button.stale"), show_alert=True)
+        return
+    if not await context.services.requests.may_resolve(constellation, request, user.id):
+        await query.answer(texts.plain(language, "request.not_allowed_out"), show_alert=True)
+        return
     if not request.state.is_active:
         await query.answer(texts.plain(language, "request.not_active"), show_alert=True)
         return
     await query.answer()
-    chat = update.effective_chat
-    viewer = chat.id if chat is not None and chat.id > 0 else None
+    viewer = pressed.chat.id if pressed is not None and pressed.chat.id > 0 else None
     with unless_unchanged():
         await query.edit_message_reply_markup(
             request_card_keyboard(

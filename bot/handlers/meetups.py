@@ -28,6 +28,7 @@ from bot.handlers.common import (
     group_language,
     is_group,
     language_for,
+    on_pressed_message,
     person_from,
     private_language,
     reply,
@@ -194,19 +195,19 @@ async def cancel_command(update: Update, context: BotContext) -> None:
             [
                 InlineKeyboardButton(
                     texts.plain(language, "meetup.cancel_one").format(when=next_when),
-                    callback_data=callbacks.callback("mt", "cx", meetup.id, "one", user.id),
+                    callback_data=callbacks.callback("mt", "cx", meetup.id, "one"),
                 )
             ],
             [
                 InlineKeyboardButton(
                     texts.plain(language, "meetup.cancel_series"),
-                    callback_data=callbacks.callback("mt", "cx", meetup.id, "all", user.id),
+                    callback_data=callbacks.callback("mt", "cx", meetup.id, "all"),
                 )
             ],
             [
                 InlineKeyboardButton(
                     texts.plain(language, "meetup.cancel_keep"),
-                    callback_data=callbacks.callback("mt", "cx", meetup.id, "keep", user.id),
+                    callback_data=callbacks.callback("mt", "cx", meetup.id, "keep"),
                 )
             ],
         ]
@@ -330,18 +331,17 @@ async def button(update: Update, context: BotContext) -> None:
 
 
 async def _cancel_button(update: Update, context: BotContext, language: str) -> None:
+    """ "Only the next date / the whole series / keep it": the button must be on the question
+    it was pressed on, in the meetup's own group, and the presser must be someone who may
+    cancel it now — whoever asked the question (the button carries no person)."""
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     texts = context.services.texts
     data = callbacks.parse(query.data)
     meetup_id = data.int_arg(0) if data else None
-    asker = data.int_arg(2) if data else None
     scope = data.args[1] if data and len(data.args) > 1 else ""
-    if meetup_id is None or scope not in ("one", "all", "keep"):
+    if meetup_id is None or scope not in ("one", "all", "keep") or not on_pressed_message(query):
         await query.answer(texts.plain(language, "button.stale"))
-        return
-    if asker != user.id:
-        await query.answer(texts.plain(language, "meetup.not_your_question"), show_alert=True)
         return
     try:
         meetup = await context.services.meetups.find_by_id(meetup_id)
@@ -349,12 +349,11 @@ async def _cancel_button(update: Update, context: BotContext, language: str) -> 
         await query.answer(texts.plain(language, "button.stale"), show_alert=True)
         return
     chat = update.effective_chat
-    if (
-        meetup is None
-        or chat is None
-        or not await _in_its_group(context, meetup.constellation_id, chat.id)
-    ):
+    if chat is None or not await _in_its_group(context, meetup.constellation_id, chat.id):
         await query.answer(texts.plain(language, "button.stale"), show_alert=True)
+        return
+    if not await context.services.meetups.may_change(meetup, user.id):
+        await query.answer(texts.plain(language, "meetup.not_allowed_change"), show_alert=True)
         return
     await query.answer()
     if scope == "keep":

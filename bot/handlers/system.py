@@ -14,8 +14,17 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication, BotContext
+from bot.domain import MembershipStatus
 from bot.handlers import private_line
-from bot.handlers.common import is_group, is_private, language_for, person_from, reply
+from bot.handlers.common import (
+    PRESENT_STATUSES,
+    chat_member_status,
+    is_group,
+    is_private,
+    language_for,
+    person_from,
+    reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +98,21 @@ async def record_people(update: Update, context: BotContext) -> None:
         return
     message = update.effective_message
     service = context.services.constellations
-    if is_group(chat) and (update.message is not None or update.callback_query is not None):
-        # A button press in the group comes from someone who is in it.
-        # "… left the group" comes from the one leaving (or removing): not a sign of presence.
+    if is_group(chat) and update.message is not None:
+        # A message in the group proves its sender is in it — except "… left the group",
+        # which comes from the one leaving (or removing).
         if message is not None and message.left_chat_member is not None:
             return
         await service.record_member(chat.id, person_from(user))
+    elif is_group(chat) and update.callback_query is not None:
+        # A press is no proof: anyone may press a button in a public group, and someone
+        # removed may press an old one. Someone the bot does not know as an active member is
+        # asked about at Telegram, and recorded only if they are in the group.
+        member = await service.member(chat.id, user.id)
+        if member is not None and member.status is MembershipStatus.ACTIVE:
+            return
+        if await chat_member_status(context, chat.id, user.id) in PRESENT_STATUSES:
+            await service.record_member(chat.id, person_from(user))
     elif is_private(chat) and update.message is not None:
         await service.private_chat_started(person_from(user))
 

@@ -184,7 +184,8 @@ def may_change(scene: Scene, user: SimUser, message: SimMessage, data: str) -> b
         if feature == "req" and first is not None:
             return _request_rule(db, user, chat, action, args, first)
         if feature == "mt" and first is not None:
-            return _meetup_rule(db, user, chat, action, args, first)
+            on_message = data in offered([message])
+            return _meetup_rule(db, user, chat, action, args, first, on_message=on_message)
     return False  # the guided flows keep their drafts in memory until they post
 
 
@@ -207,14 +208,20 @@ def _request_rule(
         constellation_id,
         user.id,
     )
-    # Its own group (unless hub home only), or the presser's private chat if they belong.
-    in_group = chat.id == group_id and visibility == "group"
-    if not (in_group or (chat.id == user.id and membership is not None)):
-        return False
     role = membership[0] if membership is not None and membership[1] == "active" else None
+    # Its own group (unless hub home only), or the presser's private chat if they may see it:
+    # one's own request; a whole-group one as an active member; a hidden one as hub home.
+    in_group = chat.id == group_id and visibility == "group"
+    sees = user.id == requester or (role == "hubhome" if visibility == "hubhome" else role)
+    if not (in_group or (chat.id == user.id and sees)):
+        return False
     active = state in ("open", "claimed")
     if action == "claim":
-        claimers = ("hubhome", "liaison", "member") if anyone_claims else ("hubhome", "liaison")
+        claimers: tuple[str, ...] = ("hubhome", "liaison")
+        if visibility == "hubhome":
+            claimers = ("hubhome",)
+        elif anyone_claims:
+            claimers = ("hubhome", "liaison", "member")
         return state == "open" and user.id != requester and role in claimers
     if action == "rel":
         return state == "claimed" and user.id == helper
@@ -227,18 +234,33 @@ def _request_rule(
 
 
 def _meetup_rule(
-    db: sqlite3.Connection, user: SimUser, chat: SimChat, action: str, args: list[str], first: int
+    db: sqlite3.Connection,
+    user: SimUser,
+    chat: SimChat,
+    action: str,
+    args: list[str],
+    first: int,
+    *,
+    on_message: bool,
 ) -> bool:
-    if action == "cx":  # the planner's own question, in the meetup's group
+    if action == "cx":  # the cancel question itself, in the meetup's group, by whoever may
         meetup = _row(
             db,
-            "SELECT c.chat_id FROM meetups m JOIN constellations c ON c.id = m.constellation_id"
-            " WHERE m.id = ?",
+            "SELECT c.chat_id, m.constellation_id, m.created_by FROM meetups m"
+            " JOIN constellations c ON c.id = m.constellation_id WHERE m.id = ?",
             first,
         )
-        asker = _number(args[2]) if len(args) > 2 else None
         scope = args[1] if len(args) > 1 else ""
-        return meetup is not None and meetup[0] == chat.id and asker == user.id and scope != "keep"
+        if meetup is None or meetup[0] != chat.id or scope == "keep" or not on_message:
+            return False
+        planner = _row(
+            db,
+            "SELECT 1 FROM memberships WHERE constellation_id = ? AND user_id = ?"
+            " AND status = 'active' AND role IN ('hubhome', 'liaison')",
+            meetup[1],
+            user.id,
+        )
+        return meetup[2] == user.id or planner is not None
     if action not in ("yes", "maybe", "no", "more", "fewer"):
         return False  # "ics" sends a file and stores nothing
     occurrence = _row(
@@ -258,4 +280,5 @@ def _meetup_rule(
         constellation_id,
         user.id,
     )
-    return chat.id == group_id or (chat.id == user.id and member is not None)
+    # Only an active member answers: a press is no proof of being in the group.
+    return member is not None and chat.id in (group_id, user.id)

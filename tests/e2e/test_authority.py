@@ -72,10 +72,6 @@ async def test_with_nowhere_left_a_private_message_is_not_passed_on(scene: Scene
     assert scene.bot_texts(scene.private(scene.hubhome)) == hub_before
 
 
-async def _buttons(message: SimMessage) -> list[str]:
-    return [label for row in message.button_texts for label in row]
-
-
 # -- hidden requests ---------------------------------------------------------------------------
 
 
@@ -151,3 +147,83 @@ async def test_a_notice_that_falls_back_to_the_group_names_no_hidden_request(
     assert left == [
         "Hanneke: 👋 Anna heeft de groep verlaten en heeft geen rol meer in de constellatie."
     ]
+
+
+# -- presses ---------------------------------------------------------------------------------
+
+
+async def test_a_press_is_no_proof_of_membership(scene: Scene) -> None:
+    """Someone who never joined (a public group lets anyone press) and someone removed press a
+    card: they do not become members, change nothing, and cannot use the private line."""
+    await scene.with_roles(linked=(scene.hubhome,))
+    await scene.say(scene.hubhome, scene.group, "/activiteit zaterdag 14:00 | Zwemmen")
+    card = scene.last(scene.group)
+    stranger = scene.sim.add_user("Stan", language_code="nl")
+    await scene.say(scene.bert, scene.group, "Bye!")
+    await scene.sim.user_removed(scene.group, scene.bert, by=scene.admin)
+    await scene.bot.settle()
+    services = scene.bot.app.bot_data.services
+    for outsider in (stranger, scene.bert):
+        popup = await scene.press(outsider, card, "✅ Ik kom")
+        assert popup in (STALE, "This button no longer works.")
+        member = await services.constellations.member(scene.group.id, outsider.id)
+        assert member is None or member.status.value == "left"
+    assert "Komen" not in scene.refreshed(card).plain_text
+    hub_before = scene.bot_texts(scene.private(scene.hubhome))
+    await scene.say(stranger, scene.private(stranger), "Hallo kerngezin, ik wil iets weten")
+    assert scene.bot_texts(scene.private(scene.hubhome)) == hub_before
+
+
+async def test_a_member_who_never_spoke_may_press(scene: Scene) -> None:
+    """Telegram says they are in the group (privacy mode hid their messages): their press
+    counts, and now the bot knows them."""
+    await scene.with_roles()
+    await scene.say(scene.hubhome, scene.group, "/activiteit zaterdag 14:00 | Zwemmen")
+    quiet = scene.sim.add_user("Quinty", language_code="nl")
+    await scene.sim.user_joins(scene.group, quiet)
+    await scene.bot.settle()
+    assert (
+        await scene.press(quiet, scene.last(scene.group), "✅ Ik kom") == "Genoteerd: je komt! ✅"
+    )
+    assert "Quinty" in scene.refreshed(scene.last(scene.group)).plain_text
+
+
+async def test_forged_cancel_data_with_ones_own_id_cancels_nothing(scene: Scene) -> None:
+    """The cancel question's buttons carried the asker's id; forging one's own id in them let
+    anyone replace any bot message in the group and remove its buttons."""
+    await scene.with_roles()
+    await scene.say(scene.hubhome, scene.group, "/bijeenkomst elke dinsdag 19:30 | Koffie")
+    card = scene.last(scene.group)
+    await scene.say(scene.anna, scene.group, "/leden")
+    members = scene.last(scene.group)
+    for data in (f"mt:v1:cx:1:all:{scene.anna.id}", "mt:v1:cx:1:all", "mt:v1:cx:1:keep"):
+        await scene.forge(scene.anna, members, data)
+        await scene.forge(scene.anna, card, data)
+    assert scene.refreshed(members).plain_text == members.plain_text
+    assert scene.refreshed(card).plain_text == card.plain_text
+    assert scene.refreshed(card).button_texts == card.button_texts
+    # Even the real question: only someone who may cancel it chooses.
+    await scene.say(scene.hubhome, scene.group, "/afzeggen 1")
+    question = scene.last(scene.group)
+    popup = await scene.press(scene.anna, question, "De hele reeks")
+    assert popup is not None and popup.startswith("Alleen wie het plande")
+    assert not scene.refreshed(card).plain_text.startswith("❌")
+
+
+async def test_only_who_may_close_a_request_flips_its_card_to_the_outcomes(scene: Scene) -> None:
+    """Anyone's 'Afronden' flipped the shared card's buttons; forged 'done' data did the same
+    to any bot message (the /leden answer, say)."""
+    await scene.with_roles()
+    await scene.say(scene.anna, scene.group, "/hulpvraag #oppas Wie kan zaterdag oppassen?")
+    card = scene.last(scene.group)
+    popup = await scene.press(scene.bert, card, "✅ Afronden")
+    assert popup == "Alleen de vrager, de helper of het kerngezin kan deze hulpvraag afronden."
+    assert scene.refreshed(card).button_texts == card.button_texts
+    await scene.say(scene.anna, scene.group, "/leden")
+    members = scene.last(scene.group)
+    _, request = await scene.bot.app.bot_data.services.requests.by_number(scene.group.id, 1)
+    await scene.forge(scene.anna, members, f"req:v1:done:{request.id}")
+    assert scene.refreshed(members).button_texts == members.button_texts == []
+    assert scene.refreshed(members).plain_text == members.plain_text
+    await scene.press(scene.anna, card, "✅ Afronden")  # hers: she may
+    assert scene.refreshed(card).button_texts[0] == ["✅ Geholpen", "🌓 Deels"]

@@ -248,7 +248,9 @@ async def test_cancel_one_date_of_a_series_or_the_whole_series(scene: Scene) -> 
         ["Niets, laat maar"],
     ]
     popup = await scene.press(scene.anna, question, "De hele reeks")
-    assert popup == "Alleen wie het afzeggen begon, kan hier kiezen."
+    assert popup == (
+        "Alleen wie het plande, het kerngezin of de contactpersoon kan dit afzeggen of wijzigen."
+    )
     await scene.press(scene.hubhome, question, "Alleen dinsdag 24 november, 19:30")
     assert scene.refreshed(question).plain_text.startswith("❌ Koffieavond (#1) op dinsdag 24")
     assert scene.refreshed(card).plain_text.startswith("❌ AFGEZEGD")

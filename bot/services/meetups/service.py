@@ -232,17 +232,12 @@ class MeetupService:
             await self._outbox.renew(tx, notice, self._clock.now())
 
     async def for_press(self, occurrence_id: int, chat_id: int, user_id: int) -> MeetupView:
-        """The occurrence behind a button, if this person may answer it from this chat.
-
-        In the group: the constellation's own group. In a private chat (reminders): the
-        presser's own chat, and they must be an active member of the constellation.
-        """
+        """The occurrence behind a button, if this person may answer it from this chat: an
+        active member of the constellation (a press is no proof of that), in its own group or
+        in their own private chat (reminders)."""
         view = await self.view(occurrence_id)
-        if chat_id == view.constellation.chat_id:
-            return view
-        if chat_id == user_id and await self._active_member(
-            self._db.reader, view.constellation, user_id
-        ):
+        member = await self._active_member(self._db.reader, view.constellation, user_id)
+        if member is not None and chat_id in (view.constellation.chat_id, user_id):
             return view
         raise MeetupNotFound(occurrence_id)
 

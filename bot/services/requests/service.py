@@ -38,7 +38,7 @@ from bot.domain import (
 from bot.services.request_text import ParsedRequest, parse_request
 from bot.services.requests import notices
 from bot.services.requests.drafts import EmptyRequest, EscalationPolicy, RequestDraft
-from bot.services.requests.visibility import may_claim, may_see, shown_in_group
+from bot.services.requests.visibility import may_claim, may_resolve, may_see, shown_in_group
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database, Session, Tx
 from bot.storage.help_requests import HelpRequestRepository
@@ -207,6 +207,14 @@ class RequestService:
 
     async def get(self, request_id: int) -> HelpRequest | None:
         return await self._requests.get(self._db.reader, request_id)
+
+    async def may_resolve(
+        self, constellation: Constellation, request: HelpRequest, user_id: int
+    ) -> bool:
+        """Whether this person may close the request now (see ``visibility.may_resolve``)."""
+        return may_resolve(
+            request, user_id, await self._role(self._db.reader, constellation, user_id)
+        )
 
     async def by_number_in(self, constellation_id: int, number: int) -> HelpRequest | None:
         return await self._requests.by_number(self._db.reader, constellation_id, number)
@@ -432,8 +440,7 @@ class RequestService:
         now = self._clock.now()
         async with self._db.transaction() as tx:
             role = await self._role(tx, constellation, person.user_id)
-            allowed = person.user_id in (request.requester_id, request.claimed_by)
-            if not (allowed or role is Role.HUBHOME):
+            if not may_resolve(request, person.user_id, role):
                 raise NotAllowed("resolve")
             if not request.state.is_active:
                 raise WrongState(request)

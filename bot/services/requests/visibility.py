@@ -33,3 +33,9 @@ def may_claim(request: HelpRequest, user_id: int, role: Role | None, *, members_
     if request.visibility is Visibility.HUBHOME:
         return role is Role.HUBHOME
     return role in (Role.HUBHOME, Role.LIAISON) or members_may
+
+
+def may_resolve(request: HelpRequest, user_id: int, role: Role | None) -> bool:
+    """Who may close a request with an outcome: whoever asked, whoever helps, or the hub
+    home (of a hidden one too: only they can see it)."""
+    return user_id in (request.requester_id, request.claimed_by) or role is Role.HUBHOME
