@@ -15,6 +15,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
 from bot.clock import Clock, SystemClock
 from bot.commands import visible
@@ -35,6 +36,7 @@ from bot.handlers import (
     system,
 )
 from bot.i18n import LANGUAGES, Translator
+from bot.logs import drop_update_dumps
 from bot.scheduler import DeliverAfterUpdates, delivered, run_due_work
 from bot.services.constellations import ConstellationService
 from bot.services.meetups import MeetupService
@@ -50,6 +52,7 @@ from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
 from bot.storage.privacy import PrivacyRepository
 from bot.storage.private_line import LineRepository
+from bot.telegram_bot import ConstellationBot
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +118,33 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     )
 
 
+def _telegram(settings: Settings, timeout: float) -> ConstellationBot:
+    """The Bot API client: python-telegram-bot's ExtBot with our defaults and timeouts, the
+    rate limiter, and updates read one by one (see bot.telegram_bot)."""
+    assert settings.token is not None
+    drop_update_dumps()
+    # Keeps us inside Telegram's limits and retries a 429 after the time Telegram asks.
+    limiter = AIORateLimiter(max_retries=3) if settings.rate_limit else None
+    return ConstellationBot(
+        settings.token.get_secret_value(),
+        base_url=settings.api_base_url,
+        request=HTTPXRequest(
+            connection_pool_size=256,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            media_write_timeout=timeout,
+        ),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            tzinfo=settings.zone,
+        ),
+        rate_limiter=limiter,
+    )
+
+
 def build_application(settings: Settings, *, clock: Clock | None = None) -> BotApplication:
     """Build the bot; the database opens in ``post_init`` and closes in ``post_shutdown``."""
     if settings.token is None:
@@ -125,28 +155,13 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     processor = DeliverAfterUpdates()
     builder = (
         ApplicationBuilder()
+        .bot(_telegram(settings, timeout))
         .concurrent_updates(processor)
-        .token(settings.token.get_secret_value())
-        .base_url(settings.api_base_url)
-        .connect_timeout(timeout)
-        .read_timeout(timeout)
-        .write_timeout(timeout)
-        .media_write_timeout(timeout)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                tzinfo=settings.zone,
-            )
-        )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if settings.rate_limit:
-        # Keeps us inside Telegram's limits and retries a 429 after the time Telegram asks.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
-    app: BotApplication = builder.build()
+    app: BotApplication = builder.build()  # type: ignore[assignment]  # ConstellationBot is an ExtBot
     app.bot_data.services = services
     app.bot_data.courier = Courier(services, app.bot)
     processor.app = app

@@ -55,3 +55,19 @@ def redact_records(secrets: Iterable[str]) -> None:
         return record
 
     logging.setLogRecordFactory(redacting_factory)
+
+
+class _NoUpdateDumps(logging.Filter):
+    """python-telegram-bot logs a whole batch of updates (texts and names) when it cannot
+    parse one; the bot reads them one by one instead (bot.telegram_bot), so the dump goes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Error while parsing updates")
+
+
+def drop_update_dumps() -> None:
+    """Install the filter above on python-telegram-bot's bot loggers (once)."""
+    for name in ("telegram.Bot", "telegram.ext.ExtBot"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoUpdateDumps) for f in logger.filters):
+            logger.addFilter(_NoUpdateDumps())

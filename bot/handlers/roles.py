@@ -9,7 +9,7 @@ from bot.commands import BY_NAME, names
 from bot.context import BotApplication, BotContext
 from bot.domain import CannotAssignBot, Member, NotAllowed, NotSetUp, Role
 from bot.handlers.common import actor_in, group_language, person_from, reply
-from bot.i18n import Html, escape
+from bot.i18n import MESSAGE_LIMIT, Html, Translator, escape, to_plain, units
 
 _COMMAND_FOR_ROLE = {Role.HUBHOME: "hubhome", Role.LIAISON: "liaison", Role.MEMBER: "member"}
 
@@ -57,8 +57,19 @@ async def member(update: Update, context: BotContext) -> None:
     await _assign(update, context, Role.MEMBER)
 
 
-def _names(members: list[Member]) -> str:
-    return ", ".join(escape(m.display_name) for m in members)
+def _names(texts: Translator, language: str, members: list[Member], room: int) -> str:
+    """The names, escaped, as many as fit in ``room`` (Telegram's units of the text people
+    see), then "en nog N": a big group's list is never refused as too long."""
+    shown: list[str] = []
+    used = 0
+    for index, member in enumerate(members):
+        name = member.display_name
+        more = texts.plain(language, "members.more").format(n=len(members) - index)
+        if used + units(name) + 2 + units(more) + 2 > room and index < len(members):
+            return ", ".join([*shown, escape(more)])
+        shown.append(escape(name))
+        used += units(name) + 2
+    return ", ".join(shown)
 
 
 async def members(update: Update, context: BotContext) -> None:
@@ -76,11 +87,16 @@ async def members(update: Update, context: BotContext) -> None:
         await reply(update, texts(language, "common.not_setup"))
         return
     none = texts(language, "members.none")
-    lines = [texts(language, "members.title", name=constellation.name), ""]
+    title = texts(language, "members.title", name=constellation.name)
+    footer = texts(language, "members.footer")
+    # What the names may take: Telegram's limit, less everything else in the message.
+    room = MESSAGE_LIMIT - units(to_plain(f"{title}\n\n\n\n\n\n{footer}")) - 3 * 40
+    lines = [title, ""]
     for role in (Role.HUBHOME, Role.LIAISON, Role.MEMBER):
         in_role = [m for m in people if m.role is role]
-        lines.append(texts(language, f"members.{role.value}", names=Html(_names(in_role) or none)))
-    lines += ["", texts(language, "members.footer")]
+        names = _names(texts, language, in_role, room // 2 if role is Role.MEMBER else room // 4)
+        lines.append(texts(language, f"members.{role.value}", names=Html(names or none)))
+    lines += ["", footer]
     await reply(update, "\n".join(lines))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Message, MessageEntity, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -146,12 +147,15 @@ async def on_error(update: object, context: BotContext) -> None:
     chat_id = (
         update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
     )
+    error = context.error
+    # Telegram's own words about an error are not logged (only its type): they may quote what
+    # was sent. Our own errors keep their traceback, which is where the bug is.
     log.error(
         "error while handling update %s in chat %s: %s",
         update_id,
         chat_id,
-        type(context.error).__name__,
-        exc_info=context.error,
+        type(error).__name__,
+        exc_info=None if isinstance(error, TelegramError) else error,
     )
     if not isinstance(update, Update):
         return

@@ -376,6 +376,13 @@ class FakeTelegram(BotApi):
             return not addressee or addressee.lower() == (self.bot.username or "").lower()
         return message.reply_to is not None and message.reply_to.from_user.id == self.bot.id
 
+    async def send_raw_update(self, kind: str, payload: dict[str, Any]) -> int | None:
+        """Queue an update exactly as given, even one no client library could read (a field
+        of a shape it does not know): what Telegram may one day send. Returns its id."""
+        update_id = self._enqueue(kind, payload)
+        await asyncio.sleep(0)
+        return update_id
+
     async def send_message(
         self,
         user: SimUser,

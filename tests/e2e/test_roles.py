@@ -106,3 +106,21 @@ async def test_other_groups_never_touch_this_constellation(scene: Scene) -> None
     assert await _role(scene, scene.anna.id) is None  # Anna never spoke in De Linde
     await scene.say(scene.bert, other, "/leden")
     assert "nog geen constellatie" in scene.last(other).plain_text
+
+
+async def test_members_of_a_big_group_fit_one_message(scene: Scene) -> None:
+    """/leden with 80 members with long names failed with "message is too long"."""
+    await scene.set_up("De Linde")
+    for number in range(80):
+        person = scene.sim.add_user(f"Wilhelmina-Alexandra {number:02d}", last_name="v" * 60)
+        await scene.sim.user_joins(scene.group, person)
+        await scene.sim.send_message(person, scene.group, "Hallo")
+    await scene.bot.settle()
+    await scene.say(scene.anna, scene.group, "/leden")
+    answer = scene.last(scene.group).plain_text
+    assert answer.startswith("Constellatie De Linde")
+    assert len(answer.encode("utf-16-le")) // 2 <= 4096
+    families = next(line for line in answer.splitlines() if line.startswith("👪"))
+    names = families.removeprefix("👪 Pleeggezinnen: ").split(", ")
+    assert names[0] == "Anna" and names[-1].startswith("en nog ")
+    assert len(names) - 1 + int(names[-1].removeprefix("en nog ")) == 80 + 2  # Anna, Sandra
