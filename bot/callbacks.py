@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
 VERSION = "v1"
 MAX_BYTES = 64  # Telegram's limit for callback_data
@@ -46,3 +48,161 @@ def parse(data: str | None) -> CallbackData | None:
 def pattern(feature: str) -> str:
     """Regex for a CallbackQueryHandler that takes one feature's buttons."""
     return rf"^{feature}:{VERSION}:"
+
+
+# -- typed buttons -----------------------------------------------------------------------------
+# Each feature's buttons as a small typed value with an enum of actions, encoded and parsed
+# here and nowhere else (the shape of telegram-report-bot's versioned callback factories).
+# They carry what the button is about — a request, an occurrence, a constellation — and never
+# a person: who may press is looked up on the server, from the database and the message.
+
+
+class Feature(StrEnum):
+    REQUEST = "req"
+    MEETUP = "mt"
+    LINE = "line"
+    FORGET = "forget"
+
+
+class RequestAction(StrEnum):
+    CLAIM = "claim"
+    RELEASE = "rel"
+    DONE = "done"  # show the outcome choice on the card
+    OUTCOME = "out"
+    WITHDRAW = "wd"
+    BACK = "back"  # take the outcome choice back
+
+
+class Outcome(StrEnum):
+    """The outcome as a button carries it (a letter: callback data is short)."""
+
+    HELPED = "h"
+    PARTLY = "p"
+    NOT_NEEDED = "n"
+
+
+class MeetupAction(StrEnum):
+    YES = "yes"
+    MAYBE = "maybe"
+    NO = "no"
+    MORE = "more"  # one more child
+    FEWER = "fewer"
+    CALENDAR = "ics"
+    CANCEL = "cx"  # the answer to "which dates?" when cancelling a series
+
+
+class CancelScope(StrEnum):
+    ONE = "one"
+    ALL = "all"
+    KEEP = "keep"
+
+
+class LineAction(StrEnum):
+    PICK = "pick"  # where this message goes (names it)
+    USE = "use"  # where messages go from now on
+    LIAISON = "liaison"  # let the liaison read along with one message
+
+
+class ForgetAction(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+def _enum(kind: type[StrEnum], value: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestButton:
+    action: RequestAction
+    request_id: int
+    outcome: Outcome | None = None  # with OUTCOME only
+
+    def data(self) -> str:
+        extra = (self.outcome.value,) if self.outcome is not None else ()
+        return callback(Feature.REQUEST.value, self.action.value, self.request_id, *extra)
+
+    @classmethod
+    def parse(cls, data: str | None) -> RequestButton | None:
+        parsed = parse(data)
+        if parsed is None or parsed.feature != Feature.REQUEST.value:
+            return None
+        action: RequestAction | None = _enum(RequestAction, parsed.action)
+        request_id = parsed.int_arg(0)
+        if action is None or request_id is None:
+            return None
+        if action is RequestAction.OUTCOME:
+            outcome = _enum(Outcome, parsed.args[1]) if len(parsed.args) == 2 else None
+            return cls(action, request_id, outcome) if outcome is not None else None
+        return cls(action, request_id) if len(parsed.args) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class MeetupButton:
+    action: MeetupAction
+    target: int  # the occurrence; for CANCEL, the meetup
+    scope: CancelScope | None = None  # with CANCEL only
+
+    def data(self) -> str:
+        extra = (self.scope.value,) if self.scope is not None else ()
+        return callback(Feature.MEETUP.value, self.action.value, self.target, *extra)
+
+    @classmethod
+    def parse(cls, data: str | None) -> MeetupButton | None:
+        parsed = parse(data)
+        if parsed is None or parsed.feature != Feature.MEETUP.value:
+            return None
+        action: MeetupAction | None = _enum(MeetupAction, parsed.action)
+        target = parsed.int_arg(0)
+        if action is None or target is None:
+            return None
+        if action is MeetupAction.CANCEL:
+            # Older questions carried the asker's id too: it is ignored, never trusted.
+            scope = _enum(CancelScope, parsed.args[1]) if len(parsed.args) in (2, 3) else None
+            return cls(action, target, scope) if scope is not None else None
+        return cls(action, target) if len(parsed.args) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class LineButton:
+    action: LineAction
+    target: int  # a constellation (PICK, USE) or a routed message (LIAISON)
+    message_id: int | None = None  # with PICK: the message in the person's chat to pass on
+
+    def data(self) -> str:
+        extra = (self.message_id,) if self.message_id is not None else ()
+        return callback(Feature.LINE.value, self.action.value, self.target, *extra)
+
+    @classmethod
+    def parse(cls, data: str | None) -> LineButton | None:
+        parsed = parse(data)
+        if parsed is None or parsed.feature != Feature.LINE.value:
+            return None
+        action: LineAction | None = _enum(LineAction, parsed.action)
+        target = parsed.int_arg(0)
+        if action is None or target is None:
+            return None
+        if action is LineAction.PICK:
+            message_id = parsed.int_arg(1)
+            ok = len(parsed.args) == 2 and message_id is not None
+            return cls(action, target, message_id) if ok else None
+        return cls(action, target) if len(parsed.args) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetButton:
+    action: ForgetAction
+
+    def data(self) -> str:
+        return callback(Feature.FORGET.value, self.action.value)
+
+    @classmethod
+    def parse(cls, data: str | None) -> ForgetButton | None:
+        parsed = parse(data)
+        if parsed is None or parsed.feature != Feature.FORGET.value or parsed.args:
+            return None
+        action: ForgetAction | None = _enum(ForgetAction, parsed.action)
+        return cls(action) if action is not None else None

@@ -33,3 +33,62 @@ def test_a_missing_id_is_none() -> None:
     parsed = callbacks.parse("mt:v1:yes:7")
     assert parsed is not None
     assert (parsed.int_arg(0), parsed.int_arg(1)) == (7, None)
+
+
+# -- the typed buttons: one parser per feature, refusing whatever a button never carried ------
+
+ROUND_TRIPS = [
+    callbacks.RequestButton(callbacks.RequestAction.CLAIM, 42),
+    callbacks.RequestButton(callbacks.RequestAction.OUTCOME, 42, callbacks.Outcome.PARTLY),
+    callbacks.MeetupButton(callbacks.MeetupAction.MORE, 7),
+    callbacks.MeetupButton(callbacks.MeetupAction.CANCEL, 3, callbacks.CancelScope.ALL),
+    callbacks.LineButton(callbacks.LineAction.PICK, 2, 1234),
+    callbacks.LineButton(callbacks.LineAction.LIAISON, 9),
+    callbacks.ForgetButton(callbacks.ForgetAction.YES),
+]
+
+
+@pytest.mark.parametrize("button", ROUND_TRIPS, ids=lambda b: b.data())
+def test_typed_buttons_round_trip(
+    button: callbacks.RequestButton
+    | callbacks.MeetupButton
+    | callbacks.LineButton
+    | callbacks.ForgetButton,
+) -> None:
+    assert type(button).parse(button.data()) == button
+    assert len(button.data().encode()) <= callbacks.MAX_BYTES
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "req:v1:claim",  # no request
+        "req:v1:claim:4:5",  # more than a claim carries
+        "req:v1:grab:4",  # no such action
+        "req:v1:out:4",  # an outcome without the outcome
+        "req:v1:out:4:x",  # an outcome that does not exist
+        "mt:v1:claim:4",  # another feature's action
+        "line:v1:pick:2",  # a pick names the message it passes on
+        "forget:v1:yes:1001",  # a confirmation carries nobody
+        "forget:v1:maybe",
+        "mt:v1:cx:3:everything",
+    ],
+)
+def test_typed_buttons_refuse_what_was_never_offered(data: str) -> None:
+    parsed = [
+        button.parse(data)
+        for button in (
+            callbacks.RequestButton,
+            callbacks.MeetupButton,
+            callbacks.LineButton,
+            callbacks.ForgetButton,
+        )
+    ]
+    assert parsed == [None, None, None, None]
+
+
+def test_an_old_cancel_question_still_works_but_its_asker_is_ignored() -> None:
+    old = callbacks.MeetupButton.parse("mt:v1:cx:3:one:1001")  # carried the asker's id
+    assert old == callbacks.MeetupButton(
+        callbacks.MeetupAction.CANCEL, 3, callbacks.CancelScope.ONE
+    )

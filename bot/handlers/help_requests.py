@@ -11,6 +11,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
+from bot.callbacks import Feature, RequestAction, RequestButton
+from bot.callbacks import Outcome as ButtonOutcome
 from bot.commands import BY_NAME, names
 from bot.context import BotApplication, BotContext
 from bot.domain import (
@@ -40,7 +42,11 @@ from bot.services.requests import EmptyRequest
 from bot.views.common import message_link
 from bot.views.requests import category_label, request_card_keyboard
 
-OUTCOME_CODES = {"h": Outcome.HELPED, "p": Outcome.PARTLY, "n": Outcome.NOT_NEEDED}
+OUTCOMES = {
+    ButtonOutcome.HELPED: Outcome.HELPED,
+    ButtonOutcome.PARTLY: Outcome.PARTLY,
+    ButtonOutcome.NOT_NEEDED: Outcome.NOT_NEEDED,
+}
 OUTCOME_WORDS = {
     "geholpen": Outcome.HELPED,
     "helped": Outcome.HELPED,
@@ -49,7 +55,6 @@ OUTCOME_WORDS = {
     "nietnodig": Outcome.NOT_NEEDED,
     "notneeded": Outcome.NOT_NEEDED,
 }
-ACTIONS = ("claim", "rel", "done", "out", "wd", "back")
 
 
 async def post_request(update: Update, context: BotContext) -> None:
@@ -211,31 +216,27 @@ async def button(update: Update, context: BotContext) -> None:
     texts = context.services.texts
     if query is None or chat is None or user is None:
         return
-    data = callbacks.parse(query.data)
-    request_id = data.int_arg(0) if data else None
+    pressed = RequestButton.parse(query.data)
     language = (
         await language_for(update, context) if is_group(chat) else private_language(context, user)
     )
-    if data is None or request_id is None or data.action not in ACTIONS:
+    if pressed is None:
         await query.answer(texts.plain(language, "button.stale"))
         return
     try:
         constellation, request = await context.services.requests.for_press(
-            request_id, chat.id, user.id
+            pressed.request_id, chat.id, user.id
         )
     except RequestNotFound:
         await query.answer(texts.plain(language, "button.stale"), show_alert=True)
         return
-    if data.action in ("done", "back"):
-        await _outcome_keyboard(
-            update, context, language, constellation, request, data.action == "done"
-        )
+    if pressed.action in (RequestAction.DONE, RequestAction.BACK):
+        choosing = pressed.action is RequestAction.DONE
+        await _outcome_keyboard(update, context, language, constellation, request, choosing)
         return
-    outcome = OUTCOME_CODES.get(data.args[1]) if len(data.args) > 1 else None
-    if data.action == "out" and outcome is None:
-        await query.answer(texts.plain(language, "button.stale"))
-        return
-    key, helper = await _perform(context, update, data.action, constellation, request, outcome)
+    outcome = OUTCOMES[pressed.outcome] if pressed.outcome is not None else None
+    action = pressed.action.value
+    key, helper = await _perform(context, update, action, constellation, request, outcome)
     refused = not key.startswith("request.done_")
     popup = to_plain(texts(language, key, number=request.number, helper=helper))
     await query.answer(popup, show_alert=refused)
@@ -289,4 +290,4 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler(names("release"), release_command, only_messages))
     app.add_handler(CommandHandler(names("done"), done_command, only_messages))
     app.add_handler(CommandHandler(names("withdraw"), withdraw_command, only_messages))
-    app.add_handler(CallbackQueryHandler(button, pattern=callbacks.pattern("req")))
+    app.add_handler(CallbackQueryHandler(button, pattern=callbacks.pattern(Feature.REQUEST)))

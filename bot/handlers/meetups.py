@@ -11,6 +11,7 @@ from telegram.error import Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
+from bot.callbacks import CancelScope, Feature, MeetupAction, MeetupButton
 from bot.commands import BY_NAME, names
 from bot.context import BotApplication, BotContext
 from bot.domain import (
@@ -41,7 +42,7 @@ from bot.views.common import message_link
 from bot.views.meetups import ics_file, ics_name, meetup_when_text
 from bot.when import WhenError
 
-ANSWERS = ("yes", "maybe", "no", "more", "fewer")
+CANCEL = MeetupAction.CANCEL
 CALENDAR_PAYLOAD = "ics-"
 
 
@@ -195,19 +196,19 @@ async def cancel_command(update: Update, context: BotContext) -> None:
             [
                 InlineKeyboardButton(
                     texts.plain(language, "meetup.cancel_one").format(when=next_when),
-                    callback_data=callbacks.callback("mt", "cx", meetup.id, "one"),
+                    callback_data=MeetupButton(CANCEL, meetup.id, CancelScope.ONE).data(),
                 )
             ],
             [
                 InlineKeyboardButton(
                     texts.plain(language, "meetup.cancel_series"),
-                    callback_data=callbacks.callback("mt", "cx", meetup.id, "all"),
+                    callback_data=MeetupButton(CANCEL, meetup.id, CancelScope.ALL).data(),
                 )
             ],
             [
                 InlineKeyboardButton(
                     texts.plain(language, "meetup.cancel_keep"),
-                    callback_data=callbacks.callback("mt", "cx", meetup.id, "keep"),
+                    callback_data=MeetupButton(CANCEL, meetup.id, CancelScope.KEEP).data(),
                 )
             ],
         ]
@@ -300,27 +301,28 @@ async def button(update: Update, context: BotContext) -> None:
     texts = context.services.texts
     if query is None or chat is None or user is None:
         return
-    data = callbacks.parse(query.data)
+    pressed = MeetupButton.parse(query.data)
     language = (
         await language_for(update, context) if is_group(chat) else private_language(context, user)
     )
-    if data is not None and data.action == "cx":
-        await _cancel_button(update, context, language)
-        return
-    occurrence_id = data.int_arg(0) if data else None
-    if data is None or occurrence_id is None or data.action not in (*ANSWERS, "ics"):
+    if pressed is None:
         await query.answer(texts.plain(language, "button.stale"))
         return
+    if pressed.action is MeetupAction.CANCEL:
+        await _cancel_button(update, context, language, pressed)
+        return
     try:
-        view = await context.services.meetups.for_press(occurrence_id, chat.id, user.id)
+        view = await context.services.meetups.for_press(pressed.target, chat.id, user.id)
     except MeetupNotFound:
         await query.answer(texts.plain(language, "button.stale"), show_alert=True)
         return
-    if data.action == "ics":
+    if pressed.action is MeetupAction.CALENDAR:
         await _calendar(update, context, language, view)
         return
     try:
-        answered = await context.services.meetups.answer(view, person_from(user), data.action)
+        answered = await context.services.meetups.answer(
+            view, person_from(user), pressed.action.value
+        )
     except MeetupClosed:
         await query.answer(texts.plain(language, "meetup.closed"), show_alert=True)
         return
@@ -330,17 +332,17 @@ async def button(update: Update, context: BotContext) -> None:
     await query.answer(popup, show_alert=answered.result in ("full", "waiting"))
 
 
-async def _cancel_button(update: Update, context: BotContext, language: str) -> None:
+async def _cancel_button(
+    update: Update, context: BotContext, language: str, pressed: MeetupButton
+) -> None:
     """ "Only the next date / the whole series / keep it": the button must be on the question
     it was pressed on, in the meetup's own group, and the presser must be someone who may
     cancel it now — whoever asked the question (the button carries no person)."""
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     texts = context.services.texts
-    data = callbacks.parse(query.data)
-    meetup_id = data.int_arg(0) if data else None
-    scope = data.args[1] if data and len(data.args) > 1 else ""
-    if meetup_id is None or scope not in ("one", "all", "keep") or not on_pressed_message(query):
+    meetup_id, scope = pressed.target, pressed.scope
+    if scope is None or not on_pressed_message(query):
         await query.answer(texts.plain(language, "button.stale"))
         return
     try:
@@ -356,11 +358,11 @@ async def _cancel_button(update: Update, context: BotContext, language: str) -> 
         await query.answer(texts.plain(language, "meetup.not_allowed_change"), show_alert=True)
         return
     await query.answer()
-    if scope == "keep":
+    if scope is CancelScope.KEEP:
         with unless_unchanged():
             await query.edit_message_text(texts(language, "meetup.cancel_kept"))
         return
-    await _cancel(update, context, language, meetup_id, series=scope == "all")
+    await _cancel(update, context, language, meetup_id, series=scope is CancelScope.ALL)
 
 
 async def _in_its_group(context: BotContext, constellation_id: int, chat_id: int) -> bool:
@@ -428,4 +430,4 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler(names("meetups"), agenda, only_messages))
     app.add_handler(CommandHandler(names("cancelmeetup"), cancel_command, only_messages))
     app.add_handler(CommandHandler(names("editmeetup"), edit_command, only_messages))
-    app.add_handler(CallbackQueryHandler(button, pattern=callbacks.pattern("mt")))
+    app.add_handler(CallbackQueryHandler(button, pattern=callbacks.pattern(Feature.MEETUP)))

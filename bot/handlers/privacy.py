@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
+from bot.callbacks import Feature, ForgetAction, ForgetButton
 from bot.commands import names
 from bot.context import AnyApplication, BotApplication, BotContext, Services
 from bot.handlers.common import (
@@ -23,7 +24,6 @@ from bot.handlers.common import (
 
 log = logging.getLogger(__name__)
 
-FEATURE = "forget"
 RETENTION_JOB = "retention"
 RETENTION_AT = time(3, 30)  # local time: quiet, and after the day's work
 
@@ -47,13 +47,13 @@ async def forget_me(update: Update, context: BotContext) -> None:
             [
                 InlineKeyboardButton(
                     texts.plain(language, "forget.button_yes"),
-                    callback_data=callbacks.callback(FEATURE, "yes"),
+                    callback_data=ForgetButton(ForgetAction.YES).data(),
                 )
             ],
             [
                 InlineKeyboardButton(
                     texts.plain(language, "forget.button_no"),
-                    callback_data=callbacks.callback(FEATURE, "no"),
+                    callback_data=ForgetButton(ForgetAction.NO).data(),
                 )
             ],
         ]
@@ -69,17 +69,16 @@ async def forget_button(update: Update, context: BotContext) -> None:
     services = context.services
     texts = services.texts
     language = await language_for(update, context)
-    data = callbacks.parse(query.data)
+    pressed = ForgetButton.parse(query.data)
     if (
-        data is None
-        or data.action not in ("yes", "no")
+        pressed is None
         or chat.id != user.id
         or not on_pressed_message(query)  # only the confirmation itself erases
     ):
         await query.answer(texts.plain(language, "button.stale"))
         return
     await query.answer()
-    if data.action == "no":
+    if pressed.action is ForgetAction.NO:
         with unless_unchanged():
             await query.edit_message_text(texts(language, "forget.cancelled"))
         return
@@ -132,4 +131,4 @@ def register(app: BotApplication) -> None:
     only_messages = filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler(names("privacy"), privacy, only_messages))
     app.add_handler(CommandHandler(names("forgetme"), forget_me, only_messages))
-    app.add_handler(CallbackQueryHandler(forget_button, pattern=callbacks.pattern(FEATURE)))
+    app.add_handler(CallbackQueryHandler(forget_button, pattern=callbacks.pattern(Feature.FORGET)))

@@ -18,6 +18,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
+from bot.callbacks import Feature, LineAction, LineButton
 from bot.commands import names
 from bot.context import BotApplication, BotContext, Services
 from bot.domain import Constellation, Member, NotAllowed, NotAMember, PartlySent, Role
@@ -32,7 +33,6 @@ from bot.services.private_line import (
 
 log = logging.getLogger(__name__)
 
-FEATURE = "line"
 # Media that carry a caption, so the header can ride along in one message.
 CAPTIONED = ("photo", "video", "document", "audio", "voice", "animation")
 
@@ -164,7 +164,9 @@ async def on_message(update: Update, context: BotContext) -> None:
         else:
             text = services.texts(language, "line.pick")
         await reply(
-            update, text, reply_markup=_choice_keyboard(exc.options, "pick", message.message_id)
+            update,
+            text,
+            reply_markup=_choice_keyboard(exc.options, LineAction.PICK, message.message_id),
         )
         return
     if await services.line.role(constellation, user.id) is Role.HUBHOME:
@@ -174,13 +176,15 @@ async def on_message(update: Update, context: BotContext) -> None:
     await _route(context, constellation, user.id, message.message_id, message)
 
 
-def _choice_keyboard(options: list[Constellation], action: str, *args: int) -> InlineKeyboardMarkup:
+def _choice_keyboard(
+    options: list[Constellation], action: LineAction, message_id: int | None = None
+) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
                     constellation.name,
-                    callback_data=callbacks.callback(FEATURE, action, constellation.id, *args),
+                    callback_data=LineButton(action, constellation.id, message_id).data(),
                 )
             ]
             for constellation in options
@@ -222,7 +226,7 @@ async def _route(
         text = texts(language, "line.sent", names=", ".join(carers))
         if await services.line.reachable_liaisons(constellation.id, besides=user_id):
             label = texts.plain(language, "line.button_liaison")
-            data = callbacks.callback(FEATURE, "liaison", incoming.line.id)
+            data = LineButton(LineAction.LIAISON, incoming.line.id).data()
             keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
     elif pending:
         text = texts(language, "line.sending")
@@ -290,26 +294,23 @@ async def button(update: Update, context: BotContext) -> None:
     services = context.services
     texts = services.texts
     language = private_language(context, user)
-    data = callbacks.parse(query.data)
-    first = data.int_arg(0) if data else None
-    # A pick names the message to pass on, and each button edits its own message.
-    if data is None or first is None or chat.id != user.id or not on_pressed_message(query):
+    pressed = LineButton.parse(query.data)
+    # A pick names the message to pass on, and each button edits its own message: only the
+    # button on the question the bot asked, in the person's own chat.
+    if pressed is None or chat.id != user.id or not on_pressed_message(query):
         await query.answer(texts.plain(language, "button.stale"))
         return
     try:
-        if data.action in ("pick", "use"):
-            constellation = await services.line.choose(user.id, first)
-            await query.answer()
-            await query.edit_message_text(
-                texts(language, "line.chosen", constellation=constellation.name)
-            )
-            message_id = data.int_arg(1)
-            if data.action == "pick" and message_id is not None:
-                await _route(context, constellation, user.id, message_id, None)
-        elif data.action == "liaison":
-            await _share_with_liaison(update, context, first)
-        else:
-            await query.answer(texts.plain(language, "button.stale"))
+        if pressed.action is LineAction.LIAISON:
+            await _share_with_liaison(update, context, pressed.target)
+            return
+        constellation = await services.line.choose(user.id, pressed.target)
+        await query.answer()
+        await query.edit_message_text(
+            texts(language, "line.chosen", constellation=constellation.name)
+        )
+        if pressed.action is LineAction.PICK and pressed.message_id is not None:
+            await _route(context, constellation, user.id, pressed.message_id, None)
     except (NotAMember, NotAllowed):
         await query.answer(texts.plain(language, "button.stale"), show_alert=True)
 
@@ -360,7 +361,7 @@ async def explain(update: Update, context: BotContext) -> None:
             else services.texts(language, "line.pick")
         )
         text = Html(f"{text}\n\n{where}")
-        keyboard = _choice_keyboard(options, "use")
+        keyboard = _choice_keyboard(options, LineAction.USE)
     await reply(update, text, reply_markup=keyboard)
 
 
@@ -368,4 +369,4 @@ def register(app: BotApplication) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler(names("privateline"), explain, private))
     app.add_handler(MessageHandler(private & ~filters.COMMAND, on_message))
-    app.add_handler(CallbackQueryHandler(button, pattern=callbacks.pattern(FEATURE)))
+    app.add_handler(CallbackQueryHandler(button, pattern=callbacks.pattern(Feature.LINE)))

@@ -10,7 +10,7 @@ from babel.dates import format_datetime, get_day_names
 from icalendar import Calendar, Event, vRecur
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
+from bot.callbacks import MeetupAction, MeetupButton
 from bot.domain import Answer, MeetupKind, MeetupView, Rsvp
 from bot.i18n import Html, Translator, escape
 from bot.when import Recurrence
@@ -113,20 +113,25 @@ def meetup_card_keyboard(
         return None
     occurrence_id = view.occurrence.id
 
-    def button(action: str, key: str) -> InlineKeyboardButton:
-        data = callbacks.callback("mt", action, occurrence_id)
+    def button(action: MeetupAction, key: str) -> InlineKeyboardButton:
+        data = MeetupButton(action, occurrence_id).data()
         return InlineKeyboardButton(texts.plain(language, key), callback_data=data)
 
     rows = [
         [
-            button("yes", "meetup.button_yes"),
-            button("maybe", "meetup.button_maybe"),
-            button("no", "meetup.button_no"),
+            button(MeetupAction.YES, "meetup.button_yes"),
+            button(MeetupAction.MAYBE, "meetup.button_maybe"),
+            button(MeetupAction.NO, "meetup.button_no"),
         ]
     ]
     if view.meetup.kind is MeetupKind.ACTIVITY:
-        rows.append([button("more", "meetup.button_more"), button("fewer", "meetup.button_fewer")])
-    rows.append([button("ics", "meetup.button_calendar")])
+        rows.append(
+            [
+                button(MeetupAction.MORE, "meetup.button_more"),
+                button(MeetupAction.FEWER, "meetup.button_fewer"),
+            ]
+        )
+    rows.append([button(MeetupAction.CALENDAR, "meetup.button_calendar")])
     return InlineKeyboardMarkup(rows)
 
 

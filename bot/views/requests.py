@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
+from bot.callbacks import Outcome as ButtonOutcome
+from bot.callbacks import RequestAction, RequestButton
 from bot.domain import HelpRequest, RequestState, Visibility
 from bot.i18n import Html, Translator, cut
 
+HELPED, PARTLY, NOT_NEEDED = ButtonOutcome.HELPED, ButtonOutcome.PARTLY, ButtonOutcome.NOT_NEEDED
 CARD_TEXT_LIMIT = 3000  # of the request text shown on a card, in Telegram's units (see cut)
 CATEGORY_ICONS = {
     "babysitting": "🧸",
@@ -89,11 +91,15 @@ def request_card_text(
 
 
 def _button(
-    texts: Translator, language: str, key: str, action: str, *args: object
+    texts: Translator,
+    language: str,
+    key: str,
+    action: RequestAction,
+    request_id: int,
+    outcome: ButtonOutcome | None = None,
 ) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        texts.plain(language, key), callback_data=callbacks.callback("req", action, *args)
-    )
+    data = RequestButton(action, request_id, outcome).data()
+    return InlineKeyboardButton(texts.plain(language, key), callback_data=data)
 
 
 def request_card_keyboard(
@@ -109,7 +115,7 @@ def request_card_keyboard(
     ``viewer_id`` is set for a copy in someone's private chat, which shows only what that
     person could use: the requester's has no claim or release, anyone else's no withdraw.
     """
-    rid = request.id
+    rid, out = request.id, RequestAction.OUTCOME
     own = viewer_id is not None and viewer_id == request.requester_id
     if not request.state.is_active:
         return None
@@ -117,19 +123,19 @@ def request_card_keyboard(
         return InlineKeyboardMarkup(
             [
                 [
-                    _button(texts, language, "request.outcome_helped", "out", rid, "h"),
-                    _button(texts, language, "request.outcome_partly", "out", rid, "p"),
+                    _button(texts, language, "request.outcome_helped", out, rid, HELPED),
+                    _button(texts, language, "request.outcome_partly", out, rid, PARTLY),
                 ],
                 [
-                    _button(texts, language, "request.outcome_not_needed", "out", rid, "n"),
-                    _button(texts, language, "request.button_back", "back", rid),
+                    _button(texts, language, "request.outcome_not_needed", out, rid, NOT_NEEDED),
+                    _button(texts, language, "request.button_back", RequestAction.BACK, rid),
                 ],
             ]
         )
-    claim = _button(texts, language, "request.button_claim", "claim", rid)
-    done = _button(texts, language, "request.button_done", "done", rid)
-    release = _button(texts, language, "request.button_release", "rel", rid)
-    withdraw = _button(texts, language, "request.button_withdraw", "wd", rid)
+    claim = _button(texts, language, "request.button_claim", RequestAction.CLAIM, rid)
+    done = _button(texts, language, "request.button_done", RequestAction.DONE, rid)
+    release = _button(texts, language, "request.button_release", RequestAction.RELEASE, rid)
+    withdraw = _button(texts, language, "request.button_withdraw", RequestAction.WITHDRAW, rid)
     shared = viewer_id is None  # the group's copy serves everyone, so it shows every button
     if own:
         rows = [[done, withdraw]]
@@ -143,7 +149,7 @@ def request_card_keyboard(
 def claim_keyboard(texts: Translator, language: str, request_id: int) -> InlineKeyboardMarkup:
     """The one button of an escalation: take the request on."""
     return InlineKeyboardMarkup(
-        [[_button(texts, language, "request.button_claim", "claim", request_id)]]
+        [[_button(texts, language, "request.button_claim", RequestAction.CLAIM, request_id)]]
     )
 
 
