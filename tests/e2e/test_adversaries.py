@@ -91,7 +91,9 @@ async def cast(scene: Scene) -> Cast:
 def _hidden_request_id(scene: Scene) -> int:
     """The hidden request's id, read off the hub home's private copy of its card."""
     card = next(
-        m for m in scene.sim.bot_messages(scene.private(scene.hubhome)) if HIDDEN_TEXT in m.text
+        m
+        for m in scene.sim.bot_messages(scene.private(scene.hubhome))
+        if HIDDEN_TEXT in m.plain_text
     )
     data = next(d for d in offered([card]) if d.startswith("req:v1:claim:"))
     return int(data.rsplit(":", 1)[1])
