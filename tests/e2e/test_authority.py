@@ -227,3 +227,38 @@ async def test_only_who_may_close_a_request_flips_its_card_to_the_outcomes(scene
     assert scene.refreshed(members).plain_text == members.plain_text
     await scene.press(scene.anna, card, "✅ Afronden")  # hers: she may
     assert scene.refreshed(card).button_texts[0] == ["✅ Geholpen", "🌓 Deels"]
+
+
+async def test_a_hidden_request_no_hub_home_receives_is_not_called_sent(scene: Scene) -> None:
+    """'Verstuurd! Het kerngezin heeft hulpvraag #1 privé gekregen' while every card to the
+    hub home failed (she blocked the bot): nobody ever saw it, nobody was told."""
+    await scene.with_roles(linked=(scene.hubhome, scene.liaison, scene.anna))
+    scene.sim.block_bot(scene.hubhome)
+    private = scene.private(scene.anna)
+    await scene.say(scene.anna, private, "/hulpvraag #praten Het contactbezoek ging slecht")
+    flow = scene.last(private)
+    for label in ("Geen datum", "Nee, niet dringend", "🏠 Alleen het kerngezin", "✅ Versturen"):
+        await scene.press(scene.anna, flow, label)
+    told = scene.bot_texts(private)
+    assert not any(text.startswith("✅ Verstuurd!") for text in told)
+    assert told[-1].startswith("⚠️ Je hulpvraag #1 is bij niemand van het kerngezin aangekomen")
+    alert = scene.last(scene.private(scene.liaison)).plain_text
+    assert alert.startswith("⚠️ Een hulpvraag voor alleen het kerngezin van De Linde (#1)")
+    assert "contactbezoek" not in alert and "Anna" not in alert
+
+
+async def test_a_hidden_request_telegram_refuses_for_good_is_not_called_sent(
+    scene: Scene,
+) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    scene.sim.inject_fault(
+        "sendMessage", chat_id=scene.hubhome.id, error_code=400, description="Bad Request"
+    )
+    private = scene.private(scene.anna)
+    await scene.say(scene.anna, private, "/hulpvraag #praten Het contactbezoek ging slecht")
+    flow = scene.last(private)
+    for label in ("Geen datum", "Nee, niet dringend", "🏠 Alleen het kerngezin", "✅ Versturen"):
+        await scene.press(scene.anna, flow, label)
+    told = scene.bot_texts(private)
+    assert not any(text.startswith("✅ Verstuurd!") for text in told)
+    assert told[-1].startswith("⚠️ Je hulpvraag #1 is bij niemand van het kerngezin aangekomen")
