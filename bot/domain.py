@@ -178,6 +178,12 @@ class HelpRequest:
     escalation_stage: int
     next_escalation_at: datetime | None
 
+    @property
+    def shown_number(self) -> str:
+        """How people see its number: hub-home-only requests count on their own, as P1, P2…
+        (so the group's own numbers have no gaps that would give them away)."""
+        return f"P{self.number}" if self.visibility is Visibility.HUBHOME else str(self.number)
+
 
 @dataclass(frozen=True, slots=True)
 class CardLocation:

@@ -32,7 +32,7 @@ async def test_demo_transcript_reads_in_dutch() -> None:
         "Bram: 🤝 Goed nieuws: Lotte helpt je met hulpvraag #2 (🚗 Vervoer).",
         # the guided private flow, hub home only
         "🔒 Alleen voor het kerngezin",
-        "✅ Verstuurd! Het kerngezin van De Linde heeft hulpvraag #3 privé gekregen",
+        "✅ Verstuurd! Het kerngezin van De Linde heeft hulpvraag #P1 privé gekregen",
         # the private line, both ways
         "📨 Bericht van Anna — Constellatie De Linde",
         "🏠 Hanneke (kerngezin):",

@@ -27,7 +27,7 @@ async def _undelivered(services: Services, notice: Notice, audience: Audience) -
             if about == "request_card"
             else ("undelivered.request_hubhome")
         )
-        return Outgoing(texts(language, key, number=request.number))
+        return Outgoing(texts(language, key, number=request.shown_number))
     if about == NoticeKind.MEETUP_CARD.value and occurrence_id is not None:
         try:
             view = await services.meetups.view(occurrence_id)

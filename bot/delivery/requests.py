@@ -104,7 +104,7 @@ async def _posted(services: Services, notice: Notice, audience: Audience) -> Out
     constellation, _ = await services.requests.with_constellation(request.id)
     texts, language = services.texts, audience.language
     key = "flow.sent_hubhome" if request.visibility is Visibility.HUBHOME else "flow.sent_group"
-    text = texts(language, key, number=request.number, name=constellation.name)
+    text = texts(language, key, number=request.shown_number, name=constellation.name)
     card = await services.requests.card_in(request.id, constellation.chat_id)
     link = message_link(card.chat_id, card.message_id) if card else None
     if link:
@@ -133,7 +133,7 @@ async def _to_requester(services: Services, notice: Notice, audience: Audience) 
             language,
             "notice.claimed" if claimed else "notice.released",
             helper=await _name(services, language, helper, start=not claimed),
-            number=request.number,
+            number=request.shown_number,
             category=category_label(texts, language, request.category.value),
         )
     )
@@ -149,7 +149,7 @@ async def _withdrawn(services: Services, notice: Notice, audience: Audience) -> 
             language,
             "notice.withdrawn",
             requester=await _name(services, language, notice.ref("requester"), start=True),
-            number=request.number,
+            number=request.shown_number,
             category=category_label(texts, language, request.category.value),
         )
     )
@@ -180,7 +180,7 @@ async def _escalation(services: Services, notice: Notice, audience: Audience) ->
     text = texts(
         language,
         key,
-        number=request.number,
+        number=request.shown_number,
         requester=someone(texts, language, request.requester_name),
         category=category_label(texts, language, request.category.value),
         waited=_waited(services, language, request, services.clock.now()),
@@ -201,14 +201,15 @@ async def _member_left(services: Services, notice: Notice, audience: Audience) -
             return None
     texts, language = services.texts, audience.language
     in_group = not audience.private or audience.meant_for is not None
-    shown: dict[str, list[int]] = {}
+    shown: dict[str, list[str]] = {}
     for name in ("open", "reopened"):
         shown[name] = []
-        for number in notice.numbers(name):
-            request = await services.requests.by_number_in(constellation_id, number)
-            hidden = request is None or not shown_in_group(request)
-            if not hidden or (role is Role.HUBHOME and not in_group):
-                shown[name].append(number)
+        for request_id in notice.numbers(name):
+            request = await services.requests.get(request_id)
+            if request is None:
+                continue
+            if shown_in_group(request) or (role is Role.HUBHOME and not in_group):
+                shown[name].append(request.shown_number)
     key = (
         "notice.member_left_requests"
         if shown["open"] or shown["reopened"]
@@ -238,7 +239,7 @@ async def _unreached(services: Services, notice: Notice, audience: Audience) -> 
         services.texts(
             audience.language,
             "undelivered.liaison_hubhome",
-            number=request.number,
+            number=request.shown_number,
             constellation=constellation.name,
         )
     )

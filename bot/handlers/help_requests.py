@@ -107,7 +107,7 @@ def _list_line(
     label = texts(
         language,
         "request.list_item",
-        number=request.number,
+        number=request.shown_number,
         category=category_label(texts, language, request.category.value),
         name=request.requester_name or "?",
     )
@@ -238,7 +238,7 @@ async def button(update: Update, context: BotContext) -> None:
     action = pressed.action.value
     key, helper = await _perform(context, update, action, constellation, request, outcome)
     refused = not key.startswith("request.done_")
-    popup = to_plain(texts(language, key, number=request.number, helper=helper))
+    popup = to_plain(texts(language, key, number=request.shown_number, helper=helper))
     await query.answer(popup, show_alert=refused)
 
 

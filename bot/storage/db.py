@@ -35,7 +35,7 @@ from bot.storage.checks import (
     refuse_emptied,
     write_marker,
 )
-from bot.storage.migrations import LATEST, MIGRATIONS, SECURE_DELETE_SINCE
+from bot.storage.migrations import LATEST, MIGRATIONS, REBUILDS, SECURE_DELETE_SINCE
 
 log = logging.getLogger(__name__)
 
@@ -205,14 +205,24 @@ class Database:
     async def migrate(self) -> None:
         """Apply every numbered migration above the stored ``user_version``, each atomically."""
         current = await self.schema_version()
+        writer = self._writer_connection()
         for version, script in MIGRATIONS:
             if version <= current:
                 continue
-            async with self.transaction() as tx:
-                for statement in _statements(script):
-                    await tx.execute(statement)
-                # PRAGMA takes no parameters; version is our own integer.
-                await tx.execute(f"PRAGMA user_version = {int(version)}")
+            rebuild = version in REBUILDS
+            if rebuild:  # only outside a transaction does SQLite let this change
+                await writer.execute("PRAGMA foreign_keys=OFF")
+            try:
+                async with self.transaction() as tx:
+                    for statement in _statements(script):
+                        await tx.execute(statement)
+                    if rebuild and await tx.fetch_all("PRAGMA foreign_key_check"):
+                        raise sqlite3.IntegrityError(f"migration {version} broke a reference")
+                    # PRAGMA takes no parameters; version is our own integer.
+                    await tx.execute(f"PRAGMA user_version = {int(version)}")
+            finally:
+                if rebuild:
+                    await writer.execute("PRAGMA foreign_keys=ON")
             log.info("database migrated to schema version %d", version)
 
     @asynccontextmanager

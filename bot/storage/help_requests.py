@@ -76,15 +76,17 @@ class HelpRequestRepository:
         created_at: datetime,
         next_escalation_at: datetime | None,
     ) -> HelpRequest:
-        """Insert with the next number of this constellation (inside the caller's transaction)."""
+        """Insert with the next number of this constellation's requests of this visibility
+        (hub-home-only ones count on their own), inside the caller's transaction."""
         written = await tx.execute(
             "INSERT INTO help_requests (constellation_id, number, requester_id, category,"
             " text, when_kind, needed_by, urgent, visibility, created_at, next_escalation_at)"
             " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM help_requests"
-            " WHERE constellation_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " WHERE constellation_id = ? AND visibility = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 constellation_id,
                 constellation_id,
+                visibility.value,
                 requester_id,
                 category.value,
                 text,
@@ -105,9 +107,12 @@ class HelpRequestRepository:
         row = await s.fetch_one(f"{_SELECT} WHERE r.id = ?", (request_id,))
         return _request(row) if row else None
 
-    async def by_number(self, s: Session, constellation_id: int, number: int) -> HelpRequest | None:
+    async def by_number(
+        self, s: Session, constellation_id: int, number: int, visibility: Visibility
+    ) -> HelpRequest | None:
         row = await s.fetch_one(
-            f"{_SELECT} WHERE r.constellation_id = ? AND r.number = ?", (constellation_id, number)
+            f"{_SELECT} WHERE r.constellation_id = ? AND r.visibility = ? AND r.number = ?",
+            (constellation_id, visibility.value, number),
         )
         return _request(row) if row else None
 

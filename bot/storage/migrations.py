@@ -344,7 +344,55 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX line_messages_kept ON line_messages (state) WHERE state = 'waiting'
         """,
     ),
+    (
+        6,
+        """
+        -- Hub-home-only requests count on their own (shown as P1, P2, …), so that the group's
+        -- own numbers have no gaps that give them away: a number is unique per constellation
+        -- and visibility. (Rebuilt with foreign keys off: see REBUILDS.)
+        CREATE TABLE help_requests_v6 (
+            id                  INTEGER PRIMARY KEY,
+            constellation_id    INTEGER NOT NULL REFERENCES constellations (id) ON DELETE CASCADE,
+            number              INTEGER NOT NULL,
+            requester_id        INTEGER REFERENCES people (user_id) ON DELETE SET NULL,
+            category            TEXT    NOT NULL,
+            text                TEXT,
+            needed_by           TEXT,
+            when_kind           TEXT    NOT NULL DEFAULT 'none',
+            urgent              INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1)),
+            visibility          TEXT    NOT NULL DEFAULT 'group'
+                                        CHECK (visibility IN ('group', 'hubhome')),
+            state               TEXT    NOT NULL DEFAULT 'open'
+                                        CHECK (state IN ('open', 'claimed', 'resolved',
+                                                         'withdrawn', 'expired')),
+            claimed_by          INTEGER REFERENCES people (user_id) ON DELETE SET NULL,
+            claimed_at          TEXT,
+            closed_at           TEXT,
+            outcome             TEXT CHECK (outcome IN ('helped', 'partly', 'not_needed')),
+            created_at          TEXT    NOT NULL,
+            escalation_stage    INTEGER NOT NULL DEFAULT 0,
+            next_escalation_at  TEXT,
+            UNIQUE (constellation_id, visibility, number)
+        );
+        INSERT INTO help_requests_v6 (id, constellation_id, number, requester_id, category, text,
+                                      needed_by, when_kind, urgent, visibility, state,
+                                      claimed_by, claimed_at, closed_at, outcome, created_at,
+                                      escalation_stage, next_escalation_at)
+        SELECT id, constellation_id, number, requester_id, category, text, needed_by, when_kind,
+               urgent, visibility, state, claimed_by, claimed_at, closed_at, outcome,
+               created_at, escalation_stage, next_escalation_at
+        FROM help_requests;
+        DROP TABLE help_requests;
+        ALTER TABLE help_requests_v6 RENAME TO help_requests;
+        CREATE INDEX help_requests_open ON help_requests (state, next_escalation_at);
+        CREATE INDEX help_requests_needed ON help_requests (state, needed_by)
+        """,
+    ),
 ]
+
+# Migrations that rebuild a table other tables refer to: they run with foreign keys off (else
+# dropping the old table would take the rows referring to it along), then are checked.
+REBUILDS = frozenset({6})
 
 LATEST = MIGRATIONS[-1][0]
 # From this version on, deleted content is overwritten (PRAGMA secure_delete); a database

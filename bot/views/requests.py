@@ -66,7 +66,7 @@ def request_card_text(
         texts(
             language,
             "request.card_title_new" if preview else "request.card_title",
-            number=request.number,
+            number=request.shown_number,
             category=category_label(texts, language, request.category.value),
         )
         + (" · " + texts(language, "request.urgent") if request.urgent else ""),

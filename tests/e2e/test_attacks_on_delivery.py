@@ -197,8 +197,8 @@ async def test_a_hub_home_only_request_waiting_for_an_erased_carer_is_not_lost_s
     for _ in range(3):  # hours go by; escalations would remind the hub home
         clock_of(scene).advance(timedelta(hours=1))
         await scene.bot.tick()
-    reached = [t for t in scene.bot_texts(scene.private(scene.liaison)) if "#1" in t]
-    told = [t for t in scene.bot_texts(anna) if t.startswith("⚠️ Je hulpvraag #1")]
+    reached = [t for t in scene.bot_texts(scene.private(scene.liaison)) if "#P1" in t]
+    told = [t for t in scene.bot_texts(anna) if t.startswith("⚠️ Je hulpvraag #P1")]
     assert reached or told, scene.bot_texts(anna)
 
 

@@ -104,7 +104,7 @@ async def hub_home_card(scene: Scene) -> Case:
         hub,
         "sendMessage",
         lambda: scene.press(scene.anna, preview, "✅ Versturen"),
-        lambda: len(starting(scene, hub, "🆘 Hulpvraag #1")),
+        lambda: len(starting(scene, hub, "🆘 Hulpvraag #P1")),
     )
 
 

@@ -25,12 +25,14 @@ def _clock(scene: Scene) -> FakeClock:
     return clock
 
 
-async def _request(scene: Scene, number: int) -> HelpRequest:
+async def _request(
+    scene: Scene, number: int, visibility: Visibility = Visibility.GROUP
+) -> HelpRequest:
     """As stored (hidden ones too: in the group itself they do not exist)."""
     services = scene.bot.app.bot_data.services
     constellation = await services.constellations.for_chat(scene.group.id)
     assert constellation is not None
-    request = await services.requests.by_number_in(constellation.id, number)
+    request = await services.requests.by_number_in(constellation.id, number, visibility)
     assert request is not None
     return request
 
@@ -139,14 +141,14 @@ async def test_hub_home_only_request_never_reaches_the_group(scene: Scene) -> No
     assert preview.plain_text.endswith("Alleen het kerngezin van De Linde krijgt hem, privé.")
     await scene.press(scene.anna, preview, "✅ Versturen")
     assert scene.last(private).plain_text.startswith(
-        "✅ Verstuurd! Het kerngezin van De Linde heeft hulpvraag #1 privé gekregen"
+        "✅ Verstuurd! Het kerngezin van De Linde heeft hulpvraag #P1 privé gekregen"
     )
     assert len(scene.sim.bot_messages(scene.group)) == group_before
 
     hub_private = scene.private(scene.hubhome)
     card = scene.last(hub_private)
     assert card.plain_text.splitlines()[:3] == [
-        "🆘 Hulpvraag #1 · ☕ Even praten · 🔴 Dringend",
+        "🆘 Hulpvraag #P1 · ☕ Even praten · 🔴 Dringend",  # hidden ones count on their own
         "Van: Anna",
         "🔒 Alleen voor het kerngezin",
     ]
@@ -158,10 +160,10 @@ async def test_hub_home_only_request_never_reaches_the_group(scene: Scene) -> No
     await scene.say(scene.bert, scene.group, "/requests")
     assert scene.last(scene.group).plain_text == "Er staan geen open hulpvragen. 🌤️"
     # Its buttons do not work from the group, even forged.
-    request = await _request(scene, 1)
+    request = await _request(scene, 1, Visibility.HUBHOME)
     popup = await scene.forge(scene.liaison, scene.last(scene.group), f"req:v1:claim:{request.id}")
     assert popup == STALE
-    assert (await _request(scene, 1)).state is RequestState.OPEN
+    assert (await _request(scene, 1, Visibility.HUBHOME)).state is RequestState.OPEN
 
     # Nobody claims: the reminders stay with the hub home; the liaison never hears of it.
     clock = _clock(scene)
@@ -174,7 +176,7 @@ async def test_hub_home_only_request_never_reaches_the_group(scene: Scene) -> No
     assert len(scene.sim.bot_messages(liaison_private)) == liaison_seen
 
     popup = await scene.press(scene.hubhome, card, "🙋 Ik help")
-    assert popup == "Dank je wel! Je helpt met hulpvraag #1."
+    assert popup == "Dank je wel! Je helpt met hulpvraag #P1."
     assert scene.refreshed(card).plain_text.endswith("🤝 Hanneke helpt")
     assert scene.last(private).plain_text.startswith("🤝 Goed nieuws: Hanneke helpt je")
     own = next(m for m in scene.sim.bot_messages(private) if m.plain_text.startswith("🆘"))

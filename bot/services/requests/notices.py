@@ -195,8 +195,8 @@ def member_left(
     step = uuid.uuid4().hex  # the leave itself is counted once, in the same transaction
     refs: dict[str, int | str | tuple[int, ...]] = {
         "member": member_id,
-        "open": tuple(r.number for r in own),
-        "reopened": tuple(r.number for r in reopened),
+        "open": tuple(r.id for r in own),
+        "reopened": tuple(r.id for r in reopened),
     }
     return [
         Notice(

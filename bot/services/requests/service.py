@@ -216,8 +216,10 @@ class RequestService:
             request, user_id, await self._role(self._db.reader, constellation, user_id)
         )
 
-    async def by_number_in(self, constellation_id: int, number: int) -> HelpRequest | None:
-        return await self._requests.by_number(self._db.reader, constellation_id, number)
+    async def by_number_in(
+        self, constellation_id: int, number: int, visibility: Visibility = Visibility.GROUP
+    ) -> HelpRequest | None:
+        return await self._requests.by_number(self._db.reader, constellation_id, number, visibility)
 
     async def sees(self, request: HelpRequest, user_id: int) -> bool:
         """Whether this person may see the request now (see ``visibility.may_see``)."""
@@ -308,9 +310,12 @@ class RequestService:
         constellation = await self._constellations.by_chat(self._db.reader, chat_id)
         if constellation is None:
             raise NotSetUp(chat_id)
-        request = await self._requests.by_number(self._db.reader, constellation.id, number)
-        if request is None or not shown_in_group(request):
-            raise RequestNotFound(number)  # in the group, a hidden request does not exist
+        # In the group a hidden request does not exist: only the group's own numbers count.
+        request = await self._requests.by_number(
+            self._db.reader, constellation.id, number, Visibility.GROUP
+        )
+        if request is None:
+            raise RequestNotFound(number)
         return constellation, request
 
     async def for_press(
