@@ -23,7 +23,7 @@ from bench.world import Group
 from bot.simulator.world import SimMessage
 
 REQUEST = "/hulpvraag Kan iemand zaterdagmiddag oppassen? #oppas"
-CLAIM_DATA = "req:v1:claim:"  # the "Ik help" button's callback data, up to the request id
+CLAIM_DATA = "req:v1:claim:"  # the "Ik help" button's callback data, up to the request
 
 
 @dataclass(frozen=True)

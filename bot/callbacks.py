@@ -92,7 +92,7 @@ class MeetupAction(StrEnum):
 
 
 class CancelScope(StrEnum):
-    ONE = "one"
+    ONE = "date"  # names the date the question showed (older questions said "one": stale)
     ALL = "all"
     KEEP = "keep"
 
@@ -116,14 +116,37 @@ def _enum(kind: type[StrEnum], value: str) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestRef:
+    """A request as its card shows it: its constellation and its number there ("#5", or
+    "P3" for a hub-home-only one). Not the global id, whose gaps would tell the group that
+    hidden requests exist (group and hidden requests share it)."""
+
+    constellation_id: int
+    hidden: bool
+    number: int
+
+    def args(self) -> tuple[str, str]:
+        return str(self.constellation_id), f"p{self.number}" if self.hidden else str(self.number)
+
+    @classmethod
+    def parse(cls, constellation: str, shown: str) -> RequestRef | None:
+        hidden = shown.startswith("p")
+        digits = shown[1:] if hidden else shown
+        if not (_ID.fullmatch(constellation) and _ID.fullmatch(digits)):
+            return None
+        return cls(int(constellation), hidden, int(digits))
+
+
+@dataclass(frozen=True, slots=True)
 class RequestButton:
     action: RequestAction
-    request_id: int
+    request: RequestRef | int  # an int: the global id older cards carry (still honoured)
     outcome: Outcome | None = None  # with OUTCOME only
 
     def data(self) -> str:
+        target = self.request.args() if isinstance(self.request, RequestRef) else (self.request,)
         extra = (self.outcome.value,) if self.outcome is not None else ()
-        return callback(Feature.REQUEST.value, self.action.value, self.request_id, *extra)
+        return callback(Feature.REQUEST.value, self.action.value, *target, *extra)
 
     @classmethod
     def parse(cls, data: str | None) -> RequestButton | None:
@@ -131,13 +154,21 @@ class RequestButton:
         if parsed is None or parsed.feature != Feature.REQUEST.value:
             return None
         action: RequestAction | None = _enum(RequestAction, parsed.action)
-        request_id = parsed.int_arg(0)
-        if action is None or request_id is None:
+        if action is None:
             return None
+        args = parsed.args
+        outcome: Outcome | None = None
         if action is RequestAction.OUTCOME:
-            outcome = _enum(Outcome, parsed.args[1]) if len(parsed.args) == 2 else None
-            return cls(action, request_id, outcome) if outcome is not None else None
-        return cls(action, request_id) if len(parsed.args) == 1 else None
+            outcome = _enum(Outcome, args[-1]) if args else None
+            if outcome is None:
+                return None
+            args = args[:-1]
+        request: RequestRef | int | None = None
+        if len(args) == 2:
+            request = RequestRef.parse(*args)
+        elif len(args) == 1:  # an older card's global id
+            request = parsed.int_arg(0)
+        return cls(action, request, outcome) if request is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +176,12 @@ class MeetupButton:
     action: MeetupAction
     target: int  # the occurrence; for CANCEL, the meetup
     scope: CancelScope | None = None  # with CANCEL only
+    occurrence: int | None = None  # with CANCEL ONE: the date the button shows
 
     def data(self) -> str:
-        extra = (self.scope.value,) if self.scope is not None else ()
+        extra: tuple[object, ...] = (self.scope.value,) if self.scope is not None else ()
+        if self.occurrence is not None:
+            extra += (self.occurrence,)
         return callback(Feature.MEETUP.value, self.action.value, self.target, *extra)
 
     @classmethod
@@ -160,8 +194,13 @@ class MeetupButton:
         if action is None or target is None:
             return None
         if action is MeetupAction.CANCEL:
-            # Older questions carried the asker's id too: it is ignored, never trusted.
             scope = _enum(CancelScope, parsed.args[1]) if len(parsed.args) in (2, 3) else None
+            if scope is CancelScope.ONE:
+                # "Only the next date" names the date it showed, so a late tap cannot cancel
+                # a later one.
+                occurrence = parsed.int_arg(2)
+                return cls(action, target, scope, occurrence) if occurrence is not None else None
+            # Older questions carried the asker's id too: it is ignored, never trusted.
             return cls(action, target, scope) if scope is not None else None
         return cls(action, target) if len(parsed.args) == 1 else None
 

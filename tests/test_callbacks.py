@@ -38,7 +38,12 @@ def test_a_missing_id_is_none() -> None:
 # -- the typed buttons: one parser per feature, refusing whatever a button never carried ------
 
 ROUND_TRIPS = [
-    callbacks.RequestButton(callbacks.RequestAction.CLAIM, 42),
+    callbacks.RequestButton(callbacks.RequestAction.CLAIM, callbacks.RequestRef(3, False, 42)),
+    callbacks.RequestButton(callbacks.RequestAction.CLAIM, callbacks.RequestRef(3, True, 2)),
+    callbacks.RequestButton(
+        callbacks.RequestAction.OUTCOME, callbacks.RequestRef(3, True, 2), callbacks.Outcome.PARTLY
+    ),
+    callbacks.RequestButton(callbacks.RequestAction.CLAIM, 42),  # an older card's global id
     callbacks.RequestButton(callbacks.RequestAction.OUTCOME, 42, callbacks.Outcome.PARTLY),
     callbacks.MeetupButton(callbacks.MeetupAction.MORE, 7),
     callbacks.MeetupButton(callbacks.MeetupAction.CANCEL, 3, callbacks.CancelScope.ALL),
@@ -63,7 +68,11 @@ def test_typed_buttons_round_trip(
     "data",
     [
         "req:v1:claim",  # no request
-        "req:v1:claim:4:5",  # more than a claim carries
+        "req:v1:claim:4:5:6",  # more than a claim carries
+        "req:v1:claim:4:q5",  # a number is plain, or P and plain
+        "req:v1:claim:4:p",
+        "req:v1:claim:4:pp5",
+        "req:v1:claim:x:5",
         "req:v1:grab:4",  # no such action
         "req:v1:out:4",  # an outcome without the outcome
         "req:v1:out:4:x",  # an outcome that does not exist
@@ -87,8 +96,24 @@ def test_typed_buttons_refuse_what_was_never_offered(data: str) -> None:
     assert parsed == [None, None, None, None]
 
 
-def test_an_old_cancel_question_still_works_but_its_asker_is_ignored() -> None:
-    old = callbacks.MeetupButton.parse("mt:v1:cx:3:one:1001")  # carried the asker's id
-    assert old == callbacks.MeetupButton(
-        callbacks.MeetupAction.CANCEL, 3, callbacks.CancelScope.ONE
+def test_an_old_cancel_question_ignores_its_asker_and_an_undated_one_is_stale() -> None:
+    cancel, scope = callbacks.MeetupAction.CANCEL, callbacks.CancelScope
+    # "The whole series" from an older question carried the asker's id: ignored, not trusted.
+    assert callbacks.MeetupButton.parse("mt:v1:cx:3:all:1001") == callbacks.MeetupButton(
+        cancel, 3, scope.ALL
     )
+    # "Only the next date" did not say which date: it could cancel a later one, so it is stale.
+    assert callbacks.MeetupButton.parse("mt:v1:cx:3:one:1001") is None
+    assert callbacks.MeetupButton.parse("mt:v1:cx:3:one") is None
+    assert callbacks.MeetupButton.parse("mt:v1:cx:3:date") is None
+    dated = callbacks.MeetupButton(cancel, 3, scope.ONE, 17)
+    assert callbacks.MeetupButton.parse(dated.data()) == dated
+
+
+def test_a_request_button_says_what_its_card_shows_not_the_global_id() -> None:
+    hidden = callbacks.RequestRef(constellation_id=3, hidden=True, number=2)
+    assert callbacks.RequestButton(callbacks.RequestAction.CLAIM, hidden).data() == (
+        "req:v1:claim:3:p2"
+    )
+    group = callbacks.RequestRef(constellation_id=3, hidden=False, number=5)
+    assert callbacks.RequestButton(callbacks.RequestAction.DONE, group).data() == "req:v1:done:3:5"

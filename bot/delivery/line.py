@@ -57,7 +57,8 @@ async def _copied(
     if original is not None:
         await services.line.answer_delivered(tx, original, line, copies)
     else:
-        await services.line.copied(tx, line, copies)
+        to = Role.LIAISON if notice.token("to") == Role.LIAISON.value else Role.HUBHOME
+        await services.line.copied(tx, line, copies, to)
     if notice.ref("later"):
         await services.line.told_later(tx, line)
 

@@ -185,7 +185,7 @@ async def _escalation(services: Services, notice: Notice, audience: Audience) ->
         category=category_label(texts, language, request.category.value),
         waited=_waited(services, language, request, services.clock.now()),
     )
-    return Outgoing(text, None if group else claim_keyboard(texts, language, request.id))
+    return Outgoing(text, None if group else claim_keyboard(texts, language, request))
 
 
 async def _member_left(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:

@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
-from bot.callbacks import Feature, RequestAction, RequestButton
+from bot.callbacks import Feature, RequestAction, RequestButton, RequestRef
 from bot.callbacks import Outcome as ButtonOutcome
 from bot.commands import BY_NAME, names
 from bot.context import BotApplication, BotContext
@@ -24,6 +24,7 @@ from bot.domain import (
     Outcome,
     OwnRequest,
     RequestNotFound,
+    Visibility,
     WrongState,
 )
 from bot.handlers.common import (
@@ -225,7 +226,7 @@ async def button(update: Update, context: BotContext) -> None:
         return
     try:
         constellation, request = await context.services.requests.for_press(
-            pressed.request_id, chat.id, user.id
+            _target(pressed.request), chat.id, user.id
         )
     except RequestNotFound:
         await query.answer(texts.plain(language, "button.stale"), show_alert=True)
@@ -240,6 +241,13 @@ async def button(update: Update, context: BotContext) -> None:
     refused = not key.startswith("request.done_")
     popup = to_plain(texts(language, key, number=request.shown_number, helper=helper))
     await query.answer(popup, show_alert=refused)
+
+
+def _target(request: RequestRef | int) -> int | tuple[int, Visibility, int]:
+    if isinstance(request, int):
+        return request  # an older card's global id
+    visibility = Visibility.HUBHOME if request.hidden else Visibility.GROUP
+    return request.constellation_id, visibility, request.number
 
 
 async def _outcome_keyboard(

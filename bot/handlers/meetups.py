@@ -186,33 +186,31 @@ async def cancel_command(update: Update, context: BotContext) -> None:
         await _cancel(update, context, language, meetup.id, series=False)
         return
     upcoming = await services.meetups.next_occurrence(meetup)
-    next_when = (
-        meetup_when_text(language, upcoming.starts_at, meetup.timezone)
-        if upcoming
-        else texts.plain(language, "meetup.next_date")
-    )
-    keyboard = InlineKeyboardMarkup(
-        [
+    rows = []
+    if upcoming is not None:  # "only the next date" names that date, so a late tap is safe
+        when = meetup_when_text(language, upcoming.starts_at, meetup.timezone)
+        one = MeetupButton(CANCEL, meetup.id, CancelScope.ONE, upcoming.id)
+        rows.append(
             [
                 InlineKeyboardButton(
-                    texts.plain(language, "meetup.cancel_one").format(when=next_when),
-                    callback_data=MeetupButton(CANCEL, meetup.id, CancelScope.ONE).data(),
+                    texts.plain(language, "meetup.cancel_one").format(when=when),
+                    callback_data=one.data(),
                 )
-            ],
+            ]
+        )
+    for scope, key in (
+        (CancelScope.ALL, "meetup.cancel_series"),
+        (CancelScope.KEEP, "meetup.cancel_keep"),
+    ):
+        rows.append(
             [
                 InlineKeyboardButton(
-                    texts.plain(language, "meetup.cancel_series"),
-                    callback_data=MeetupButton(CANCEL, meetup.id, CancelScope.ALL).data(),
+                    texts.plain(language, key),
+                    callback_data=MeetupButton(CANCEL, meetup.id, scope).data(),
                 )
-            ],
-            [
-                InlineKeyboardButton(
-                    texts.plain(language, "meetup.cancel_keep"),
-                    callback_data=MeetupButton(CANCEL, meetup.id, CancelScope.KEEP).data(),
-                )
-            ],
-        ]
-    )
+            ]
+        )
+    keyboard = InlineKeyboardMarkup(rows)
     await reply(
         update,
         texts(language, "meetup.cancel_which", number=number, title=meetup.title),
@@ -221,7 +219,13 @@ async def cancel_command(update: Update, context: BotContext) -> None:
 
 
 async def _cancel(
-    update: Update, context: BotContext, language: str, meetup_id: int, *, series: bool
+    update: Update,
+    context: BotContext,
+    language: str,
+    meetup_id: int,
+    *,
+    series: bool,
+    occurrence_id: int | None = None,
 ) -> None:
     """Cancel and tell the group (or the question's message, when a button chose)."""
     user = update.effective_user
@@ -229,7 +233,9 @@ async def _cancel(
     services, texts = context.services, context.services.texts
     meetup = await services.meetups.find_by_id(meetup_id)
     try:
-        cancelled = await services.meetups.cancel(meetup, user.id, series=series)
+        cancelled = await services.meetups.cancel(
+            meetup, user.id, series=series, occurrence_id=occurrence_id
+        )
     except NotAllowed:
         text = texts(language, "meetup.not_allowed_change")
     except MeetupClosed:
@@ -362,7 +368,14 @@ async def _cancel_button(
         with unless_unchanged():
             await query.edit_message_text(texts(language, "meetup.cancel_kept"))
         return
-    await _cancel(update, context, language, meetup_id, series=scope is CancelScope.ALL)
+    await _cancel(
+        update,
+        context,
+        language,
+        meetup_id,
+        series=scope is CancelScope.ALL,
+        occurrence_id=pressed.occurrence,
+    )
 
 
 async def _in_its_group(context: BotContext, constellation_id: int, chat_id: int) -> bool:

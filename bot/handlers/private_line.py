@@ -22,7 +22,13 @@ from bot.callbacks import Feature, LineAction, LineButton
 from bot.commands import names
 from bot.context import BotApplication, BotContext, Services
 from bot.domain import Constellation, Member, NotAllowed, NotAMember, PartlySent, Role
-from bot.handlers.common import on_pressed_message, person_from, private_language, reply
+from bot.handlers.common import (
+    on_pressed_message,
+    person_from,
+    private_language,
+    reply,
+    unless_unchanged,
+)
 from bot.i18n import Html, normalise_language, to_plain, units
 from bot.services.private_line import (
     Answer,
@@ -169,10 +175,6 @@ async def on_message(update: Update, context: BotContext) -> None:
             reply_markup=_choice_keyboard(exc.options, LineAction.PICK, message.message_id),
         )
         return
-    if await services.line.role(constellation, user.id) is Role.HUBHOME:
-        # Writing to us made them reachable: what was kept for them follows this update.
-        await reply(update, services.texts(language, "line.hubhome_hint"))
-        return
     await _route(context, constellation, user.id, message.message_id, message)
 
 
@@ -208,6 +210,13 @@ async def _route(
             return
         person = person_from(message.from_user)
     language = normalise_language(person.language_code, services.settings.language)
+    reply_to = ReplyParameters(message_id, allow_sending_without_reply=True)
+    if await services.line.role(constellation, user_id) is Role.HUBHOME:
+        # The hub home writing to their own constellation: nothing to pass on. (Writing to
+        # us made them reachable: what was kept for them follows this update.)
+        hint = texts(language, "line.hubhome_hint")
+        await context.bot.send_message(user_id, hint, reply_parameters=reply_to)
+        return
     incoming = await services.line.incoming(constellation, person, message_id)
     origin = (user_id, message_id)
     try:
@@ -235,12 +244,7 @@ async def _route(
         if incoming.reason is None:  # there were carers, but every one of them refused
             await services.line.keep_waiting(constellation, incoming.line, reason)
         text = texts(language, f"line.waiting_{reason}")
-    await context.bot.send_message(
-        user_id,
-        text,
-        reply_markup=keyboard,
-        reply_parameters=ReplyParameters(message_id, allow_sending_without_reply=True),
-    )
+    await context.bot.send_message(user_id, text, reply_markup=keyboard, reply_parameters=reply_to)
 
 
 async def _deliver_answer(
@@ -304,13 +308,19 @@ async def button(update: Update, context: BotContext) -> None:
         if pressed.action is LineAction.LIAISON:
             await _share_with_liaison(update, context, pressed.target)
             return
+        message_id = pressed.message_id
+        if message_id is not None and await services.line.passed_on_before(user.id, message_id):
+            # A second tap (on another name, even): the message went where the first said.
+            await query.answer(texts.plain(language, "line.already_passed_on"))
+            return
         constellation = await services.line.choose(user.id, pressed.target)
         await query.answer()
-        await query.edit_message_text(
-            texts(language, "line.chosen", constellation=constellation.name)
-        )
-        if pressed.action is LineAction.PICK and pressed.message_id is not None:
-            await _route(context, constellation, user.id, pressed.message_id, None)
+        with unless_unchanged():
+            await query.edit_message_text(
+                texts(language, "line.chosen", constellation=constellation.name)
+            )
+        if pressed.action is LineAction.PICK and message_id is not None:
+            await _route(context, constellation, user.id, message_id, None)
     except (NotAMember, NotAllowed):
         await query.answer(texts.plain(language, "button.stale"), show_alert=True)
 

@@ -8,7 +8,14 @@ from telegram.ext import CommandHandler, filters
 from bot.commands import BY_NAME, names
 from bot.context import BotApplication, BotContext
 from bot.domain import CannotAssignBot, Member, NotAllowed, NotSetUp, Role
-from bot.handlers.common import actor_in, group_language, person_from, reply
+from bot.handlers.common import (
+    PRESENT_STATUSES,
+    actor_in,
+    chat_member_status,
+    group_language,
+    person_from,
+    reply,
+)
 from bot.i18n import MESSAGE_LIMIT, Html, Translator, escape, to_plain, units
 
 _COMMAND_FOR_ROLE = {Role.HUBHOME: "hubhome", Role.LIAISON: "liaison", Role.MEMBER: "member"}
@@ -30,6 +37,13 @@ async def _assign(update: Update, context: BotContext, role: Role) -> None:
         await reply(update, texts(language, "roles.need_reply", command=command))
         return
     actor = await actor_in(context, chat.id, user)
+    # An old message of someone no longer here is no reason to give them a role (and with it
+    # what is private): Telegram is asked whether they are in the group now.
+    status = await chat_member_status(context, chat.id, target.id)
+    if status not in PRESENT_STATUSES:
+        key = "roles.not_in_group" if status is not None else "error.generic"
+        await reply(update, texts(language, key, name=target.first_name))
+        return
     try:
         member = await context.services.constellations.assign_role(
             chat.id, person_from(target), role, actor, target_is_bot=target.is_bot

@@ -13,7 +13,9 @@ from bot.commands import names
 from bot.context import BotApplication, BotContext
 from bot.domain import AlreadySetUp, NotAllowed, NotSetUp
 from bot.handlers.common import (
+    PRESENT_STATUSES,
     actor_in,
+    chat_member_status,
     group_language,
     is_group,
     language_for,
@@ -56,6 +58,18 @@ async def bot_membership_changed(update: Update, context: BotContext) -> None:
     await context.bot.send_message(
         change.chat.id, texts(constellation.language, "intro.back", name=constellation.name)
     )
+    await _recheck_members(context, change.chat.id)
+
+
+async def _recheck_members(context: BotContext, chat_id: int) -> None:
+    """Whoever left or was removed while the bot was away was never seen going: ask Telegram
+    about everyone the bot knows as a member, and let those who are gone go (roles end, their
+    claims reopen, the hub home is told) before anything private reaches them again."""
+    _, members = await context.services.constellations.members(chat_id)
+    for member in members:
+        status = await chat_member_status(context, chat_id, member.user_id)
+        if status is not None and status not in PRESENT_STATUSES:
+            await context.services.requests.member_left(chat_id, member.user_id)
 
 
 async def setup(update: Update, context: BotContext) -> None:

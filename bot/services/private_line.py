@@ -197,6 +197,10 @@ class PrivateLineService:
     async def person(self, user_id: int) -> Person | None:
         return await self._people.get(self._db.reader, user_id)
 
+    async def passed_on_before(self, user_id: int, message_id: int) -> bool:
+        """Whether this message of the person's was taken up by the private line already."""
+        return await self._lines.by_origin(self._db.reader, user_id, message_id) is not None
+
     async def line(self, line_id: int) -> LineMessage | None:
         return await self._lines.get(self._db.reader, line_id)
 
@@ -266,7 +270,7 @@ class PrivateLineService:
         out)."""
         now = self._clock.now()
         async with self._db.transaction() as tx:
-            await self._lines.add_copies(tx, line.id, copies)
+            await self._lines.add_copies(tx, line.id, copies, to)
             self._handling.discard(line.id)
             for recipient, head in pending.items():
                 notice = copy_notice(line, recipient, to, later=tell_later, head=head)
@@ -304,6 +308,8 @@ class PrivateLineService:
                 for line in await self._lines.waiting(tx, constellation_id, now):
                     if line.id in self._handling:
                         continue  # a handler is copying it right now
+                    if await self._role(tx, constellation_id, line.member_id) is None:
+                        continue  # its writer is no longer in the constellation
                     # A carer who wrote it (before becoming one) is not sent their own words.
                     to = [c.user_id for c in carers if c.user_id != line.member_id]
                     if not to:
@@ -347,7 +353,10 @@ class PrivateLineService:
         if constellation is None:
             raise NotALineReply(reply_to_message_id)
         role = await self.role(constellation, replier.user_id)
-        if role not in ANSWERING_ROLES:
+        given_as = await self._lines.copy_role(reader, chat_id, reply_to_message_id)
+        # Only in the role the copy was given in (a former hub home carer who is now the
+        # liaison may not answer what the member sent the hub home).
+        if role not in ANSWERING_ROLES or (given_as is not None and given_as != role):
             raise NotALineReply(reply_to_message_id)
         assert role is not None
         async with self._db.transaction() as tx:
@@ -384,7 +393,7 @@ class PrivateLineService:
         """Remember the answer's copies; the first answer to a message tells the other
         carers (under their copy of it) who answered."""
         now = self._clock.now()
-        await self._lines.add_copies(tx, line.id, copies)
+        await self._lines.add_copies(tx, line.id, copies, Role.MEMBER)
         if not await self._lines.mark_answered(tx, original_id, line.author_id):
             return
         skip = {line.author_id, line.member_id}
@@ -401,9 +410,11 @@ class PrivateLineService:
             )
             await self._outbox.add(tx, notice, now)
 
-    async def copied(self, tx: Tx, line: LineMessage, copies: list[tuple[int, int]]) -> None:
+    async def copied(
+        self, tx: Tx, line: LineMessage, copies: list[tuple[int, int]], to: Role
+    ) -> None:
         """A queued copy went out (delivery, in the transaction that marks it sent)."""
-        await self._lines.add_copies(tx, line.id, copies)
+        await self._lines.add_copies(tx, line.id, copies, to)
 
     async def copy_undelivered(self, tx: Tx, notice: Notice) -> None:
         """A copy could not be delivered (failed for good, its reader may no longer read it,

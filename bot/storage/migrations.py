@@ -388,6 +388,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX help_requests_needed ON help_requests (state, needed_by)
         """,
     ),
+    (
+        7,
+        """
+        -- Whether a message of a person's own chat was taken up by the private line already.
+        CREATE INDEX line_messages_origin ON line_messages (origin_chat_id, origin_message_id);
+        -- As whom the copy's reader got it ('hubhome', 'liaison', 'member'): only in that role
+        -- may they answer it (NULL: copied before this was kept).
+        ALTER TABLE line_copies ADD COLUMN reader_role TEXT
+        """,
+    ),
 ]
 
 # Migrations that rebuild a table other tables refer to: they run with foreign keys off (else

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain import LineMessage, LineState
+from bot.domain import LineMessage, LineState, Role
 from bot.storage.db import Session, Tx, from_db_time, to_db_time
 
 
@@ -83,18 +83,42 @@ class LineRepository:
         row = await s.fetch_one("SELECT * FROM line_messages WHERE id = ?", (line_id,))
         return _line_message(row) if row else None
 
-    async def add_copies(self, tx: Tx, line_id: int, copies: list[tuple[int, int]]) -> bool:
-        """Remember the copies and mark the message sent; True if it was waiting until now."""
+    async def add_copies(
+        self,
+        tx: Tx,
+        line_id: int,
+        copies: list[tuple[int, int]],
+        reader_role: Role | None = None,
+    ) -> bool:
+        """Remember the copies (and as whom their readers got them) and mark the message
+        sent; True if it was waiting until now."""
+        role = reader_role.value if reader_role is not None else None
         await tx.executemany(
-            "INSERT OR IGNORE INTO line_copies (line_message_id, chat_id, message_id)"
-            " VALUES (?, ?, ?)",
-            [(line_id, chat_id, message_id) for chat_id, message_id in copies],
+            "INSERT OR IGNORE INTO line_copies (line_message_id, chat_id, message_id,"
+            " reader_role) VALUES (?, ?, ?, ?)",
+            [(line_id, chat_id, message_id, role) for chat_id, message_id in copies],
         )
         written = await tx.execute(
             "UPDATE line_messages SET state = 'sent' WHERE id = ? AND state = 'waiting'",
             (line_id,),
         )
         return written.rowcount > 0
+
+    async def by_origin(self, s: Session, chat_id: int, message_id: int) -> LineMessage | None:
+        """The routed message that is this message of a person's own chat, if any."""
+        row = await s.fetch_one(
+            "SELECT * FROM line_messages WHERE origin_chat_id = ? AND origin_message_id = ?",
+            (chat_id, message_id),
+        )
+        return _line_message(row) if row else None
+
+    async def copy_role(self, s: Session, chat_id: int, message_id: int) -> str | None:
+        """As whom the reader of this copy got it (None: not known)."""
+        row = await s.fetch_one(
+            "SELECT reader_role FROM line_copies WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
+        return row[0] if row else None
 
     async def by_copy(self, s: Session, chat_id: int, message_id: int) -> LineMessage | None:
         row = await s.fetch_one(

@@ -9,7 +9,7 @@ from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Outcome as ButtonOutcome
-from bot.callbacks import RequestAction, RequestButton
+from bot.callbacks import RequestAction, RequestButton, RequestRef
 from bot.domain import HelpRequest, RequestState, Visibility
 from bot.i18n import Html, Translator, cut
 
@@ -95,10 +95,10 @@ def _button(
     language: str,
     key: str,
     action: RequestAction,
-    request_id: int,
+    request: HelpRequest,
     outcome: ButtonOutcome | None = None,
 ) -> InlineKeyboardButton:
-    data = RequestButton(action, request_id, outcome).data()
+    data = RequestButton(action, request_ref(request), outcome).data()
     return InlineKeyboardButton(texts.plain(language, key), callback_data=data)
 
 
@@ -115,7 +115,7 @@ def request_card_keyboard(
     ``viewer_id`` is set for a copy in someone's private chat, which shows only what that
     person could use: the requester's has no claim or release, anyone else's no withdraw.
     """
-    rid, out = request.id, RequestAction.OUTCOME
+    rid, out = request, RequestAction.OUTCOME
     own = viewer_id is not None and viewer_id == request.requester_id
     if not request.state.is_active:
         return None
@@ -146,11 +146,17 @@ def request_card_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-def claim_keyboard(texts: Translator, language: str, request_id: int) -> InlineKeyboardMarkup:
+def claim_keyboard(texts: Translator, language: str, request: HelpRequest) -> InlineKeyboardMarkup:
     """The one button of an escalation: take the request on."""
     return InlineKeyboardMarkup(
-        [[_button(texts, language, "request.button_claim", RequestAction.CLAIM, request_id)]]
+        [[_button(texts, language, "request.button_claim", RequestAction.CLAIM, request)]]
     )
+
+
+def request_ref(request: HelpRequest) -> RequestRef:
+    """What a button says about its request: what its card shows, never the global id."""
+    hidden = request.visibility is Visibility.HUBHOME
+    return RequestRef(request.constellation_id, hidden, request.number)
 
 
 def someone(texts: Translator, language: str, name: str | None, *, start: bool = False) -> str:

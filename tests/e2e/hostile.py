@@ -171,7 +171,7 @@ ACTIONS = {
     "nm": ["con", "loc", "ages", "cap", "rhy", "plan", "redo", "cancel"],
     "zz": ["claim"],
 }
-ARGUMENTS = ["h", "p", "n", "x", "one", "all", "keep", "hub", "nl", "en", "0", "once"]
+ARGUMENTS = ["h", "p", "n", "x", "one", "date", "all", "keep", "hub", "nl", "en", "0", "once"]
 
 
 def pick(options: list[str]) -> st.SearchStrategy[str]:

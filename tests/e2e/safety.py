@@ -181,12 +181,36 @@ def may_change(scene: Scene, user: SimUser, message: SimMessage, data: str) -> b
         if feature in ("forget", "line"):
             on_message = data in offered([message])
             return private and on_message and action in ("yes", "pick", "use", "liaison")
-        if feature == "req" and first is not None:
-            return _request_rule(db, user, chat, action, args, first)
+        if feature == "req":
+            rid = _request_id(db, action, args)
+            return rid is not None and _request_rule(db, user, chat, action, args, rid)
         if feature == "mt" and first is not None:
             on_message = data in offered([message])
             return _meetup_rule(db, user, chat, action, args, first, on_message=on_message)
     return False  # the guided flows keep their drafts in memory until they post
+
+
+def _request_id(db: sqlite3.Connection, action: str, args: list[str]) -> int | None:
+    """The request a request button names: "<constellation>:<number>" (P-number for a
+    hub-home-only one) as its card shows it, or an older card's global id; an outcome last."""
+    if action == "out":
+        args = args[:-1]
+    if len(args) == 1:
+        return _number(args[0])
+    if len(args) != 2:
+        return None
+    hidden = args[1].startswith("p")
+    constellation, number = _number(args[0]), _number(args[1][1:] if hidden else args[1])
+    if constellation is None or number is None:
+        return None
+    row = _row(
+        db,
+        "SELECT id FROM help_requests WHERE constellation_id = ? AND visibility = ? AND number = ?",
+        constellation,
+        "hubhome" if hidden else "group",
+        number,
+    )
+    return row[0] if row is not None and isinstance(row[0], int) else None
 
 
 def _request_rule(
@@ -229,7 +253,7 @@ def _request_rule(
         return active and user.id == requester
     if action == "out":
         allowed = user.id in (requester, helper) or role == "hubhome"
-        return active and allowed and len(args) > 1 and args[1] in ("h", "p", "n")
+        return active and allowed and len(args) > 1 and args[-1] in ("h", "p", "n")
     return False  # "done" and "back" only change the card's buttons
 
 

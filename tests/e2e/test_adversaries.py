@@ -12,7 +12,9 @@ in a pop-up or in any chat.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 
 import pytest
 
@@ -88,15 +90,26 @@ async def cast(scene: Scene) -> Cast:
     return Cast(scene, outsider, removed, eik)
 
 
-def _hidden_request_id(scene: Scene) -> int:
-    """The hidden request's id, read off the hub home's private copy of its card."""
+def _hidden_targets(scene: Scene) -> list[str]:
+    """The ways a request button can name the hidden request: as its card does (constellation
+    and P-number, read off the hub home's private copy), and by the global id older cards
+    carried."""
     card = next(
         m
         for m in scene.sim.bot_messages(scene.private(scene.hubhome))
         if HIDDEN_TEXT in m.plain_text
     )
     data = next(d for d in offered([card]) if d.startswith("req:v1:claim:"))
-    return int(data.rsplit(":", 1)[1])
+    own = data.removeprefix("req:v1:claim:")
+    constellation, number = own.split(":")
+    with closing(sqlite3.connect(scene.bot.settings.database_path)) as db:
+        row = db.execute(
+            "SELECT id FROM help_requests WHERE constellation_id = ? AND number = ?"
+            " AND visibility = 'hubhome'",
+            (int(constellation), int(number.removeprefix("p"))),
+        ).fetchone()
+    assert number.startswith("p") and row is not None
+    return [own, str(row[0])]
 
 
 def _seen_by(cast: Cast, user: SimUser, since: dict[int, int]) -> list[str]:
@@ -132,10 +145,13 @@ async def _press(cast: Cast, watch: Watch, user: SimUser, message: SimMessage, d
 
 async def test_every_button_by_every_kind_of_person_in_every_chat(cast: Cast, watch: Watch) -> None:
     scene = cast.scene
-    hidden = _hidden_request_id(scene)
+    targets = _hidden_targets(scene)
     forged_hidden = [
-        f"req:v1:{action}:{hidden}" for action in ("claim", "rel", "done", "wd", "back")
-    ] + [f"req:v1:out:{hidden}:h"]
+        f"req:v1:{action}:{target}"
+        for action in ("claim", "rel", "done", "wd", "back", "out")
+        for target in targets
+    ]
+    forged_hidden = [d + ":h" if ":out:" in d else d for d in forged_hidden]
     shown = [m for chat in scene.sim.chats.values() for m in scene.sim.bot_messages(chat)]
     everything = sorted(set(offered(shown))) + forged_hidden
     presses = stored = 0

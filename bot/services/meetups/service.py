@@ -382,9 +382,13 @@ class MeetupService:
             return False
         return meetup.created_by == user_id or await self.may_plan(constellation, user_id)
 
-    async def cancel(self, meetup: Meetup, user_id: int, *, series: bool) -> list[MeetupView]:
-        """Cancel the next occurrence, or the whole series; everyone who said coming, maybe or
-        is waiting is told. Returns the cancelled occurrences."""
+    async def cancel(
+        self, meetup: Meetup, user_id: int, *, series: bool, occurrence_id: int | None = None
+    ) -> list[MeetupView]:
+        """Cancel one date (``occurrence_id``, as the question showed it; else the next one),
+        or the whole series; everyone who said coming, maybe or is waiting is told. Returns
+        the cancelled occurrences. Raises MeetupClosed when there is nothing left to cancel
+        (that date is over or cancelled already, or the whole meetup is)."""
         constellation = await self._constellations.by_id(self._db.reader, meetup.constellation_id)
         if constellation is None:
             raise MeetupNotFound(meetup.number)
@@ -392,11 +396,18 @@ class MeetupService:
             raise NotAllowed
         now = self._clock.now()
         async with self._db.transaction() as tx:
+            current = await self._meetups.meetup(tx, meetup.id)
+            if current is None or current.cancelled:
+                raise MeetupClosed(meetup.number)  # a second tap, or an old question
             upcoming = [
                 o
                 for o in await self._meetups.occurrences_after(tx, meetup.id, now)
                 if not o.cancelled
             ]
+            if occurrence_id is not None and not series:
+                upcoming = [o for o in upcoming if o.id == occurrence_id]
+                if not upcoming:
+                    raise MeetupClosed(meetup.number)  # that date is over, or off already
             if not series:
                 upcoming = upcoming[:1]
             if not upcoming and not series:

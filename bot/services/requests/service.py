@@ -319,15 +319,22 @@ class RequestService:
         return constellation, request
 
     async def for_press(
-        self, request_id: int, chat_id: int, user_id: int
+        self, target: int | tuple[int, Visibility, int], chat_id: int, user_id: int
     ) -> tuple[Constellation, HelpRequest]:
         """The request behind a button, if the button may act on it from this chat at all.
 
-        A button works in the constellation's own group, or in the presser's private chat
-        (hub-home-only cards, escalation notices) if they belong to that constellation.
+        ``target`` is the request as its card shows it (constellation, visibility, number),
+        or the global id an older card carries. A button works in the constellation's own
+        group, or in the presser's private chat (hub-home-only cards, escalation notices) if
+        they belong to that constellation.
         """
         reader = self._db.reader
-        request = await self._requests.get(reader, request_id)
+        if isinstance(target, int):
+            request_id, request = target, await self._requests.get(reader, target)
+        else:
+            constellation_id, visibility, number = target
+            request_id = number
+            request = await self._requests.by_number(reader, constellation_id, number, visibility)
         if request is None:
             raise RequestNotFound(request_id)
         constellation = await self._constellations.by_id(reader, request.constellation_id)
