@@ -29,9 +29,10 @@ from bot.handlers.common import (
     reply,
     unless_unchanged,
 )
-from bot.i18n import Html, normalise_language, to_plain, units
+from bot.i18n import Html, Translator, normalise_language, to_plain, units
 from bot.services.private_line import (
     Answer,
+    AnswerRefused,
     NeedsChoice,
     NoConstellation,
     NotALineReply,
@@ -151,6 +152,9 @@ async def on_message(update: Update, context: BotContext) -> None:
             )
         except NotALineReply:
             pass  # a reply to something else: treat it as a new message
+        except AnswerRefused as refused:
+            await reply(update, _refusal(services.texts, language, refused))
+            return
         else:
             await _deliver_answer(update, context, answer, message)
             return
@@ -245,6 +249,17 @@ async def _route(
             await services.line.keep_waiting(constellation, incoming.line, reason)
         text = texts(language, f"line.waiting_{reason}")
     await context.bot.send_message(user_id, text, reply_markup=keyboard, reply_parameters=reply_to)
+
+
+def _refusal(texts: Translator, language: str, refused: AnswerRefused) -> Html:
+    """Why an answer is not passed on (it is not sent anywhere else either)."""
+    name = refused.constellation.name
+    if refused.left:
+        return texts(language, "line.answer_refused_left", name=refused.left, constellation=name)
+    given_as = refused.given_as
+    role = given_as.value if given_as in (Role.HUBHOME, Role.LIAISON) else "any"
+    assert role is not None
+    return texts(language, f"line.answer_refused_{role}", constellation=name)
 
 
 async def _deliver_answer(

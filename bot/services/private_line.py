@@ -58,7 +58,21 @@ class NeedsChoice(DomainError):
 
 
 class NotALineReply(DomainError):
-    """A reply to something that is not a routed message, or by someone who may not answer."""
+    """A reply to something that is not a routed message."""
+
+
+class AnswerRefused(DomainError):
+    """A reply to a routed message that may not go back: the replier no longer has the role
+    they got the message in (``given_as``, None if not recorded), or its writer has left
+    (``left``, with their name)."""
+
+    def __init__(
+        self, constellation: Constellation, *, given_as: Role | None = None, left: str = ""
+    ) -> None:
+        super().__init__(constellation.id)
+        self.constellation = constellation
+        self.given_as = given_as
+        self.left = left
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,10 +349,6 @@ class PrivateLineService:
         shared = {chat_id for chat_id, _ in await self.copies(line.id)}
         return constellation, line, [x for x in liaisons if x.user_id not in shared]
 
-    async def delivered(self, line: LineMessage, copies: list[tuple[int, int]]) -> None:
-        async with self._db.transaction() as tx:
-            await self._lines.add_copies(tx, line.id, copies)
-
     # -- hub home (or liaison) → member -------------------------------------------------------
 
     async def answer(
@@ -353,12 +363,17 @@ class PrivateLineService:
         if constellation is None:
             raise NotALineReply(reply_to_message_id)
         role = await self.role(constellation, replier.user_id)
-        given_as = await self._lines.copy_role(reader, chat_id, reply_to_message_id)
+        stored = await self._lines.copy_role(reader, chat_id, reply_to_message_id)
+        given_as = Role(stored) if stored is not None else None
         # Only in the role the copy was given in (a former hub home carer who is now the
         # liaison may not answer what the member sent the hub home).
         if role not in ANSWERING_ROLES or (given_as is not None and given_as != role):
-            raise NotALineReply(reply_to_message_id)
+            raise AnswerRefused(constellation, given_as=given_as)
         assert role is not None
+        member = await self.person(original.member_id)
+        if member is not None and await self.role(constellation, member.user_id) is None:
+            # Its writer left (or was removed): words about a foster child stay here.
+            raise AnswerRefused(constellation, left=member.first_name)
         async with self._db.transaction() as tx:
             line = await self._lines.add(
                 tx,
@@ -370,7 +385,6 @@ class PrivateLineService:
                 state=LineState.WAITING,
                 now=self._clock.now(),
             )
-        member = await self.person(original.member_id)
         return Answer(constellation, original, line, role, member)
 
     async def answered(self, answer: Answer, copies: list[tuple[int, int]]) -> None:

@@ -582,7 +582,8 @@ async def test_a_double_tap_on_send_makes_one_request(scene: Scene) -> None:
 
 async def test_former_carers_and_a_former_liaison_cannot_answer_the_member(scene: Scene) -> None:
     """Henk (made a member), Lotte (the liaison Anna shared with, made a member) and Hanneke
-    (who left) each reply to their old copy: none of it reaches Anna."""
+    (who left) each reply to their old copy: none of it reaches Anna, nor is it passed on to
+    today's hub home as a message of their own; each is told why."""
     await scene.with_roles(linked=(scene.hubhome, scene.anna, scene.liaison))
     henk = await _second_carer(scene)
     anna = scene.private(scene.anna)
@@ -593,14 +594,40 @@ async def test_former_carers_and_a_former_liaison_cannot_answer_the_member(scene
     anna_before = scene.bot_texts(anna)
     await _give_role(scene, henk, "/lid")
     await _give_role(scene, scene.liaison, "/lid")
-    for user in (henk, scene.liaison):
+    for user, role in ((henk, "kerngezin"), (scene.liaison, "contactpersoon")):
         await scene.say(user, scene.private(user), "Van mij, Anna", reply_to=copies[user.id])
+        assert scene.last(scene.private(user)).plain_text == (
+            "🚫 Dit antwoord stuur ik niet door: je kreeg dat bericht als"
+            f" {role} van De Linde, en dat ben je nu niet meer."
+        )
     await scene.sim.user_leaves(scene.group, scene.hubhome)
     await scene.bot.settle()
     hub = scene.private(scene.hubhome)
     await scene.say(scene.hubhome, hub, "Van mij, Anna", reply_to=copies[scene.hubhome.id])
     assert scene.bot_texts(anna) == anna_before
-    assert scene.last(hub).plain_text.startswith("Ik weet nog niet bij welke constellatie")
+    assert scene.last(hub).plain_text.startswith("🚫 Dit antwoord stuur ik niet door")
+    everyone = [scene.private(u) for u in (scene.hubhome, henk, scene.liaison, scene.anna)]
+    assert sum("Van mij, Anna" in text for text in _texts(scene, *everyone)) == 0
+
+
+async def test_an_answer_to_a_member_who_left_is_not_passed_on(scene: Scene) -> None:
+    """Anna writes, then leaves the group (or is removed); Hanneke answers her old message:
+    the answer stays with Hanneke, who is told why, in her own language."""
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    anna = scene.private(scene.anna)
+    await scene.say(scene.anna, anna, SECRET)
+    copy = scene.last(scene.private(scene.hubhome))
+    assert copy.plain_text.endswith(SECRET)
+    anna_before = scene.bot_texts(anna)
+    await scene.sim.user_removed(scene.group, scene.anna, by=scene.admin)
+    await scene.bot.settle()
+    hub = scene.private(scene.hubhome)
+    await scene.say(scene.hubhome, hub, "Hoe gaat het nu met hem?", reply_to=copy)
+    assert scene.bot_texts(anna) == anna_before
+    assert scene.last(hub).plain_text == (
+        "🚫 Dit antwoord stuur ik niet door: Anna hoort niet meer bij De Linde. Wil je toch"
+        " contact, bel dan even of vraag de contactpersoon."
+    )
 
 
 async def test_a_choice_that_no_longer_holds_is_asked_again_and_old_buttons_are_dead(

@@ -14,6 +14,7 @@ from bot.domain import (
 )
 from bot.services.constellations import Actor
 from bot.services.private_line import (
+    AnswerRefused,
     Incoming,
     NeedsChoice,
     NoConstellation,
@@ -226,9 +227,21 @@ async def test_only_carers_answer_and_only_routed_messages(kit: Kit) -> None:
             await kit.line.answer(chat, message, person, 80)
     admin = Actor(ANNA, is_group_admin=True)
     await kit.service.assign_role(GROUP, HUB2, Role.MEMBER, admin, target_is_bot=False)
-    with pytest.raises(NotALineReply):
+    with pytest.raises(AnswerRefused) as refused_role:
         await kit.line.answer(HUB2.user_id, 902, HUB2, 81)  # no longer a carer
+    assert (refused_role.value.given_as, refused_role.value.left) == (Role.HUBHOME, "")
     assert await kit.count("line_messages") == lines
+
+
+async def test_an_answer_to_someone_who_left_goes_nowhere(kit: Kit) -> None:
+    await passed_to_both_carers(kit)
+    lines = await kit.count("line_messages")
+    await kit.requests.member_left(GROUP, BERT.user_id)
+    with pytest.raises(AnswerRefused) as refused:
+        await kit.line.answer(HUB.user_id, 901, HUB, 77)
+    assert refused.value.left == BERT.first_name
+    assert await kit.count("line_messages") == lines
+    assert not [n for n in await kit.pending() if n.user_id == BERT.user_id]
 
 
 async def test_an_answer_telegram_could_not_take_goes_through_the_outbox(kit: Kit) -> None:
@@ -246,7 +259,7 @@ async def test_the_member_may_let_the_liaison_read_along(kit: Kit) -> None:
     line = await passed_to_both_carers(kit)
     _, shared, liaisons = await kit.line.share_with_liaison(line.id, BERT.user_id)
     assert (shared, [m.user_id for m in liaisons]) == (line, [LIAISON.user_id])
-    await kit.line.delivered(line, [(LIAISON.user_id, 950)])
+    await kit.line.passed_on(line, [(LIAISON.user_id, 950)], {}, tell_later=False, to=Role.LIAISON)
     assert (await kit.line.share_with_liaison(line.id, BERT.user_id))[2] == []  # once
     answer = await kit.line.answer(LIAISON.user_id, 950, LIAISON, 79)
     assert answer.role is Role.LIAISON
