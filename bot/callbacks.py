@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -172,16 +173,33 @@ class RequestButton:
 
 
 @dataclass(frozen=True, slots=True)
+class ShownDate:
+    """The date a button showed: which occurrence, and when it was then (in whole minutes
+    since 1970, UTC), so a tap after it moved or passed cancels nothing else."""
+
+    occurrence: int
+    minute: int
+
+    @classmethod
+    def of(cls, occurrence: int, starts_at: datetime) -> ShownDate:
+        return cls(occurrence, int(starts_at.timestamp()) // 60)
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.fromtimestamp(self.minute * 60, UTC)
+
+
+@dataclass(frozen=True, slots=True)
 class MeetupButton:
     action: MeetupAction
     target: int  # the occurrence; for CANCEL, the meetup
     scope: CancelScope | None = None  # with CANCEL only
-    occurrence: int | None = None  # with CANCEL ONE: the date the button shows
+    shown: ShownDate | None = None  # with CANCEL ONE: the date the button shows
 
     def data(self) -> str:
         extra: tuple[object, ...] = (self.scope.value,) if self.scope is not None else ()
-        if self.occurrence is not None:
-            extra += (self.occurrence,)
+        if self.shown is not None:
+            extra += (self.shown.occurrence, self.shown.minute)
         return callback(Feature.MEETUP.value, self.action.value, self.target, *extra)
 
     @classmethod
@@ -194,14 +212,18 @@ class MeetupButton:
         if action is None or target is None:
             return None
         if action is MeetupAction.CANCEL:
-            scope = _enum(CancelScope, parsed.args[1]) if len(parsed.args) in (2, 3) else None
+            scope = _enum(CancelScope, parsed.args[1]) if len(parsed.args) >= 2 else None
             if scope is CancelScope.ONE:
                 # "Only the next date" names the date it showed, so a late tap cannot cancel
-                # a later one.
-                occurrence = parsed.int_arg(2)
-                return cls(action, target, scope, occurrence) if occurrence is not None else None
+                # another one.
+                occurrence, minute = parsed.int_arg(2), parsed.int_arg(3)
+                if occurrence is None or minute is None or len(parsed.args) != 4:
+                    return None
+                return cls(action, target, scope, ShownDate(occurrence, minute))
             # Older questions carried the asker's id too: it is ignored, never trusted.
-            return cls(action, target, scope) if scope is not None else None
+            return (
+                cls(action, target, scope) if scope is not None and len(parsed.args) <= 3 else None
+            )
         return cls(action, target) if len(parsed.args) == 1 else None
 
 

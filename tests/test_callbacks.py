@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot import callbacks
@@ -106,8 +108,12 @@ def test_an_old_cancel_question_ignores_its_asker_and_an_undated_one_is_stale() 
     assert callbacks.MeetupButton.parse("mt:v1:cx:3:one:1001") is None
     assert callbacks.MeetupButton.parse("mt:v1:cx:3:one") is None
     assert callbacks.MeetupButton.parse("mt:v1:cx:3:date") is None
-    dated = callbacks.MeetupButton(cancel, 3, scope.ONE, 17)
+    assert callbacks.MeetupButton.parse("mt:v1:cx:3:date:17") is None  # which date, not when
+    when = datetime(2026, 12, 1, 18, 30, tzinfo=UTC)
+    dated = callbacks.MeetupButton(cancel, 3, scope.ONE, callbacks.ShownDate.of(17, when))
     assert callbacks.MeetupButton.parse(dated.data()) == dated
+    assert dated.shown is not None and dated.shown.starts_at == when
+    assert len(dated.data().encode()) <= callbacks.MAX_BYTES
 
 
 def test_a_request_button_says_what_its_card_shows_not_the_global_id() -> None:

@@ -17,7 +17,8 @@ async def _line(services: Services, notice: Notice) -> LineMessage | None:
 async def _copy(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
     """A member's message to a hub home carer (or the liaison they asked to read along), or
     an answer back to the member: a header saying who wrote it, then Telegram copies the
-    message itself (never downloaded). A carer who no longer has that role gets nothing."""
+    message itself (never downloaded). A carer who no longer has that role gets nothing, nor
+    does a member who has left the constellation (the answerer is told)."""
     line = await _line(services, notice)
     if line is None:
         return None  # erased meanwhile
@@ -25,10 +26,11 @@ async def _copy(services: Services, notice: Notice, audience: Audience) -> Outgo
     if constellation is None:
         return None
     to = notice.token("to")
-    if to in (Role.HUBHOME.value, Role.LIAISON.value) and notice.user_id is not None:
-        role = await services.constellations.active_role(constellation.id, notice.user_id)
-        if role is None or role.value != to:
-            return None
+    if notice.user_id is None:
+        return None
+    role = await services.constellations.active_role(constellation.id, notice.user_id)
+    if role is None or (to in (Role.HUBHOME.value, Role.LIAISON.value) and role.value != to):
+        return None  # a carer no longer in that role, or a member who has left
     texts, language = services.texts, audience.language
     author = await services.constellations.person(line.author_id)
     name = someone(texts, language, author.first_name if author else None)

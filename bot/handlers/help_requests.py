@@ -32,6 +32,7 @@ from bot.handlers.common import (
     group_language,
     is_group,
     language_for,
+    on_pressed_message,
     person_from,
     private_language,
     reply,
@@ -223,6 +224,11 @@ async def button(update: Update, context: BotContext) -> None:
     )
     if pressed is None:
         await query.answer(texts.plain(language, "button.stale"))
+        return
+    if isinstance(pressed.request, int) and not on_pressed_message(query):
+        # An older card's global id counts only on a card that really carries it: guessed
+        # ids would tell the group, by their gaps, that hidden requests exist.
+        await query.answer(texts.plain(language, "button.stale"), show_alert=True)
         return
     try:
         constellation, request = await context.services.requests.for_press(

@@ -11,7 +11,7 @@ from telegram.error import Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
-from bot.callbacks import CancelScope, Feature, MeetupAction, MeetupButton
+from bot.callbacks import CancelScope, Feature, MeetupAction, MeetupButton, ShownDate
 from bot.commands import BY_NAME, names
 from bot.context import BotApplication, BotContext
 from bot.domain import (
@@ -189,7 +189,8 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     rows = []
     if upcoming is not None:  # "only the next date" names that date, so a late tap is safe
         when = meetup_when_text(language, upcoming.starts_at, meetup.timezone)
-        one = MeetupButton(CANCEL, meetup.id, CancelScope.ONE, upcoming.id)
+        shown = ShownDate.of(upcoming.id, upcoming.starts_at)
+        one = MeetupButton(CANCEL, meetup.id, CancelScope.ONE, shown)
         rows.append(
             [
                 InlineKeyboardButton(
@@ -225,7 +226,7 @@ async def _cancel(
     meetup_id: int,
     *,
     series: bool,
-    occurrence_id: int | None = None,
+    only: ShownDate | None = None,
 ) -> None:
     """Cancel and tell the group (or the question's message, when a button chose)."""
     user = update.effective_user
@@ -234,7 +235,10 @@ async def _cancel(
     meetup = await services.meetups.find_by_id(meetup_id)
     try:
         cancelled = await services.meetups.cancel(
-            meetup, user.id, series=series, occurrence_id=occurrence_id
+            meetup,
+            user.id,
+            series=series,
+            only=(only.occurrence, only.starts_at) if only is not None else None,
         )
     except NotAllowed:
         text = texts(language, "meetup.not_allowed_change")
@@ -374,7 +378,7 @@ async def _cancel_button(
         language,
         meetup_id,
         series=scope is CancelScope.ALL,
-        occurrence_id=pressed.occurrence,
+        only=pressed.shown,
     )
 
 

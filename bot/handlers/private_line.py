@@ -253,6 +253,8 @@ async def _route(
 
 def _refusal(texts: Translator, language: str, refused: AnswerRefused) -> Html:
     """Why an answer is not passed on (it is not sent anywhere else either)."""
+    if refused.constellation is None:
+        return texts(language, "line.member_gone")
     name = refused.constellation.name
     if refused.left:
         return texts(language, "line.answer_refused_left", name=refused.left, constellation=name)

@@ -63,13 +63,18 @@ class NotALineReply(DomainError):
 
 class AnswerRefused(DomainError):
     """A reply to a routed message that may not go back: the replier no longer has the role
-    they got the message in (``given_as``, None if not recorded), or its writer has left
-    (``left``, with their name)."""
+    they got the message in (``given_as``, None if not recorded), its writer has left
+    (``left``, with their name), or whose it was is no longer known (``constellation`` None:
+    the writer was erased, or the message is past retention)."""
 
     def __init__(
-        self, constellation: Constellation, *, given_as: Role | None = None, left: str = ""
+        self,
+        constellation: Constellation | None,
+        *,
+        given_as: Role | None = None,
+        left: str = "",
     ) -> None:
-        super().__init__(constellation.id)
+        super().__init__(constellation.id if constellation is not None else None)
         self.constellation = constellation
         self.given_as = given_as
         self.left = left
@@ -357,6 +362,8 @@ class PrivateLineService:
         """A reply to a routed message: who it goes back to, checked against today's roles."""
         reader = self._db.reader
         original = await self._lines.by_copy(reader, chat_id, reply_to_message_id)
+        if original is None and await self._lines.copy_ended(reader, chat_id, reply_to_message_id):
+            raise AnswerRefused(None)  # never a new message: it was meant for that member
         if original is None or original.author_id != original.member_id:
             raise NotALineReply(reply_to_message_id)
         constellation = await self._constellations.by_id(reader, original.constellation_id)

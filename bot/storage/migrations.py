@@ -395,7 +395,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX line_messages_origin ON line_messages (origin_chat_id, origin_message_id);
         -- As whom the copy's reader got it ('hubhome', 'liaison', 'member'): only in that role
         -- may they answer it (NULL: copied before this was kept).
-        ALTER TABLE line_copies ADD COLUMN reader_role TEXT
+        ALTER TABLE line_copies ADD COLUMN reader_role TEXT;
+        -- Where a carer's copy of a member's message was, once the message's routing is gone
+        -- (the member erased, or past retention): a reply to it is refused rather than taken
+        -- for a new message of the carer's. Positions in the carer's own chat only, nothing
+        -- of the member.
+        CREATE TABLE line_copies_ended (
+            chat_id    INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            PRIMARY KEY (chat_id, message_id)
+        ) WITHOUT ROWID
         """,
     ),
 ]

@@ -62,11 +62,21 @@ class PrivacyRepository:
         )
         rows = await tx.fetch_all("SELECT occurrence_id FROM rsvps WHERE user_id = ?", (user_id,))
         occurrence_ids = [row[0] for row in rows]
+        # A reply to a carer's copy of their messages is refused from now on, not taken for a
+        # new message of the carer's (positions in the carers' own chats, nothing of theirs).
+        await tx.execute(
+            "INSERT OR IGNORE INTO line_copies_ended (chat_id, message_id)"
+            " SELECT c.chat_id, c.message_id FROM line_copies c"
+            " JOIN line_messages m ON m.id = c.line_message_id"
+            " WHERE m.author_id = m.member_id AND m.member_id = ? AND c.chat_id <> ?",
+            (user_id, user_id),
+        )
         written = await tx.execute(
             "DELETE FROM line_messages WHERE member_id = ? OR author_id = ?", (user_id, user_id)
         )
         lines = written.rowcount
         await tx.execute("DELETE FROM line_copies WHERE chat_id = ?", (user_id,))
+        await tx.execute("DELETE FROM line_copies_ended WHERE chat_id = ?", (user_id,))
         await tx.execute(
             "UPDATE line_messages SET answered_by = NULL WHERE answered_by = ?", (user_id,)
         )
@@ -101,6 +111,14 @@ class PrivacyRepository:
         )
         texts = written.rowcount
         # Kept (waiting) messages stay until a hub home can be reached.
+        # (A reply to a carer's copy of one is refused from now on: see forget.)
+        await tx.execute(
+            "INSERT OR IGNORE INTO line_copies_ended (chat_id, message_id)"
+            " SELECT c.chat_id, c.message_id FROM line_copies c"
+            " JOIN line_messages m ON m.id = c.line_message_id"
+            " WHERE m.author_id = m.member_id AND m.state = 'sent' AND m.created_at < ?",
+            (before,),
+        )
         written = await tx.execute(
             "DELETE FROM line_messages WHERE state = 'sent' AND created_at < ?", (before,)
         )

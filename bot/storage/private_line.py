@@ -120,6 +120,14 @@ class LineRepository:
         )
         return row[0] if row else None
 
+    async def copy_ended(self, s: Session, chat_id: int, message_id: int) -> bool:
+        """Whether this was a carer's copy of a message whose routing is gone."""
+        row = await s.fetch_one(
+            "SELECT 1 FROM line_copies_ended WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
+        return row is not None
+
     async def by_copy(self, s: Session, chat_id: int, message_id: int) -> LineMessage | None:
         row = await s.fetch_one(
             "SELECT m.* FROM line_messages m JOIN line_copies c ON c.line_message_id = m.id"

@@ -11,60 +11,35 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.clock import FakeClock
 from bot.domain import RequestState, Visibility
-from bot.simulator.world import SimChat, SimMessage, SimUser
+from bot.simulator.world import SimMessage, SimUser
 from bot.storage.db import to_db_time
+from tests.e2e.attacks import (
+    HIDDEN,
+    HIDDEN_FLOW,
+    SECRET,
+    STALE,
+    STALE_EN,
+    ask_hidden_card,
+    clock_of,
+    compose_hidden,
+    constellation_id_of,
+    de_eik,
+    everyone_may_claim,
+    give_role,
+    hidden_request_id,
+    reveals,
+    second_carer,
+    texts_in,
+)
 from tests.e2e.conftest import Scene
 from tests.e2e.safety import changed_tables, offered, snapshot
-
-HIDDEN = "Het contactbezoek ging slecht"
-STALE = "Deze knop werkt niet meer."
-STALE_EN = "This button no longer works."
-SECRET = "Het gaat niet goed met Noor"
-HIDDEN_FLOW = ("Geen datum", "Nee, niet dringend", "🏠 Alleen het kerngezin", "✅ Versturen")
-
-
-def _clock(scene: Scene) -> FakeClock:
-    clock = scene.bot.app.bot_data.services.clock
-    assert isinstance(clock, FakeClock)
-    return clock
-
-
-async def _compose_hidden(scene: Scene, requester: SimUser, *, pick: str | None = None) -> None:
-    """``requester`` asks the hub home only, in their private chat (``pick``: the constellation,
-    for someone in several). A step the bot does not offer is left out: a test that shows a
-    break must be able to pass once the bot refuses."""
-    private = scene.private(requester)
-    await scene.say(requester, private, f"/hulpvraag #praten {HIDDEN}")
-    flow = scene.last(private)
-    for label in ((pick,) if pick else ()) + HIDDEN_FLOW:
-        shown = [text for row in scene.refreshed(flow).button_texts for text in row]
-        if label in shown:
-            await scene.press(requester, flow, label)
-
-
-async def _hidden_card(scene: Scene, requester: SimUser, carer: SimUser) -> SimMessage:
-    """The hidden request's card in ``carer``'s private chat."""
-    await _compose_hidden(scene, requester)
-    card = scene.last(scene.private(carer))
-    assert card.plain_text.startswith("🆘 Hulpvraag #P1") and HIDDEN in card.plain_text
-    return card
-
-
-async def _hidden_id(scene: Scene, group: SimChat | None = None) -> int:
-    services = scene.bot.app.bot_data.services
-    constellation = await services.constellations.for_chat((group or scene.group).id)
-    assert constellation is not None
-    request = await services.requests.by_number_in(constellation.id, 1, Visibility.HUBHOME)
-    assert request is not None
-    return request.id
 
 
 async def _asked_where_to(scene: Scene) -> SimMessage:
     """Anna, in De Linde and De Eik, writes privately and is asked where it goes."""
     await scene.with_roles(linked=(scene.hubhome, scene.anna))
-    await _de_eik(scene, [scene.anna])
+    await de_eik(scene, [scene.anna])
     anna = scene.private(scene.anna)
     await scene.say(scene.anna, anna, SECRET)
     question = scene.last(anna)
@@ -79,57 +54,9 @@ async def _tap_twice(scene: Scene, question: SimMessage, first: str, second: str
     await scene.bot.settle()
 
 
-async def _constellation_id(scene: Scene) -> int:
-    constellation = await scene.bot.app.bot_data.services.constellations.for_chat(scene.group.id)
-    assert constellation is not None
-    return constellation.id
-
-
 async def _group_request_id(scene: Scene, number: int) -> int:
     _, request = await scene.bot.app.bot_data.services.requests.by_number(scene.group.id, number)
     return request.id
-
-
-async def _give_role(scene: Scene, user: SimUser, command: str) -> None:
-    """The admin gives ``user`` a role by replying to a fresh message of theirs."""
-    note = await scene.say(user, scene.group, "Even iets zeggen")
-    await scene.say(scene.admin, scene.group, command, reply_to=note)
-
-
-async def _second_carer(scene: Scene, name: str = "Henk") -> SimUser:
-    """Another hub home carer in De Linde, with a linked private chat."""
-    carer = scene.sim.add_user(name, language_code="nl")
-    await scene.sim.user_joins(scene.group, carer)
-    await scene.bot.settle()
-    await _give_role(scene, carer, "/kerngezin")
-    await scene.say(carer, scene.private(carer), "/start")
-    return carer
-
-
-async def _everyone_may_claim(scene: Scene, group: SimChat | None = None) -> None:
-    chat = group or scene.group
-    await scene.say(scene.admin, chat, "/instellingen")
-    await scene.press(scene.admin, scene.last(chat), "👪 Iedereen")
-
-
-async def _de_eik(scene: Scene, members: list[SimUser]) -> SimChat:
-    """De Eik: Bert is its hub home (linked); ``members`` have all said hello there."""
-    eik = await scene.another_constellation("De Eik", [scene.bert, *members])
-    hello = await scene.say(scene.bert, eik, "Hallo, Bert hier")
-    await scene.say(scene.admin, eik, "/kerngezin", reply_to=hello)
-    await scene.say(scene.bert, scene.private(scene.bert), "/start")
-    for member in members:
-        await scene.say(member, eik, "Hoi")
-    return eik
-
-
-def _texts(scene: Scene, *chats: SimChat) -> str:
-    return "\n".join(text for chat in chats for text in scene.bot_texts(chat))
-
-
-def _reveals(text: str) -> bool:
-    """Whether a text gives the hidden request away: its words, its lock, its number."""
-    return HIDDEN in text or "🔒" in text or "#P1" in text
 
 
 async def _away_and_back(scene: Scene, *removed: SimUser) -> None:
@@ -169,8 +96,8 @@ async def test_a_carer_removed_while_the_bot_was_away_gets_no_hidden_request(
 ) -> None:
     await scene.with_roles(linked=(scene.hubhome, scene.anna))
     await _away_and_back(scene, scene.hubhome)
-    await _compose_hidden(scene, scene.anna)
-    assert not _reveals(_texts(scene, scene.private(scene.hubhome)))
+    await compose_hidden(scene, scene.anna)
+    assert not reveals(texts_in(scene, scene.private(scene.hubhome)))
 
 
 async def test_a_private_message_does_not_reach_a_carer_removed_while_the_bot_was_away(
@@ -181,14 +108,14 @@ async def test_a_private_message_does_not_reach_a_carer_removed_while_the_bot_wa
     await scene.say(scene.anna, anna, "Eerste vraag")
     await _away_and_back(scene, scene.hubhome)
     await scene.say(scene.anna, anna, SECRET)
-    assert SECRET not in _texts(scene, scene.private(scene.hubhome))
+    assert SECRET not in texts_in(scene, scene.private(scene.hubhome))
 
 
 async def test_a_member_removed_while_the_bot_was_away_cannot_claim_when_it_is_back(
     scene: Scene,
 ) -> None:
     await scene.with_roles(linked=(scene.anna, scene.bert))
-    await _everyone_may_claim(scene)
+    await everyone_may_claim(scene)
     await scene.say(scene.anna, scene.group, "/hulpvraag #oppas Wie kan zaterdag oppassen?")
     card = scene.last(scene.group)
     await _away_and_back(scene, scene.bert)
@@ -206,22 +133,22 @@ async def test_a_role_given_on_an_old_message_of_someone_removed_reveals_nothing
     await scene.sim.user_removed(scene.group, scene.bert, by=scene.admin)
     await scene.bot.settle()
     await scene.say(scene.admin, scene.group, "/kerngezin", reply_to=old)
-    await _compose_hidden(scene, scene.anna)
-    assert not _reveals(_texts(scene, scene.private(scene.bert)))
+    await compose_hidden(scene, scene.anna)
+    assert not reveals(texts_in(scene, scene.private(scene.bert)))
 
 
 async def test_a_former_carer_now_liaison_cannot_answer_an_old_copy(scene: Scene) -> None:
     await scene.with_roles(linked=(scene.hubhome, scene.anna, scene.liaison))
-    await _second_carer(scene)
+    await second_carer(scene)
     anna = scene.private(scene.anna)
     await scene.say(scene.anna, anna, SECRET)
     copy = scene.last(scene.private(scene.hubhome))
     assert copy.plain_text.endswith(SECRET)
-    await _give_role(scene, scene.hubhome, "/contactpersoon")
+    await give_role(scene, scene.hubhome, "/contactpersoon")
     await scene.say(
         scene.hubhome, scene.private(scene.hubhome), "Ik bel je vanavond", reply_to=copy
     )
-    assert "Ik bel je vanavond" not in _texts(scene, anna)
+    assert "Ik bel je vanavond" not in texts_in(scene, anna)
 
 
 async def test_two_quick_taps_on_the_pick_question_send_the_message_to_one_place(
@@ -231,7 +158,7 @@ async def test_two_quick_taps_on_the_pick_question_send_the_message_to_one_place
     reached = [
         carer
         for carer in (scene.hubhome, scene.bert)
-        if SECRET in _texts(scene, scene.private(carer))
+        if SECRET in texts_in(scene, scene.private(carer))
     ]
     assert len(reached) == 1
 
@@ -246,8 +173,8 @@ async def test_a_double_tap_on_cancel_only_the_next_date_cancels_one_date(scene:
     await scene.sim.press_button(scene.hubhome, question, only_next)
     await scene.sim.press_button(scene.hubhome, question, only_next)
     await scene.bot.settle()
-    assert await _cancelled_after(scene, to_db_time(_clock(scene).now())) == 1
-    assert "1 december" not in _texts(scene, scene.group)
+    assert await _cancelled_after(scene, to_db_time(clock_of(scene).now())) == 1
+    assert "1 december" not in texts_in(scene, scene.group)
 
 
 async def test_a_late_press_on_cancel_only_the_next_date_cancels_no_other_date(
@@ -258,10 +185,10 @@ async def test_a_late_press_on_cancel_only_the_next_date_cancels_no_other_date(
     await scene.say(scene.hubhome, scene.group, "/afzeggen 1")
     question = scene.last(scene.group)
     assert question.button_texts[0][0] == "Alleen dinsdag 24 november, 19:30"
-    _clock(scene).advance(timedelta(days=3))  # Wednesday 25 November
+    clock_of(scene).advance(timedelta(days=3))  # Wednesday 25 November
     await scene.bot.tick()
     await scene.press(scene.hubhome, question, "Alleen dinsdag 24 november, 19:30")
-    assert await _cancelled_after(scene, to_db_time(_clock(scene).now())) == 0
+    assert await _cancelled_after(scene, to_db_time(clock_of(scene).now())) == 0
     assert "1 december" not in scene.refreshed(question).plain_text
 
 
@@ -288,13 +215,13 @@ async def test_a_kept_message_is_not_passed_on_after_its_writer_was_removed(
     await scene.bot.settle()
     await scene.say(scene.hubhome, scene.private(scene.hubhome), "/start")
     await scene.bot.tick()
-    assert SECRET not in _texts(scene, scene.private(scene.hubhome))
+    assert SECRET not in texts_in(scene, scene.private(scene.hubhome))
 
 
 async def test_the_groups_buttons_give_no_hint_of_a_hidden_request(scene: Scene) -> None:
     await scene.with_roles(linked=(scene.hubhome, scene.anna))
     await scene.say(scene.bert, scene.group, "/hulpvraag #vervoer Lift naar school?")
-    await _hidden_card(scene, scene.anna, scene.hubhome)
+    await ask_hidden_card(scene, scene.anna, scene.hubhome)
     await scene.say(scene.bert, scene.group, "/hulpvraag #spullen Wie heeft een tent?")
     # The buttons name each request as its card does (constellation, then number): the
     # group's second request is #2, whatever hidden request was made in between.
@@ -320,21 +247,21 @@ async def test_forged_presses_for_a_hidden_request_look_like_a_missing_one_to_ev
     real buttons of their old copy: each answer is the one for a request that does not exist,
     nothing is stored, and nothing of it reaches them."""
     await scene.with_roles(linked=(scene.hubhome, scene.liaison, scene.anna, scene.bert))
-    await _everyone_may_claim(scene)
-    henk = await _second_carer(scene)
-    await _compose_hidden(scene, scene.anna)
+    await everyone_may_claim(scene)
+    henk = await second_carer(scene)
+    await compose_hidden(scene, scene.anna)
     old_cards = {carer.id: scene.last(scene.private(carer)) for carer in (scene.hubhome, henk)}
     assert all(HIDDEN in card.plain_text for card in old_cards.values())
-    hidden = await _hidden_id(scene)
-    linde = await _constellation_id(scene)
-    eik = await _de_eik(scene, [scene.liaison])
-    await _give_role(scene, henk, "/lid")
+    hidden = await hidden_request_id(scene)
+    linde = await constellation_id_of(scene)
+    eik = await de_eik(scene, [scene.liaison])
+    await give_role(scene, henk, "/lid")
     await scene.sim.user_leaves(scene.group, scene.hubhome)
     await scene.bot.settle()
     olaf = scene.sim.add_user("Olaf", language_code="nl")
     await scene.say(olaf, scene.private(olaf), "/start")
     attackers = [scene.liaison, scene.bert, henk, scene.hubhome, olaf]
-    before = {user.id: len(_texts(scene, scene.private(user))) for user in attackers}
+    before = {user.id: len(texts_in(scene, scene.private(user))) for user in attackers}
     group_before = {chat.id: len(scene.bot_texts(chat)) for chat in (scene.group, eik)}
     stored = snapshot(scene.bot.settings.database_path)
     for user in (henk, scene.hubhome):
@@ -355,17 +282,17 @@ async def test_forged_presses_for_a_hidden_request_look_like_a_missing_one_to_ev
                 assert popup in (STALE, STALE_EN)
     assert changed_tables(stored, snapshot(scene.bot.settings.database_path)) == []
     for user in attackers:
-        assert len(_texts(scene, scene.private(user))) == before[user.id]
+        assert len(texts_in(scene, scene.private(user))) == before[user.id]
         if user is not scene.hubhome and user is not henk:  # they had it while carers
-            assert not _reveals(_texts(scene, scene.private(user)))
+            assert not reveals(texts_in(scene, scene.private(user)))
     for chat in (scene.group, eik):
         assert len(scene.bot_texts(chat)) == group_before[chat.id]
-        assert not _reveals(_texts(scene, chat))
+        assert not reveals(texts_in(scene, chat))
 
 
 async def test_no_spelling_of_a_command_finds_a_hidden_request(scene: Scene) -> None:
     await scene.with_roles(linked=(scene.hubhome, scene.anna))
-    await _hidden_card(scene, scene.anna, scene.hubhome)
+    await ask_hidden_card(scene, scene.anna, scene.hubhome)
     username = scene.sim.bot.username
     need = "Welke hulpvraag bedoel je? Zet het nummer erachter, bijvoorbeeld: /{} 12"
     missing = "Hulpvraag #{} bestaat niet in deze groep."
@@ -391,7 +318,7 @@ async def test_no_spelling_of_a_command_finds_a_hidden_request(scene: Scene) -> 
         assert scene.last(scene.group).plain_text == answer, text
     for text in ("/intrekken 1", "/intrekken P1", "/withdraw #1"):
         await scene.say(scene.anna, scene.group, text)
-        assert not _reveals(scene.last(scene.group).plain_text)
+        assert not reveals(scene.last(scene.group).plain_text)
         assert "bestaat niet" in scene.last(scene.group).plain_text or (
             scene.last(scene.group).plain_text.startswith("Welke hulpvraag")
         )
@@ -401,9 +328,9 @@ async def test_no_spelling_of_a_command_finds_a_hidden_request(scene: Scene) -> 
         await scene.say(scene.hubhome, hub, text)
         assert scene.last(hub).plain_text == group_only
     await scene.say(scene.bert, scene.private(scene.bert), "/agenda")
-    assert not _reveals(scene.last(scene.private(scene.bert)).plain_text)
-    assert not _reveals(_texts(scene, scene.group))
-    request = await scene.bot.app.bot_data.services.requests.get(await _hidden_id(scene))
+    assert not reveals(scene.last(scene.private(scene.bert)).plain_text)
+    assert not reveals(texts_in(scene, scene.group))
+    request = await scene.bot.app.bot_data.services.requests.get(await hidden_request_id(scene))
     assert request is not None and request.state is RequestState.OPEN
 
 
@@ -413,19 +340,19 @@ async def test_escalations_go_only_to_whoever_is_hub_home_when_they_fall_due(
     """Hanneke is made liaison after the request was sent: the reminders go to Henk, the new
     carer, never to her, to Lotte, or to the group."""
     await scene.with_roles(linked=(scene.hubhome, scene.anna, scene.liaison))
-    await _hidden_card(scene, scene.anna, scene.hubhome)
-    henk = await _second_carer(scene)
-    await _give_role(scene, scene.hubhome, "/contactpersoon")
+    await ask_hidden_card(scene, scene.anna, scene.hubhome)
+    henk = await second_carer(scene)
+    await give_role(scene, scene.hubhome, "/contactpersoon")
     hanneke_before = scene.bot_texts(scene.private(scene.hubhome))
     lotte_before = scene.bot_texts(scene.private(scene.liaison))
     for _ in range(4):
-        _clock(scene).advance(timedelta(hours=12))
+        clock_of(scene).advance(timedelta(hours=12))
         await scene.bot.tick()
     reminders = [t for t in scene.bot_texts(scene.private(henk)) if t.startswith("⏰")]
     assert reminders and all("#P1 van Anna" in t for t in reminders)
     assert scene.bot_texts(scene.private(scene.hubhome)) == hanneke_before
     assert scene.bot_texts(scene.private(scene.liaison)) == lotte_before
-    assert not _reveals(_texts(scene, scene.group))
+    assert not reveals(texts_in(scene, scene.group))
 
 
 async def test_leaving_notices_name_no_hidden_request_to_the_liaison_or_the_group(
@@ -435,7 +362,7 @@ async def test_leaving_notices_name_no_hidden_request_to_the_liaison_or_the_grou
     asked it, leaves: the liaison is told, then (her chat blocked) the group — neither hears
     of #P1."""
     await scene.with_roles(linked=(scene.hubhome, scene.anna, scene.liaison))
-    card = await _hidden_card(scene, scene.anna, scene.hubhome)
+    card = await ask_hidden_card(scene, scene.anna, scene.hubhome)
     await scene.press(scene.hubhome, card, "🙋 Ik help")
     await scene.sim.user_leaves(scene.group, scene.hubhome)
     await scene.bot.settle()
@@ -448,7 +375,7 @@ async def test_leaving_notices_name_no_hidden_request_to_the_liaison_or_the_grou
     assert scene.last(scene.group).plain_text == (
         "Lotte: 👋 Anna heeft de groep verlaten en heeft geen rol meer in de constellatie."
     )
-    assert not _reveals(_texts(scene, scene.group, scene.private(scene.liaison)))
+    assert not reveals(texts_in(scene, scene.group, scene.private(scene.liaison)))
 
 
 async def test_a_former_carer_hears_nothing_more_and_their_copy_is_not_redrawn(
@@ -458,12 +385,12 @@ async def test_a_former_carer_hears_nothing_more_and_their_copy_is_not_redrawn(
     back to the group); Hanneke is then made a member, and Anna withdraws: Hanneke is not
     told, her copy is not redrawn, and its buttons are dead."""
     await scene.with_roles(linked=(scene.hubhome, scene.anna))
-    card = await _hidden_card(scene, scene.anna, scene.hubhome)
+    card = await ask_hidden_card(scene, scene.anna, scene.hubhome)
     scene.sim.block_bot(scene.anna)
     await scene.press(scene.hubhome, card, "🙋 Ik help")
-    assert not _reveals(_texts(scene, scene.group))
-    await _second_carer(scene)
-    await _give_role(scene, scene.hubhome, "/lid")
+    assert not reveals(texts_in(scene, scene.group))
+    await second_carer(scene)
+    await give_role(scene, scene.hubhome, "/lid")
     hanneke = scene.private(scene.hubhome)
     told_before = scene.bot_texts(hanneke)
     drawn = scene.refreshed(card)
@@ -478,7 +405,7 @@ async def test_a_former_carer_hears_nothing_more_and_their_copy_is_not_redrawn(
     assert scene.refreshed(card).plain_text == drawn.plain_text
     for label in ("✅ Afronden", "🔓 Toch niet"):
         assert await scene.press(scene.hubhome, card, label) == STALE
-    assert not _reveals(_texts(scene, scene.group))
+    assert not reveals(texts_in(scene, scene.group))
 
 
 async def test_someone_in_two_constellations_sees_only_their_own_hub_homes_requests(
@@ -487,13 +414,13 @@ async def test_someone_in_two_constellations_sees_only_their_own_hub_homes_reque
     """Anna, in De Linde and De Eik, asks De Eik's hub home (Bert) only. Hanneke — De Linde's
     hub home, a member of De Eik — learns nothing, by press or command, in either group."""
     await scene.with_roles(linked=(scene.hubhome, scene.anna))
-    eik = await _de_eik(scene, [scene.anna, scene.hubhome])
-    await _compose_hidden(scene, scene.anna, pick="De Eik")
+    eik = await de_eik(scene, [scene.anna, scene.hubhome])
+    await compose_hidden(scene, scene.anna, pick="De Eik")
     card = scene.last(scene.private(scene.bert))
     assert card.plain_text.startswith("🆘 Request #P1") and HIDDEN in card.plain_text
-    hidden = await _hidden_id(scene, eik)
+    hidden = await hidden_request_id(scene, eik)
     hub = scene.private(scene.hubhome)
-    assert not _reveals(_texts(scene, hub, scene.group, eik))
+    assert not reveals(texts_in(scene, hub, scene.group, eik))
     for chat in (hub, eik, scene.group):
         popup = await scene.forge(scene.hubhome, scene.last(chat), f"req:v1:claim:{hidden}")
         assert popup == STALE
@@ -501,7 +428,7 @@ async def test_someone_in_two_constellations_sees_only_their_own_hub_homes_reque
     assert scene.last(eik).plain_text == "Hulpvraag #1 bestaat niet in deze groep."
     await scene.say(scene.hubhome, scene.group, "/ikhelp 1")
     assert scene.last(scene.group).plain_text == "Hulpvraag #1 bestaat niet in deze groep."
-    assert not _reveals(_texts(scene, hub))
+    assert not reveals(texts_in(scene, hub))
     request = await scene.bot.app.bot_data.services.requests.get(hidden)
     assert request is not None and request.state is RequestState.OPEN
 
@@ -514,10 +441,10 @@ async def test_after_the_upgrade_old_cards_obey_todays_membership(scene: Scene) 
     nothing changes. Hanneke's private copy of a hidden request still works, and the
     supergroup hears nothing of it."""
     await scene.with_roles(linked=(scene.hubhome, scene.anna, scene.bert))
-    await _everyone_may_claim(scene)
+    await everyone_may_claim(scene)
     await scene.say(scene.anna, scene.group, "/hulpvraag #oppas Wie kan zaterdag oppassen?")
     card = scene.last(scene.group)
-    hidden_card = await _hidden_card(scene, scene.anna, scene.hubhome)
+    hidden_card = await ask_hidden_card(scene, scene.anna, scene.hubhome)
     supergroup = await scene.sim.upgrade_to_supergroup(scene.group, by=scene.admin)
     await scene.bot.settle()
     await scene.sim.user_removed(supergroup, scene.bert, by=scene.admin)
@@ -528,7 +455,7 @@ async def test_after_the_upgrade_old_cards_obey_todays_membership(scene: Scene) 
     assert await scene.press(scene.hubhome, hidden_card, "🙋 Ik help") == (
         "Dank je wel! Je helpt met hulpvraag #P1."
     )
-    assert not _reveals(_texts(scene, supergroup, scene.group))
+    assert not reveals(texts_in(scene, supergroup, scene.group))
 
 
 async def test_buttons_moved_to_another_message_change_nothing(scene: Scene) -> None:
@@ -540,8 +467,8 @@ async def test_buttons_moved_to_another_message_change_nothing(scene: Scene) -> 
     first = scene.last(scene.group)
     await scene.say(scene.bert, scene.group, "/hulpvraag #vervoer Lift naar school?")
     second = scene.last(scene.group)
-    hidden_card = await _hidden_card(scene, scene.anna, scene.hubhome)
-    one, hidden = await _group_request_id(scene, 1), await _hidden_id(scene)
+    hidden_card = await ask_hidden_card(scene, scene.anna, scene.hubhome)
+    one, hidden = await _group_request_id(scene, 1), await hidden_request_id(scene)
     stored = snapshot(scene.bot.settings.database_path)
     moves = [
         (second, f"req:v1:done:{one}"),
@@ -585,15 +512,15 @@ async def test_former_carers_and_a_former_liaison_cannot_answer_the_member(scene
     (who left) each reply to their old copy: none of it reaches Anna, nor is it passed on to
     today's hub home as a message of their own; each is told why."""
     await scene.with_roles(linked=(scene.hubhome, scene.anna, scene.liaison))
-    henk = await _second_carer(scene)
+    henk = await second_carer(scene)
     anna = scene.private(scene.anna)
     await scene.say(scene.anna, anna, SECRET)
     await scene.press(scene.anna, scene.last(anna), "🤝 Ook naar de contactpersoon")
     copies = {u.id: scene.last(scene.private(u)) for u in (scene.hubhome, henk, scene.liaison)}
     assert all(copy.plain_text.endswith(SECRET) for copy in copies.values())
     anna_before = scene.bot_texts(anna)
-    await _give_role(scene, henk, "/lid")
-    await _give_role(scene, scene.liaison, "/lid")
+    await give_role(scene, henk, "/lid")
+    await give_role(scene, scene.liaison, "/lid")
     for user, role in ((henk, "kerngezin"), (scene.liaison, "contactpersoon")):
         await scene.say(user, scene.private(user), "Van mij, Anna", reply_to=copies[user.id])
         assert scene.last(scene.private(user)).plain_text == (
@@ -607,7 +534,7 @@ async def test_former_carers_and_a_former_liaison_cannot_answer_the_member(scene
     assert scene.bot_texts(anna) == anna_before
     assert scene.last(hub).plain_text.startswith("🚫 Dit antwoord stuur ik niet door")
     everyone = [scene.private(u) for u in (scene.hubhome, henk, scene.liaison, scene.anna)]
-    assert sum("Van mij, Anna" in text for text in _texts(scene, *everyone)) == 0
+    assert sum("Van mij, Anna" in text for text in texts_in(scene, *everyone)) == 0
 
 
 async def test_an_answer_to_a_member_who_left_is_not_passed_on(scene: Scene) -> None:
@@ -637,7 +564,7 @@ async def test_a_choice_that_no_longer_holds_is_asked_again_and_old_buttons_are_
     She leaves De Linde: that question's De Linde button, and the /hubhomeprive one, are
     refused and pass nothing on; her next message waits until she picks."""
     await scene.with_roles(linked=(scene.hubhome, scene.anna))
-    await _de_eik(scene, [scene.anna])
+    await de_eik(scene, [scene.anna])
     anna = scene.private(scene.anna)
     await scene.say(scene.anna, anna, "Eerste vraag")
     first = scene.last(anna)
@@ -650,17 +577,17 @@ async def test_a_choice_that_no_longer_holds_is_asked_again_and_old_buttons_are_
     assert choice.button_texts == [["De Linde"], ["De Eik"]]
     await scene.sim.user_leaves(scene.group, scene.anna)
     await scene.bot.settle()
-    carers_before = _texts(scene, scene.private(scene.hubhome), scene.private(scene.bert))
+    carers_before = texts_in(scene, scene.private(scene.hubhome), scene.private(scene.bert))
     assert await scene.press(scene.anna, second, "De Linde") == STALE
     assert await scene.press(scene.anna, choice, "De Linde") == STALE
     await scene.say(scene.anna, anna, SECRET)
     question = scene.last(anna)
     assert question.plain_text.startswith("⚠️ Je berichten gingen naar het kerngezin van De Linde")
     assert question.button_texts == [["De Eik"]]
-    assert _texts(scene, scene.private(scene.hubhome), scene.private(scene.bert)) == carers_before
+    assert texts_in(scene, scene.private(scene.hubhome), scene.private(scene.bert)) == carers_before
     await scene.press(scene.anna, question, "De Eik")
     assert scene.last(scene.private(scene.bert)).plain_text.endswith(SECRET)
-    assert SECRET not in _texts(scene, scene.private(scene.hubhome))
+    assert SECRET not in texts_in(scene, scene.private(scene.hubhome))
 
 
 async def test_a_double_tap_on_the_same_constellation_passes_the_message_on_once(
@@ -669,7 +596,7 @@ async def test_a_double_tap_on_the_same_constellation_passes_the_message_on_once
     await _tap_twice(scene, await _asked_where_to(scene), "De Linde", "De Linde")
     copies = [t for t in scene.bot_texts(scene.private(scene.hubhome)) if SECRET in t]
     assert len(copies) == 1
-    assert SECRET not in _texts(scene, scene.private(scene.bert))
+    assert SECRET not in texts_in(scene, scene.private(scene.bert))
 
 
 async def test_the_line_follows_todays_hub_home_and_a_paused_choice_is_asked_again(
@@ -679,25 +606,25 @@ async def test_the_line_follows_todays_hub_home_and_a_paused_choice_is_asked_aga
     The bot is removed from De Linde: she is asked (De Eik only); added back, her choice holds
     again."""
     await scene.with_roles(linked=(scene.hubhome, scene.anna))
-    await _de_eik(scene, [scene.anna])
+    await de_eik(scene, [scene.anna])
     anna = scene.private(scene.anna)
     await scene.say(scene.anna, anna, "Eerste vraag")
     await scene.press(scene.anna, scene.last(anna), "De Linde")
-    henk = await _second_carer(scene)
-    await _give_role(scene, scene.hubhome, "/lid")
+    henk = await second_carer(scene)
+    await give_role(scene, scene.hubhome, "/lid")
     await scene.say(scene.anna, anna, SECRET)
     assert scene.last(scene.private(henk)).plain_text.endswith(SECRET)
-    assert SECRET not in _texts(scene, scene.private(scene.hubhome))
+    assert SECRET not in texts_in(scene, scene.private(scene.hubhome))
     await scene.sim.remove_bot_from_group(scene.group, by=scene.admin)
     await scene.bot.settle()
     await scene.say(scene.anna, anna, "Tweede vraag")
     assert scene.last(anna).button_texts == [["De Eik"]]
-    assert "Tweede vraag" not in _texts(scene, scene.private(henk), scene.private(scene.bert))
+    assert "Tweede vraag" not in texts_in(scene, scene.private(henk), scene.private(scene.bert))
     await scene.sim.add_bot_to_group(scene.group, by=scene.admin, as_admin=True)
     await scene.bot.settle()
     await scene.say(scene.anna, anna, "Derde vraag")
     assert scene.last(scene.private(henk)).plain_text.endswith("Derde vraag")
-    assert "Derde vraag" not in _texts(scene, scene.private(scene.bert))
+    assert "Derde vraag" not in texts_in(scene, scene.private(scene.bert))
 
 
 async def test_the_liaison_button_works_only_while_the_writer_belongs(scene: Scene) -> None:
@@ -714,5 +641,5 @@ async def test_the_liaison_button_works_only_while_the_writer_belongs(scene: Sce
     await scene.sim.user_leaves(scene.group, scene.anna)
     await scene.bot.settle()
     assert await scene.press(scene.anna, sent, "🤝 Ook naar de contactpersoon") == STALE
-    lotte = _texts(scene, scene.private(scene.liaison))
+    lotte = texts_in(scene, scene.private(scene.liaison))
     assert SECRET not in lotte and "Iets van Bert" not in lotte

@@ -376,19 +376,30 @@ class MeetupService:
     # -- cancelling and moving ---------------------------------------------------------------
 
     async def may_change(self, meetup: Meetup, user_id: int) -> bool:
-        """Whoever planned it, the hub home and the liaison may cancel or change a meetup."""
-        constellation = await self._constellations.by_id(self._db.reader, meetup.constellation_id)
+        """Whoever planned it (while still in the constellation), the hub home and the
+        liaison may cancel or change a meetup."""
+        reader = self._db.reader
+        constellation = await self._constellations.by_id(reader, meetup.constellation_id)
         if constellation is None:
             return False
-        return meetup.created_by == user_id or await self.may_plan(constellation, user_id)
+        if await self.may_plan(constellation, user_id):
+            return True
+        still_here = await self._active_member(reader, constellation, user_id) is not None
+        return still_here and meetup.created_by == user_id
 
     async def cancel(
-        self, meetup: Meetup, user_id: int, *, series: bool, occurrence_id: int | None = None
+        self,
+        meetup: Meetup,
+        user_id: int,
+        *,
+        series: bool,
+        only: tuple[int, datetime] | None = None,
     ) -> list[MeetupView]:
-        """Cancel one date (``occurrence_id``, as the question showed it; else the next one),
-        or the whole series; everyone who said coming, maybe or is waiting is told. Returns
-        the cancelled occurrences. Raises MeetupClosed when there is nothing left to cancel
-        (that date is over or cancelled already, or the whole meetup is)."""
+        """Cancel one date (``only``: the occurrence and its start, as the question showed
+        them; else the next one), or the whole series; everyone who said coming, maybe or is
+        waiting is told. Returns the cancelled occurrences. Raises MeetupClosed when there is
+        nothing left to cancel (that date is over, moved or cancelled already, or the whole
+        meetup is)."""
         constellation = await self._constellations.by_id(self._db.reader, meetup.constellation_id)
         if constellation is None:
             raise MeetupNotFound(meetup.number)
@@ -404,8 +415,11 @@ class MeetupService:
                 for o in await self._meetups.occurrences_after(tx, meetup.id, now)
                 if not o.cancelled
             ]
-            if occurrence_id is not None and not series:
-                upcoming = [o for o in upcoming if o.id == occurrence_id]
+            if only is not None and not series:
+                wanted, shown = only[0], only[1].timestamp() // 60
+                upcoming = [
+                    o for o in upcoming if o.id == wanted and o.starts_at.timestamp() // 60 == shown
+                ]
                 if not upcoming:
                     raise MeetupClosed(meetup.number)  # that date is over, or off already
             if not series:
