@@ -11,10 +11,12 @@ the next call asks Telegram for what comes after it, so it is never fetched agai
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 log = logging.getLogger(__name__)
@@ -73,3 +75,14 @@ class ConstellationBot(ExtBot[None]):
                 self.insert_callback_data(update)
                 updates.append(update)
         return tuple(updates)
+
+
+@contextmanager
+def unless_unchanged() -> Iterator[None]:
+    """Around an edit: when the message already says it (a double tap, two people pressing,
+    a redraw of what did not change), Telegram's "message is not modified" is no failure."""
+    try:
+        yield
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise

@@ -45,6 +45,7 @@ from bot.domain import (
 )
 from bot.i18n import Html, normalise_language
 from bot.storage.db import Tx
+from bot.telegram_bot import unless_unchanged
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +96,7 @@ class Courier:
         Raises the storage error that stopped the round, if one did.
         """
         async with self._lock:
-            for notice_id, finish in list(self._unconfirmed.items()):
-                await finish()
-                del self._unconfirmed[notice_id]
+            await self._finish_unconfirmed()
             await self._services.line.release_kept()
             # A notice renewed while it was being sent (a card that changed again) comes back
             # with a new version and is drawn again in the same round.
@@ -116,9 +115,12 @@ class Courier:
     async def finish_marking(self) -> None:
         """Write down what Telegram took but the disk could not record (before stopping)."""
         async with self._lock:
-            for notice_id, finish in list(self._unconfirmed.items()):
-                await finish()
-                del self._unconfirmed[notice_id]
+            await self._finish_unconfirmed()
+
+    async def _finish_unconfirmed(self) -> None:
+        for notice_id, finish in list(self._unconfirmed.items()):
+            await finish()
+            del self._unconfirmed[notice_id]
 
     # -- one notice -----------------------------------------------------------------------
 
@@ -211,13 +213,10 @@ class Courier:
     async def _send(self, chat_id: int, out: Outgoing) -> tuple[int, ...]:
         bot = self._bot
         if out.edit is not None:
-            try:
+            with unless_unchanged():
                 await bot.edit_message_text(
                     out.text, chat_id=chat_id, message_id=out.edit, reply_markup=out.keyboard
                 )
-            except BadRequest as exc:
-                if "not modified" not in str(exc).lower():
-                    raise
             return (out.edit,)
         if out.copy_of is not None and out.head is not None:
             return await self._copy_under(chat_id, out.copy_of, out.head)

@@ -38,11 +38,7 @@ async def _copy(services: Services, notice: Notice, audience: Audience) -> Outgo
         header = texts(language, "line.header_in", name=name, constellation=constellation.name)
     else:
         role = await services.line.role(constellation, line.author_id)
-        key = (
-            "line.header_liaison"
-            if role is not None and role.value == "liaison"
-            else ("line.header_hubhome")
-        )
+        key = "line.header_liaison" if role is Role.LIAISON else "line.header_hubhome"
         header = texts(language, key, name=name[:1].upper() + name[1:])
     origin = (line.origin_chat_id, line.origin_message_id)
     # An earlier try got the header out but not the copy: only the copy follows it now.

@@ -22,11 +22,8 @@ async def _undelivered(services: Services, notice: Notice, audience: Audience) -
         request = await services.requests.get(request_id)
         if request is None or not request.state.is_active:
             return None  # closed meanwhile: nothing to worry about any more
-        key = (
-            "undelivered.request_group"
-            if about == "request_card"
-            else ("undelivered.request_hubhome")
-        )
+        group = about == "request_card"
+        key = "undelivered.request_group" if group else "undelivered.request_hubhome"
         return Outgoing(texts(language, key, number=request.shown_number))
     if about == NoticeKind.MEETUP_CARD.value and occurrence_id is not None:
         try:

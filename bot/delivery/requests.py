@@ -16,7 +16,6 @@ from bot.domain import (
     HelpRequest,
     Notice,
     NoticeKind,
-    RequestNotFound,
     RequestState,
     Role,
     Visibility,
@@ -66,9 +65,8 @@ async def _card(services: Services, notice: Notice, audience: Audience) -> Outgo
     editing = notice.kind is NoticeKind.REQUEST_CARD_EDIT
     if not editing and not request.state.is_active:
         return None  # closed before its card could go out: nothing to ask any more
-    try:
-        constellation, _ = await services.requests.with_constellation(request.id)
-    except RequestNotFound:
+    constellation = await services.constellations.for_id(request.constellation_id)
+    if constellation is None:
         return None
     texts, language = services.texts, audience.language
     viewer = audience.chat_id if audience.private else None
@@ -99,9 +97,11 @@ async def _posted(services: Services, notice: Notice, audience: Audience) -> Out
     """To the requester, once a card is out: where the request went (with a link to the
     group's card)."""
     request = await _readable(services, notice, audience)
-    if request is None:
+    constellation = (
+        await services.constellations.for_id(request.constellation_id) if request else None
+    )
+    if request is None or constellation is None:
         return None
-    constellation, _ = await services.requests.with_constellation(request.id)
     texts, language = services.texts, audience.language
     key = "flow.sent_hubhome" if request.visibility is Visibility.HUBHOME else "flow.sent_group"
     text = texts(language, key, number=request.shown_number, name=constellation.name)
@@ -210,11 +210,8 @@ async def _member_left(services: Services, notice: Notice, audience: Audience) -
                 continue
             if shown_in_group(request) or (role is Role.HUBHOME and not in_group):
                 shown[name].append(request.shown_number)
-    key = (
-        "notice.member_left_requests"
-        if shown["open"] or shown["reopened"]
-        else ("notice.member_left")
-    )
+    listed = shown["open"] or shown["reopened"]
+    key = "notice.member_left_requests" if listed else "notice.member_left"
     return Outgoing(
         texts(
             language,
@@ -234,7 +231,9 @@ async def _unreached(services: Services, notice: Notice, audience: Audience) -> 
     role = await services.constellations.active_role(request.constellation_id, notice.user_id)
     if role is not Role.LIAISON:
         return None
-    constellation, _ = await services.requests.with_constellation(request.id)
+    constellation = await services.constellations.for_id(request.constellation_id)
+    if constellation is None:
+        return None
     return Outgoing(
         services.texts(
             audience.language,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from telegram import (
     CallbackQuery,
@@ -17,7 +15,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 
 from bot.context import BotContext
 from bot.domain import Constellation, Person
@@ -113,17 +111,6 @@ def on_pressed_message(query: CallbackQuery) -> bool:
     markup = message.reply_markup if isinstance(message, Message) else None
     rows = markup.inline_keyboard if markup is not None else ()
     return any(button.callback_data == query.data for row in rows for button in row)
-
-
-@contextmanager
-def unless_unchanged() -> Iterator[None]:
-    """Around an edit of the pressed message: pressed twice (a double tap, two people), the
-    message already says it, and Telegram's "message is not modified" is no failure."""
-    try:
-        yield
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
 
 
 def command_text(update: Update) -> str:

@@ -37,10 +37,10 @@ from bot.handlers.common import (
     private_language,
     reply,
     typed_number,
-    unless_unchanged,
 )
 from bot.i18n import Html, fit_lines, to_plain
 from bot.services.requests import EmptyRequest
+from bot.telegram_bot import unless_unchanged
 from bot.views.common import message_link
 from bot.views.requests import category_label, request_card_keyboard
 

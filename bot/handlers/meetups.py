@@ -34,10 +34,10 @@ from bot.handlers.common import (
     private_language,
     reply,
     typed_number,
-    unless_unchanged,
 )
 from bot.i18n import Html, fit_lines, to_plain
 from bot.services.meetups import FormError
+from bot.telegram_bot import unless_unchanged
 from bot.views.common import message_link
 from bot.views.meetups import ics_file, ics_name, meetup_when_text
 from bot.when import WhenError

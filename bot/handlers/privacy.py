@@ -19,8 +19,8 @@ from bot.handlers.common import (
     language_for,
     on_pressed_message,
     reply,
-    unless_unchanged,
 )
+from bot.telegram_bot import unless_unchanged
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,6 @@ from bot.handlers.common import (
     person_from,
     private_language,
     reply,
-    unless_unchanged,
 )
 from bot.i18n import Html, Translator, normalise_language, to_plain, units
 from bot.services.private_line import (
@@ -37,6 +36,7 @@ from bot.services.private_line import (
     NoConstellation,
     NotALineReply,
 )
+from bot.telegram_bot import unless_unchanged
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ from bot.handlers.common import (
     language_for,
     private_language,
     reply,
-    unless_unchanged,
 )
 from bot.handlers.keyboards import link_keyboard
 from bot.i18n import LANGUAGES
+from bot.telegram_bot import unless_unchanged
 
 log = logging.getLogger(__name__)
 

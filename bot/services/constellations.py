@@ -15,7 +15,6 @@ from bot.domain import (
     ConstellationStatus,
     InvalidLink,
     Member,
-    MembershipStatus,
     NotAllowed,
     NotAMember,
     NotSetUp,
@@ -94,10 +93,7 @@ class ConstellationService:
 
     async def active_role(self, constellation_id: int, user_id: int) -> Role | None:
         """The person's role in the constellation; None if they are not an active member."""
-        member = await self._memberships.get(self._db.reader, constellation_id, user_id)
-        if member is None or member.status is not MembershipStatus.ACTIVE:
-            return None
-        return member.role
+        return await self._memberships.active_role(self._db.reader, constellation_id, user_id)
 
     async def set_members_may_claim(
         self, chat_id: int, allowed: bool, actor: Actor

@@ -196,11 +196,7 @@ class PrivateLineService:
         raise NotAMember(constellation_id)
 
     async def role(self, constellation: Constellation, user_id: int) -> Role | None:
-        return await self._role(self._db.reader, constellation.id, user_id)
-
-    async def _role(self, s: Session, constellation_id: int, user_id: int) -> Role | None:
-        member = await self._memberships.get(s, constellation_id, user_id)
-        return member.role if member and member.status.value == "active" else None
+        return await self._memberships.active_role(self._db.reader, constellation.id, user_id)
 
     async def _reachable(
         self, s: Session, constellation_id: int, role: Role, *, besides: int
@@ -327,7 +323,10 @@ class PrivateLineService:
                 for line in await self._lines.waiting(tx, constellation_id, now):
                     if line.id in self._handling:
                         continue  # a handler is copying it right now
-                    if await self._role(tx, constellation_id, line.member_id) is None:
+                    if (
+                        await self._memberships.active_role(tx, constellation_id, line.member_id)
+                        is None
+                    ):
                         continue  # its writer is no longer in the constellation
                     # A carer who wrote it (before becoming one) is not sent their own words.
                     to = [c.user_id for c in carers if c.user_id != line.member_id]

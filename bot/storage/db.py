@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
 CHECKPOINT_TRIES = 4
 CHECKPOINT_WAIT_MS = 200  # each try waits this long for readers at most
+BUSY_TIMEOUT_MS = 5000  # how long any other statement waits for a lock
 
 
 def to_db_time(moment: datetime) -> str:
@@ -137,10 +138,6 @@ class Database:
             raise RuntimeError("database is not open")
         return self._writer
 
-    @property
-    def is_open(self) -> bool:
-        return self._writer is not None
-
     async def open(self) -> None:
         """Open (creating a new database only where none ever was), check, migrate.
 
@@ -188,7 +185,7 @@ class Database:
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA busy_timeout=5000")
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return conn
 
     async def close(self) -> None:
@@ -266,7 +263,7 @@ class Database:
                         return True
                     await asyncio.sleep(0.05)
             finally:
-                await conn.execute("PRAGMA busy_timeout=5000")
+                await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if not self.checkpoint_owed:
             log.warning("write-ahead log not truncated yet: another reader; trying again")
         self.checkpoint_owed = True

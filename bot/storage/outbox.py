@@ -200,7 +200,3 @@ class OutboxRepository:
     async def next_due(self, s: Session) -> datetime | None:
         row = await s.fetch_one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
         return from_db_time(row[0]) if row and row[0] else None
-
-    async def counts(self, s: Session) -> dict[str, int]:
-        rows = await s.fetch_all("SELECT state, COUNT(*) FROM outbox GROUP BY state")
-        return {row[0]: int(row[1]) for row in rows}

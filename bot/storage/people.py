@@ -134,6 +134,13 @@ class MembershipRepository:
         )
         return _member(row) if row else None
 
+    async def active_role(self, s: Session, constellation_id: int, user_id: int) -> Role | None:
+        """The person's role in the constellation; None unless they are an active member."""
+        member = await self.get(s, constellation_id, user_id)
+        if member is None or member.status is not MembershipStatus.ACTIVE:
+            return None
+        return member.role
+
     async def with_role(self, s: Session, constellation_id: int, role: Role) -> list[Member]:
         rows = await s.fetch_all(
             f"{_MEMBER_SELECT} WHERE m.constellation_id = ? AND m.role = ? AND m.status = 'active'"

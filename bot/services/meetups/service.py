@@ -25,8 +25,6 @@ from bot.domain import (
     MeetupKind,
     MeetupNotFound,
     MeetupView,
-    Member,
-    MembershipStatus,
     NotAllowed,
     NoticeKind,
     NotSetUp,
@@ -90,15 +88,9 @@ class MeetupService:
             raise NotSetUp(chat_id)
         return constellation
 
-    async def _active_member(
-        self, s: Session, constellation: Constellation, user_id: int
-    ) -> Member | None:
-        member = await self._memberships.get(s, constellation.id, user_id)
-        return member if member is not None and member.status is MembershipStatus.ACTIVE else None
-
     async def may_plan(self, constellation: Constellation, user_id: int) -> bool:
-        member = await self._active_member(self._db.reader, constellation, user_id)
-        return member is not None and member.role in PLANNERS
+        role = await self._memberships.active_role(self._db.reader, constellation.id, user_id)
+        return role in PLANNERS
 
     def read_when(self, constellation: Constellation, text: str) -> When:
         """``text`` as a moment (or series) in the constellation's time zone; WhenError if not."""
@@ -236,8 +228,9 @@ class MeetupService:
         active member of the constellation (a press is no proof of that), in its own group or
         in their own private chat (reminders)."""
         view = await self.view(occurrence_id)
-        member = await self._active_member(self._db.reader, view.constellation, user_id)
-        if member is not None and chat_id in (view.constellation.chat_id, user_id):
+        constellation = view.constellation
+        role = await self._memberships.active_role(self._db.reader, constellation.id, user_id)
+        if role is not None and chat_id in (constellation.chat_id, user_id):
             return view
         raise MeetupNotFound(occurrence_id)
 
@@ -384,8 +377,8 @@ class MeetupService:
             return False
         if await self.may_plan(constellation, user_id):
             return True
-        still_here = await self._active_member(reader, constellation, user_id) is not None
-        return still_here and meetup.created_by == user_id
+        still_here = await self._memberships.active_role(reader, constellation.id, user_id)
+        return still_here is not None and meetup.created_by == user_id
 
     async def cancel(
         self,

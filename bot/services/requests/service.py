@@ -20,7 +20,6 @@ from bot.domain import (
     ConstellationStatus,
     HelpRequest,
     HubHomeUnreachable,
-    MembershipStatus,
     NotAllowed,
     NotAMember,
     Notice,
@@ -126,7 +125,7 @@ class RequestService:
             constellation = await self._constellations.by_id(tx, constellation_id)
             if constellation is None or constellation.status is not ConstellationStatus.ACTIVE:
                 raise NotSetUp(constellation_id)
-            if await self._role(tx, constellation, person.user_id) is None:
+            if await self._memberships.active_role(tx, constellation.id, person.user_id) is None:
                 raise NotAMember(constellation_id)
             carers: list[int] = []
             if draft.visibility is Visibility.HUBHOME:
@@ -213,7 +212,9 @@ class RequestService:
     ) -> bool:
         """Whether this person may close the request now (see ``visibility.may_resolve``)."""
         return may_resolve(
-            request, user_id, await self._role(self._db.reader, constellation, user_id)
+            request,
+            user_id,
+            await self._memberships.active_role(self._db.reader, constellation.id, user_id),
         )
 
     async def by_number_in(
@@ -223,28 +224,14 @@ class RequestService:
 
     async def sees(self, request: HelpRequest, user_id: int) -> bool:
         """Whether this person may see the request now (see ``visibility.may_see``)."""
-        constellation = await self._constellations.by_id(self._db.reader, request.constellation_id)
-        if constellation is None:
-            return False
-        return may_see(request, user_id, await self._role(self._db.reader, constellation, user_id))
-
-    async def with_constellation(self, request_id: int) -> tuple[Constellation, HelpRequest]:
-        request = await self.get(request_id)
-        constellation = (
-            await self._constellations.by_id(self._db.reader, request.constellation_id)
-            if request
-            else None
+        role = await self._memberships.active_role(
+            self._db.reader, request.constellation_id, user_id
         )
-        if request is None or constellation is None:
-            raise RequestNotFound(request_id)
-        return constellation, request
+        return may_see(request, user_id, role)
 
     async def constellations_of(self, user_id: int) -> list[Constellation]:
         """Where the person may post a request from their private chat."""
         return await self._constellations.of_member(self._db.reader, user_id)
-
-    async def constellation(self, constellation_id: int) -> Constellation | None:
-        return await self._constellations.by_id(self._db.reader, constellation_id)
 
     async def cards(self, request_id: int) -> list[CardLocation]:
         """Every copy of a card: in the group, and in private chats."""
@@ -349,7 +336,7 @@ class RequestService:
         # In a private chat: only one's own, and only a request one may see (a hidden one
         # does not exist for anyone else, whatever the button says).
         in_private = chat_id == user_id and may_see(
-            request, user_id, await self._role(reader, constellation, user_id)
+            request, user_id, await self._memberships.active_role(reader, constellation.id, user_id)
         )
         if not (in_group or in_private):
             raise RequestNotFound(request_id)
@@ -361,10 +348,6 @@ class RequestService:
             raise NotSetUp(chat_id)
         requests = await self._requests.active(self._db.reader, constellation.id)
         return constellation, [r for r in requests if r.visibility is Visibility.GROUP]
-
-    async def _role(self, s: Session, constellation: Constellation, user_id: int) -> Role | None:
-        member = await self._memberships.get(s, constellation.id, user_id)
-        return member.role if member and member.status is MembershipStatus.ACTIVE else None
 
     async def _reload(self, s: Session, request_id: int) -> HelpRequest:
         request = await self._requests.get(s, request_id)
@@ -407,7 +390,7 @@ class RequestService:
             raise OwnRequest(request.id)
         now = self._clock.now()
         async with self._db.transaction() as tx:
-            role = await self._role(tx, constellation, person.user_id)
+            role = await self._memberships.active_role(tx, constellation.id, person.user_id)
             members_may = constellation.members_may_claim
             if not may_claim(request, person.user_id, role, members_may=members_may):
                 raise NotAllowed("claim")
@@ -451,7 +434,7 @@ class RequestService:
     ) -> HelpRequest:
         now = self._clock.now()
         async with self._db.transaction() as tx:
-            role = await self._role(tx, constellation, person.user_id)
+            role = await self._memberships.active_role(tx, constellation.id, person.user_id)
             if not may_resolve(request, person.user_id, role):
                 raise NotAllowed("resolve")
             if not request.state.is_active:
