@@ -133,8 +133,8 @@ async def next_wakeup(services: Services) -> datetime | None:
 
 
 async def schedule_next(app: AnyApplication, *, failed: bool = False) -> None:
-    """One wake-up job, at the next due moment; a minute on if something just failed (or
-    an erasure's checkpoint is still owed), unless something is due sooner."""
+    """One wake-up job, at the next due moment; a minute on if something just failed; at
+    most a minute on while an erasure's checkpoint is still owed."""
     services: Services = app.bot_data.services
     job_queue = app.job_queue
     if job_queue is None:

@@ -260,7 +260,6 @@ def _refusal(texts: Translator, language: str, refused: AnswerRefused) -> Html:
         return texts(language, "line.answer_refused_left", name=refused.left, constellation=name)
     given_as = refused.given_as
     role = given_as.value if given_as in (Role.HUBHOME, Role.LIAISON) else "any"
-    assert role is not None
     return texts(language, f"line.answer_refused_{role}", constellation=name)
 
 

@@ -79,7 +79,7 @@ def _names(texts: Translator, language: str, members: list[Member], room: int) -
     for index, member in enumerate(members):
         name = member.display_name
         more = texts.plain(language, "members.more").format(n=len(members) - index)
-        if used + units(name) + 2 + units(more) + 2 > room and index < len(members):
+        if used + units(name) + 2 + units(more) + 2 > room:
             return ", ".join([*shown, escape(more)])
         shown.append(escape(name))
         used += units(name) + 2

@@ -200,8 +200,11 @@ class ConstellationService:
         """The person wrote to the bot privately, so Telegram now lets the bot DM them."""
         now = self._clock.now()
         async with self._db.transaction() as tx:
-            await self._people.upsert(tx, person, now)
-            await self._people.set_private_chat_linked(tx, person.user_id, True, now)
+            await self._private_chat_open(tx, person, now)
+
+    async def _private_chat_open(self, tx: Tx, person: Person, now: datetime) -> None:
+        await self._people.upsert(tx, person, now)
+        await self._people.set_private_chat_linked(tx, person.user_id, True, now)
 
     async def private_chat_lost(self, user_id: int) -> None:
         """Telegram refused a DM (blocked, or never started): stop counting on the private chat."""
@@ -222,8 +225,7 @@ class ConstellationService:
             raise NotAMember(constellation.id)
         now = self._clock.now()
         async with self._db.transaction() as tx:
-            await self._people.upsert(tx, person, now)
-            await self._people.set_private_chat_linked(tx, person.user_id, True, now)
+            await self._private_chat_open(tx, person, now)
             return await self._join(tx, constellation.id, person, now)
 
     async def migrated(self, old_chat_id: int, new_chat_id: int) -> bool:

@@ -15,11 +15,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.domain import HelpRequest, NoticeKind
+from bot.domain import NoticeKind
 from bot.services.meetups import notices as meetup_notices
 from bot.services.private_line import PrivateLineService
 from bot.services.requests import EscalationPolicy, RequestService
-from bot.services.requests import notices as request_notices
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database, Tx
 from bot.storage.help_requests import HelpRequestRepository
@@ -71,32 +70,37 @@ class PrivacyService:
         )
         async with self._db.transaction() as tx:
             helped = await stores.requests.taken_on_for(tx, user_id)
-            dropped = await stores.outbox.drop_for(tx, user_id)
-            erased = await stores.privacy.forget(tx, user_id, now, reopened)
+            dropped = await stores.outbox.pending_for(tx, user_id)
+            erased = await stores.privacy.forget(tx, user_id, now, reopened)  # drops them too
             # Whoever was helping with one of their requests hears it is withdrawn.
             for request in helped:
-                if request.claimed_by is not None and request.claimed_by != user_id:
-                    await self._tell_helper(tx, replace(request, requester_id=None), now)
+                helper = request.claimed_by
+                if helper is None or helper == user_id:
+                    continue
+                constellation = await stores.constellations.by_id(tx, request.constellation_id)
+                if constellation is not None:
+                    erased_request = replace(request, requester_id=None)
+                    await self._requests.tell_helper_withdrawn(
+                        tx, constellation, erased_request, helper
+                    )
             # A card or message that was on its way to them is not lost for the others.
             for pending in dropped:
                 if pending.notice.kind is NoticeKind.REQUEST_CARD:
                     await self._requests.card_undelivered(tx, pending.notice)
                 elif pending.notice.kind is NoticeKind.LINE_COPY:
                     await self._line.copy_undelivered(tx, pending.notice)
-            await self._redraw(tx, erased, user_id, now)
+            await self._redraw(tx, erased, now)
         await self._db.checkpoint()
         return erased
 
-    async def _redraw(self, tx: Tx, erased: Erased, user_id: int, now: datetime) -> None:
-        """Every card that showed them, drawn again without them."""
+    async def _redraw(self, tx: Tx, erased: Erased, now: datetime) -> None:
+        """Every card that showed them, drawn again without them (the copies in their own
+        chat are no longer tracked: they keep what they wrote)."""
         stores = self._stores
         for request_id in erased.request_ids:
             request = await stores.requests.get(tx, request_id)
             assert request is not None
-            for card in await stores.requests.cards(tx, request_id):
-                if card.chat_id != user_id:  # their own chat keeps what they wrote
-                    notice = request_notices.card_edit(request, card)
-                    await stores.outbox.renew(tx, notice, now)
+            await self._requests.redraw(tx, request, now)
         for occurrence_id in erased.occurrence_ids:
             occurrence = await stores.meetups.occurrence(tx, occurrence_id)
             meetup = await stores.meetups.meetup(tx, occurrence.meetup_id) if occurrence else None
@@ -105,18 +109,6 @@ class PrivacyService:
             for card in await stores.meetups.cards(tx, occurrence_id):
                 notice = meetup_notices.card_edit(occurrence_id, meetup.constellation_id, card)
                 await stores.outbox.renew(tx, notice, now)
-
-    async def _tell_helper(self, tx: Tx, request: HelpRequest, now: datetime) -> None:
-        stores = self._stores
-        assert request.claimed_by is not None
-        constellation = await stores.constellations.by_id(tx, request.constellation_id)
-        if constellation is None:
-            return
-        card = await stores.requests.card_in(tx, request.id, constellation.chat_id)
-        notice = request_notices.withdrawn(
-            constellation, request, request.claimed_by, card.message_id if card else None
-        )
-        await stores.outbox.add(tx, notice, now)
 
     async def apply_retention(self) -> Retained:
         cutoff = self._clock.now() - timedelta(days=self.retention_days)

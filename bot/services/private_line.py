@@ -360,17 +360,16 @@ class PrivateLineService:
     ) -> Answer:
         """A reply to a routed message: who it goes back to, checked against today's roles."""
         reader = self._db.reader
-        original = await self._lines.by_copy(reader, chat_id, reply_to_message_id)
-        if original is None and await self._lines.copy_ended(reader, chat_id, reply_to_message_id):
+        copy = await self._lines.by_copy(reader, chat_id, reply_to_message_id)
+        if copy is None and await self._lines.copy_ended(reader, chat_id, reply_to_message_id):
             raise AnswerRefused(None)  # never a new message: it was meant for that member
-        if original is None or original.author_id != original.member_id:
+        if copy is None or copy[0].author_id != copy[0].member_id:
             raise NotALineReply(reply_to_message_id)
+        original, given_as = copy
         constellation = await self._constellations.by_id(reader, original.constellation_id)
         if constellation is None:
             raise NotALineReply(reply_to_message_id)
         role = await self.role(constellation, replier.user_id)
-        stored = await self._lines.copy_role(reader, chat_id, reply_to_message_id)
-        given_as = Role(stored) if stored is not None else None
         # Only in the role the copy was given in (a former hub home carer who is now the
         # liaison may not answer what the member sent the hub home).
         if role not in ANSWERING_ROLES or (given_as is not None and given_as != role):

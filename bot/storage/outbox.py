@@ -104,10 +104,6 @@ class OutboxRepository:
         )
         return [_pending(row) for row in rows]
 
-    async def get(self, s: Session, notice_id: int) -> PendingNotice | None:
-        row = await s.fetch_one("SELECT * FROM outbox WHERE id = ?", (notice_id,))
-        return _pending(row) if row else None
-
     # Each change below applies to the notice as it was read (its id and version): if it was
     # queued again meanwhile (a card changed again while its redraw was on its way), the newer
     # version stays pending and is drawn and sent in turn.
@@ -181,12 +177,12 @@ class OutboxRepository:
             (new_chat_id, old_chat_id),
         )
 
-    async def drop_for(self, tx: Tx, user_id: int) -> list[PendingNotice]:
-        """What waited for this person (erased): gone; returns it, for what must follow."""
-        rows = await tx.fetch_all(
+    async def pending_for(self, s: Session, user_id: int) -> list[PendingNotice]:
+        """What still waits for this person (read before an erasure removes it, for what
+        must follow for the others)."""
+        rows = await s.fetch_all(
             "SELECT * FROM outbox WHERE user_id = ? AND state = 'pending'", (user_id,)
         )
-        await tx.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
         return [_pending(row) for row in rows]
 
     async def pending_keys(self, s: Session, like: str) -> list[str]:

@@ -112,14 +112,6 @@ class LineRepository:
         )
         return _line_message(row) if row else None
 
-    async def copy_role(self, s: Session, chat_id: int, message_id: int) -> str | None:
-        """As whom the reader of this copy got it (None: not known)."""
-        row = await s.fetch_one(
-            "SELECT reader_role FROM line_copies WHERE chat_id = ? AND message_id = ?",
-            (chat_id, message_id),
-        )
-        return row[0] if row else None
-
     async def copy_ended(self, s: Session, chat_id: int, message_id: int) -> bool:
         """Whether this was a carer's copy of a message whose routing is gone."""
         row = await s.fetch_one(
@@ -128,13 +120,21 @@ class LineRepository:
         )
         return row is not None
 
-    async def by_copy(self, s: Session, chat_id: int, message_id: int) -> LineMessage | None:
+    async def by_copy(
+        self, s: Session, chat_id: int, message_id: int
+    ) -> tuple[LineMessage, Role | None] | None:
+        """The routed message this is a copy of, and as whom its reader got it (None: not
+        recorded, for copies made before that was kept)."""
         row = await s.fetch_one(
-            "SELECT m.* FROM line_messages m JOIN line_copies c ON c.line_message_id = m.id"
+            "SELECT m.*, c.reader_role FROM line_messages m"
+            " JOIN line_copies c ON c.line_message_id = m.id"
             " WHERE c.chat_id = ? AND c.message_id = ?",
             (chat_id, message_id),
         )
-        return _line_message(row) if row else None
+        if row is None:
+            return None
+        role = row["reader_role"]
+        return _line_message(row), Role(role) if role is not None else None
 
     async def copies(self, s: Session, line_id: int) -> list[tuple[int, int]]:
         rows = await s.fetch_all(

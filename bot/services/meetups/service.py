@@ -375,10 +375,8 @@ class MeetupService:
         constellation = await self._constellations.by_id(reader, meetup.constellation_id)
         if constellation is None:
             return False
-        if await self.may_plan(constellation, user_id):
-            return True
-        still_here = await self._memberships.active_role(reader, constellation.id, user_id)
-        return still_here is not None and meetup.created_by == user_id
+        role = await self._memberships.active_role(reader, constellation.id, user_id)
+        return role in PLANNERS or (role is not None and meetup.created_by == user_id)
 
     async def cancel(
         self,
@@ -400,14 +398,7 @@ class MeetupService:
             raise NotAllowed
         now = self._clock.now()
         async with self._db.transaction() as tx:
-            current = await self._meetups.meetup(tx, meetup.id)
-            if current is None or current.cancelled:
-                raise MeetupClosed(meetup.number)  # a second tap, or an old question
-            upcoming = [
-                o
-                for o in await self._meetups.occurrences_after(tx, meetup.id, now)
-                if not o.cancelled
-            ]
+            upcoming = await self._dates_left(tx, meetup, now)  # (a second tap: closed)
             if only is not None and not series:
                 wanted, shown = only[0], only[1].timestamp() // 60
                 upcoming = [
@@ -475,15 +466,8 @@ class MeetupService:
             )
         dropped: list[MeetupView] = []
         async with self._db.transaction() as tx:
-            current = await self._meetups.meetup(tx, meetup.id)
-            if current is None or current.cancelled:
-                raise MeetupClosed(meetup.number)
+            upcoming = await self._dates_left(tx, meetup, now)
             await self._meetups.update_meetup(tx, changed)
-            upcoming = [
-                o
-                for o in await self._meetups.occurrences_after(tx, meetup.id, now)
-                if not o.cancelled
-            ]
             target = upcoming[0] if upcoming else None
             if target is None:
                 target = await self._materialize_next(tx, changed, now)
@@ -515,6 +499,15 @@ class MeetupService:
             else:  # a series' next date that had no card yet
                 await self._outbox.add(tx, notices.card(view), now)
         return view, dropped
+
+    async def _dates_left(self, tx: Tx, meetup: Meetup, now: datetime) -> list[Occurrence]:
+        """The meetup's coming dates not cancelled, as the transaction sees it; MeetupClosed
+        if the whole meetup is cancelled (or gone) by now."""
+        current = await self._meetups.meetup(tx, meetup.id)
+        if current is None or current.cancelled:
+            raise MeetupClosed(meetup.number)
+        dates = await self._meetups.occurrences_after(tx, meetup.id, now)
+        return [o for o in dates if not o.cancelled]
 
     async def _materialize_next(self, tx: Tx, meetup: Meetup, now: datetime) -> Occurrence | None:
         """Create the series' next occurrence after what exists (and after now)."""

@@ -354,10 +354,18 @@ class RequestService:
         assert request is not None
         return request
 
-    async def _redraw(self, tx: Tx, request: HelpRequest, now: datetime) -> None:
+    async def redraw(self, tx: Tx, request: HelpRequest, now: datetime) -> None:
         """Queue a redraw of every copy of the request's card, in the change's transaction."""
         for card in await self._requests.cards(tx, request.id):
             await self._outbox.renew(tx, notices.card_edit(request, card), now)
+
+    async def tell_helper_withdrawn(
+        self, tx: Tx, constellation: Constellation, request: HelpRequest, helper_id: int
+    ) -> None:
+        """Whoever was helping hears the request was withdrawn (under the group's card)."""
+        card_id = await self._group_card_id(tx, constellation, request)
+        notice = notices.withdrawn(constellation, request, helper_id, card_id)
+        await self._outbox.add(tx, notice, self._clock.now())
 
     async def _group_card_id(
         self, s: Session, constellation: Constellation, request: HelpRequest
@@ -379,7 +387,7 @@ class RequestService:
         notice = notices.to_requester(kind, constellation, request, helper_id, card_id, now)
         if notice is not None:
             await self._outbox.add(tx, notice, now)
-        await self._redraw(tx, request, now)
+        await self.redraw(tx, request, now)
 
     # -- state changes ------------------------------------------------------------------------
 
@@ -442,7 +450,7 @@ class RequestService:
             if not await self._requests.close(tx, request.id, RequestState.RESOLVED, outcome, now):
                 raise WrongState(await self._reload(tx, request.id))
             resolved = await self._reload(tx, request.id)
-            await self._redraw(tx, resolved, now)
+            await self.redraw(tx, resolved, now)
         return resolved
 
     async def withdraw(
@@ -459,10 +467,8 @@ class RequestService:
                 raise WrongState(before)
             withdrawn = await self._reload(tx, request.id)
             if before.claimed_by is not None:
-                card_id = await self._group_card_id(tx, constellation, withdrawn)
-                notice = notices.withdrawn(constellation, withdrawn, before.claimed_by, card_id)
-                await self._outbox.add(tx, notice, now)
-            await self._redraw(tx, withdrawn, now)
+                await self.tell_helper_withdrawn(tx, constellation, withdrawn, before.claimed_by)
+            await self.redraw(tx, withdrawn, now)
         return withdrawn
 
     # -- people leaving ------------------------------------------------------------------------
@@ -490,7 +496,7 @@ class RequestService:
             )
             reopened = [await self._reload(tx, i) for i in reopened_ids]
             for request in reopened:
-                await self._redraw(tx, request, now)
+                await self.redraw(tx, request, now)
             own = await self._requests.active_of(tx, constellation.id, user_id)
             hubhome = await self._memberships.with_role(tx, constellation.id, Role.HUBHOME)
             told = [m.user_id for m in hubhome if m.user_id != user_id] or [
@@ -508,7 +514,7 @@ class RequestService:
         now = self._clock.now()
         async with self._db.transaction() as tx:
             for request_id in await self._requests.expire_due(tx, now):
-                await self._redraw(tx, await self._reload(tx, request_id), now)
+                await self.redraw(tx, await self._reload(tx, request_id), now)
         for request in await self._requests.due_escalations(self._db.reader, now):
             await self._escalate(request, now)
 
