@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +15,7 @@ from bot.clock import FakeClock
 from bot.simulator.runner import RunningBot, simulator_settings
 from bot.simulator.server import FakeTelegram
 from bot.simulator.world import SimChat, SimMessage, SimUser
+from bot.storage.db import Tx, Written
 
 
 def database_values(path: Path) -> list[object]:
@@ -151,3 +152,20 @@ async def open_scene(sim: FakeTelegram, database: Path, **overrides: Any) -> Asy
 async def scene(sim: FakeTelegram, tmp_path: Path) -> AsyncIterator[Scene]:
     async with open_scene(sim, tmp_path / "bot.db") as opened:
         yield opened
+
+
+class FullDisk:
+    """While ``full``, SQLite fails with SQLITE_FULL whenever a notice is marked sent:
+    Telegram took it, the bot cannot write that down."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.full = True
+        execute = Tx.execute
+        disk = self
+
+        async def failing(tx: Tx, sql: str, params: Iterable[Any] = ()) -> Written:
+            if disk.full and sql.startswith("UPDATE outbox SET state = 'sent'"):
+                raise sqlite3.OperationalError("database or disk is full")
+            return await execute(tx, sql, params)
+
+        monkeypatch.setattr(Tx, "execute", failing)

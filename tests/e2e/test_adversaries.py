@@ -143,6 +143,17 @@ async def _press(cast: Cast, watch: Watch, user: SimUser, message: SimMessage, d
     return bool(changed)
 
 
+def _where_to_press(scene: Scene, user: SimUser, chat: SimChat, data: str) -> SimMessage | None:
+    """The message ``data`` is pressed on in ``chat``: its own where it is shown, else the
+    newest (a forgery moves it there). None: nothing to press on, or "yes, erase me" in
+    one's own chat (allowed, and it would leave the sweep one person short)."""
+    messages = scene.sim.bot_messages(chat)
+    if not messages or (data.startswith("forget:v1:yes") and chat.id == user.id):
+        return None
+    here = [m for m in messages if data in offered([m])]
+    return here[-1] if here else messages[-1]
+
+
 async def test_every_button_by_every_kind_of_person_in_every_chat(cast: Cast, watch: Watch) -> None:
     scene = cast.scene
     targets = _hidden_targets(scene)
@@ -158,14 +169,9 @@ async def test_every_button_by_every_kind_of_person_in_every_chat(cast: Cast, wa
     for data in everything:
         for user in cast.everyone:
             for chat in cast.chats(user):
-                here = [m for m in scene.sim.bot_messages(chat) if data in offered([m])]
-                messages = scene.sim.bot_messages(chat)
-                if not messages:
+                message = _where_to_press(scene, user, chat, data)
+                if message is None:
                     continue
-                # Its own message where it is shown; else moved onto the newest message.
-                message = here[-1] if here else messages[-1]
-                if data.startswith("forget:v1:yes") and chat.id == user.id:
-                    continue  # allowed, and it would leave the sweep one person short
                 presses += 1
                 stored += await _press(cast, watch, user, message, data)
     assert presses > 500 and stored > 10
@@ -180,11 +186,7 @@ async def test_an_outsider_and_a_removed_member_change_nothing_anywhere(
     for data in sorted(set(offered(shown))):
         for user in (cast.outsider, cast.removed):
             for chat in cast.chats(user):
-                here = [m for m in scene.sim.bot_messages(chat) if data in offered([m])]
-                messages = scene.sim.bot_messages(chat)
-                if not messages:
-                    continue
-                message = here[-1] if here else messages[-1]
-                if data.startswith("forget:v1:yes") and chat.id == user.id:
+                message = _where_to_press(scene, user, chat, data)
+                if message is None:
                     continue
                 assert not await _press(cast, watch, user, message, data), (user, data)

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterable
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,8 +19,7 @@ import bot.storage.db
 from bot.clock import FakeClock
 from bot.simulator.world import SimChat, SimMessage, SimUser
 from bot.storage.checks import DatabaseRefused, check_database, marker_path
-from bot.storage.db import Tx, Written
-from tests.e2e.conftest import Scene, database_numbers
+from tests.e2e.conftest import FullDisk, Scene, database_numbers
 from tests.e2e.test_delivery import _private_request, deliver_until_done, starting
 from tests.e2e.test_erasure_on_disk import traces
 
@@ -307,18 +304,10 @@ async def test_a_restart_after_a_full_disk_does_not_post_the_card_again(
     scene: Scene, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await scene.with_roles()
-    disk_full = True
-    execute = Tx.execute
-
-    async def failing(self: Tx, sql: str, params: Iterable[Any] = ()) -> Written:
-        if disk_full and sql.startswith("UPDATE outbox SET state = 'sent'"):
-            raise sqlite3.OperationalError("database or disk is full")
-        return await execute(self, sql, params)
-
-    monkeypatch.setattr(Tx, "execute", failing)
+    disk = FullDisk(monkeypatch)
     await scene.say(scene.anna, scene.group, "/hulpvraag #oppas Wie kan zaterdag oppassen?")
     assert len(starting(scene, scene.group, "🆘 Hulpvraag #1")) == 1
-    disk_full = False  # the operator makes room, and restarts the bot to be sure
+    disk.full = False  # the operator makes room, and restarts the bot to be sure
     await scene.bot.restart()
     await deliver_until_done(scene)
     assert len(starting(scene, scene.group, "🆘 Hulpvraag #1")) == 1

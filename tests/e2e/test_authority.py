@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bot.domain import RequestState, Visibility
 from bot.simulator.world import SimMessage, SimUser
+from tests.e2e.attacks import compose_hidden
 from tests.e2e.conftest import Scene
 
 STALE = "Deze knop werkt niet meer."
@@ -237,10 +238,7 @@ async def test_a_hidden_request_no_hub_home_receives_is_not_called_sent(scene: S
     await scene.with_roles(linked=(scene.hubhome, scene.liaison, scene.anna))
     scene.sim.block_bot(scene.hubhome)
     private = scene.private(scene.anna)
-    await scene.say(scene.anna, private, "/hulpvraag #praten Het contactbezoek ging slecht")
-    flow = scene.last(private)
-    for label in ("Geen datum", "Nee, niet dringend", "🏠 Alleen het kerngezin", "✅ Versturen"):
-        await scene.press(scene.anna, flow, label)
+    await compose_hidden(scene, scene.anna)
     told = scene.bot_texts(private)
     assert not any(text.startswith("✅ Verstuurd!") for text in told)
     assert told[-1].startswith("⚠️ Je hulpvraag #P1 is bij niemand van het kerngezin aangekomen")
@@ -257,10 +255,7 @@ async def test_a_hidden_request_telegram_refuses_for_good_is_not_called_sent(
         "sendMessage", chat_id=scene.hubhome.id, error_code=400, description="Bad Request"
     )
     private = scene.private(scene.anna)
-    await scene.say(scene.anna, private, "/hulpvraag #praten Het contactbezoek ging slecht")
-    flow = scene.last(private)
-    for label in ("Geen datum", "Nee, niet dringend", "🏠 Alleen het kerngezin", "✅ Versturen"):
-        await scene.press(scene.anna, flow, label)
+    await compose_hidden(scene, scene.anna)
     told = scene.bot_texts(private)
     assert not any(text.startswith("✅ Verstuurd!") for text in told)
     assert told[-1].startswith("⚠️ Je hulpvraag #P1 is bij niemand van het kerngezin aangekomen")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -23,8 +23,8 @@ from bot.delivery import MAX_BACKOFF
 from bot.scheduler import RETRY_AFTER_ERROR, WAKEUP
 from bot.simulator.server import FakeTelegram
 from bot.simulator.world import SimChat, SimMessage
-from bot.storage.db import Tx, Written, to_db_time
-from tests.e2e.conftest import Scene, open_scene
+from bot.storage.db import to_db_time
+from tests.e2e.conftest import FullDisk, Scene, open_scene
 from tests.e2e.test_meetup_reminders import DAY_BEFORE, TWO_HOURS_BEFORE
 
 TIMEOUT = timedelta(milliseconds=500)
@@ -196,6 +196,13 @@ async def _activity(scene: Scene, extra: str = "") -> SimMessage:
     return scene.last(scene.group)
 
 
+async def _anna_coming(scene: Scene) -> SimChat:
+    """Anna (linked) said she comes to the activity: her private chat."""
+    await scene.with_roles(linked=(scene.anna,))
+    await scene.press(scene.anna, await _activity(scene), "✅ Ik kom")
+    return scene.private(scene.anna)
+
+
 async def moved_up(scene: Scene) -> Case:
     await scene.with_roles(linked=(scene.liaison,))
     card = await _activity(scene, " | max 1")
@@ -211,10 +218,7 @@ async def moved_up(scene: Scene) -> Case:
 
 
 async def cancelled(scene: Scene) -> Case:
-    await scene.with_roles(linked=(scene.anna,))
-    card = await _activity(scene)
-    await scene.press(scene.anna, card, "✅ Ik kom")
-    anna = scene.private(scene.anna)
+    anna = await _anna_coming(scene)
     return Case(
         anna,
         "sendMessage",
@@ -224,10 +228,7 @@ async def cancelled(scene: Scene) -> Case:
 
 
 async def changed(scene: Scene) -> Case:
-    await scene.with_roles(linked=(scene.anna,))
-    card = await _activity(scene)
-    await scene.press(scene.anna, card, "✅ Ik kom")
-    anna = scene.private(scene.anna)
+    anna = await _anna_coming(scene)
     return Case(
         anna,
         "sendMessage",
@@ -399,15 +400,7 @@ async def test_disk_full_while_marking_sent_sends_nothing_twice(
     """Telegram took the card; SQLite could not write that down (SQLITE_FULL). It is never
     sent again, neither while the disk stays full nor after it is freed."""
     await scene.with_roles()
-    disk_full = True
-    execute = Tx.execute
-
-    async def failing(self: Tx, sql: str, params: Iterable[Any] = ()) -> Written:
-        if disk_full and sql.startswith("UPDATE outbox SET state = 'sent'"):
-            raise sqlite3.OperationalError("database or disk is full")
-        return await execute(self, sql, params)
-
-    monkeypatch.setattr(Tx, "execute", failing)
+    disk = FullDisk(monkeypatch)
     await scene.say(scene.anna, scene.group, "/hulpvraag #oppas Wie kan zaterdag oppassen?")
     cards = starting(scene, scene.group, "🆘 Hulpvraag #1")
     assert len(cards) == 1
@@ -420,7 +413,7 @@ async def test_disk_full_while_marking_sent_sends_nothing_twice(
         clock.advance(RETRY_AFTER_ERROR)
         await scene.bot.tick()
     assert len(starting(scene, scene.group, "🆘 Hulpvraag #1")) == 1
-    disk_full = False
+    disk.full = False
     clock.advance(RETRY_AFTER_ERROR)
     await scene.bot.tick()
     assert len(starting(scene, scene.group, "🆘 Hulpvraag #1")) == 1
