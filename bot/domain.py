@@ -375,6 +375,8 @@ class Meetup:
     timezone: str
     created_by: int | None
     cancelled: bool
+    # From a typed range ("10:00-12:00"): how long each date lasts; None when no end was given.
+    length_minutes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,7 +100,9 @@ async def _to_person(services: Services, notice: Notice, audience: Audience) -> 
             language,
             _KEYS[notice.kind],
             title=meetup.title,
-            when=meetup_when_text(language, view.occurrence.starts_at, meetup.timezone),
+            when=meetup_when_text(
+                language, view.occurrence.starts_at, meetup.timezone, meetup.length_minutes
+            ),
             constellation=view.constellation.name,
         )
     )

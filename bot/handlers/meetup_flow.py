@@ -9,7 +9,7 @@ re-checks that the person is still the hub home or liaison.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +34,7 @@ from bot.handlers.flows import FlowKit
 from bot.i18n import Html
 from bot.services.meetups import FIELD_LIMIT, TITLE_LIMIT, MeetupForm
 from bot.views.meetups import meetup_card_text, rhythm_text
+from bot.views.when import read_back, refusal
 from bot.when import Recurrence, When, WhenError
 
 KIT = FlowKit(feature="nm", key="meetup_flow", timed_out_key="mflow.timed_out")
@@ -184,6 +185,8 @@ async def _question(
         flow.constellation, 0, flow.kind, flow.form(), flow.when
     )
     card = meetup_card_text(texts, language, view)
+    if flow.when.assumed is not None:  # the part of the day the bot chose, said again
+        card = Html(f"{card}\n\n{read_back(texts, language, flow.when, view.meetup.timezone)}")
     buttons = [
         [KIT.button(plain(language, "mflow.button_plan"), "plan")],
         [KIT.button(plain(language, "mflow.button_redo"), "redo")],
@@ -216,15 +219,18 @@ async def got_text(update: Update, context: BotContext) -> int | None:
         if len(value) > limit:
             await reply(update, texts(language, "mflow.too_long", limit=limit))
             return None
+    notice: Html | None = None
     if flow.title is None:
         flow.title = value
     elif flow.when is None:
         try:
             flow.when = context.services.meetups.read_when(flow.constellation, value)
         except WhenError as exc:
-            await reply(update, texts(language, f"mflow.when_{exc.reason}"))
+            await reply(update, refusal(texts, language, exc))
             return None
         flow.rhythm_done = flow.when.recurrence is not None
+        # Shown back in words at once, so a misreading is seen before anything else is asked.
+        notice = read_back(texts, language, flow.when, flow.constellation.timezone)
     elif not flow.location_done:
         flow.location, flow.location_done = value, True
     elif flow.kind is MeetupKind.ACTIVITY and not flow.ages_done:
@@ -235,7 +241,7 @@ async def got_text(update: Update, context: BotContext) -> int | None:
             await reply(update, texts(language, "mflow.capacity_again"))
             return None
         flow.capacity, flow.capacity_done = capacity, True
-    return await _ask_next(update, context, flow)
+    return await _ask_next(update, context, flow, notice=notice)
 
 
 async def pressed(update: Update, context: BotContext) -> int | None:
@@ -285,7 +291,7 @@ async def _apply(
             options = {option.encode(): option for option in rhythms(flow.when)}
             if rhythm not in options:
                 return False
-            flow.when = When(flow.when.start, options[rhythm])
+            flow.when = replace(flow.when, recurrence=options[rhythm])
         flow.rhythm_done = True
     else:
         return False

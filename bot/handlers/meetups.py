@@ -23,6 +23,7 @@ from bot.domain import (
     MeetupView,
     NotAllowed,
     NotSetUp,
+    Occurrence,
 )
 from bot.handlers.common import (
     command_text,
@@ -38,8 +39,10 @@ from bot.handlers.common import (
 from bot.i18n import Html, fit_lines, to_plain
 from bot.services.meetups import FormError
 from bot.telegram_bot import unless_unchanged
+from bot.views.calendar import ics_file, ics_name
 from bot.views.common import message_link
-from bot.views.meetups import ics_file, ics_name, meetup_when_text
+from bot.views.meetups import meetup_when_text
+from bot.views.when import read_back, refusal
 from bot.when import WhenError
 
 CANCEL = MeetupAction.CANCEL
@@ -64,7 +67,7 @@ async def plan(update: Update, context: BotContext, kind: MeetupKind) -> None:
         return
     try:
         # Stored, and its card posted through the outbox.
-        await context.services.meetups.plan(chat.id, person_from(user), kind, raw)
+        view, when = await context.services.meetups.plan(chat.id, person_from(user), kind, raw)
     except NotSetUp:
         await reply(update, texts(language, "common.not_setup"))
         return
@@ -77,12 +80,18 @@ async def plan(update: Update, context: BotContext, kind: MeetupKind) -> None:
         return
     except WhenError as exc:
         await reply(update, when_refusal(context, language, kind, exc))
+        return
+    if when.assumed is not None:  # the card says 14:00; tell the planner why, once
+        await reply(update, read_back(texts, language, when, view.meetup.timezone))
 
 
-def when_refusal(context: BotContext, language: str, kind: MeetupKind, exc: WhenError) -> Html:
-    texts = context.services.texts
-    command = BY_NAME[kind.value].shown_as(language)
-    return texts(language, f"meetup.when_{exc.reason}", command=command)
+def when_refusal(
+    context: BotContext, language: str, kind: MeetupKind | None, exc: WhenError
+) -> Html:
+    """The date cannot be used: why, with examples made from what was typed (as whole
+    commands for the one-line form of ``kind``)."""
+    command = None if kind is None else BY_NAME[kind.value].shown_as(language)
+    return refusal(context.services.texts, language, exc, command=command)
 
 
 async def plan_meetup(update: Update, context: BotContext) -> None:
@@ -135,7 +144,9 @@ async def _agenda_line(
         yes=len(view.with_answer(Answer.YES)),
         maybe=len(view.with_answer(Answer.MAYBE)),
     )
-    when = meetup_when_text(language, view.occurrence.starts_at, meetup.timezone)
+    when = meetup_when_text(
+        language, view.occurrence.starts_at, meetup.timezone, meetup.length_minutes
+    )
     where = f" · {texts(language, 'meetup.agenda_group', name=view.constellation.name)}"
     return f"• {when} — {label} ({counts}){where if several else ''}"
 
@@ -288,7 +299,7 @@ async def edit_command(update: Update, context: BotContext) -> None:
         )
         return
     except WhenError as exc:
-        await reply(update, when_refusal(context, language, meetup.kind, exc))
+        await reply(update, when_refusal(context, language, None, exc))
         return
     await reply(
         update,
@@ -297,7 +308,12 @@ async def edit_command(update: Update, context: BotContext) -> None:
             "meetup.changed",
             number=number,
             title=view.meetup.title,
-            when=meetup_when_text(language, view.occurrence.starts_at, view.meetup.timezone),
+            when=meetup_when_text(
+                language,
+                view.occurrence.starts_at,
+                view.meetup.timezone,
+                view.meetup.length_minutes,
+            ),
         ),
     )
 
@@ -321,13 +337,13 @@ async def button(update: Update, context: BotContext) -> None:
     if pressed.action is MeetupAction.CANCEL:
         await _cancel_button(update, context, language, pressed)
         return
+    if pressed.action is MeetupAction.CALENDAR:
+        await _calendar(update, context, language, pressed.target)
+        return
     try:
         view = await context.services.meetups.for_press(pressed.target, chat.id, user.id)
     except MeetupNotFound:
         await query.answer(texts.plain(language, "button.stale"), show_alert=True)
-        return
-    if pressed.action is MeetupAction.CALENDAR:
-        await _calendar(update, context, language, view)
         return
     try:
         answered = await context.services.meetups.answer(
@@ -387,19 +403,24 @@ async def _in_its_group(context: BotContext, constellation_id: int, chat_id: int
     return constellation is not None and constellation.chat_id == chat_id
 
 
-async def _calendar(update: Update, context: BotContext, language: str, view: MeetupView) -> None:
+async def _calendar(update: Update, context: BotContext, language: str, occurrence_id: int) -> None:
     """Send the .ics to the person's private chat, or offer the link to open it first."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
+    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+    assert query is not None and chat is not None and user is not None
     services = context.services
+    try:
+        view, dates = await services.meetups.for_calendar(occurrence_id, chat.id, user.id)
+    except MeetupNotFound:
+        await query.answer(services.texts.plain(language, "button.stale"), show_alert=True)
+        return
     person = await services.constellations.person(user.id)
     if person is not None and person.private_chat_linked:
         try:
-            await send_calendar(context, user.id, language, view)
+            await send_calendar(context, user.id, language, view, dates)
         except Forbidden:
             await services.constellations.private_chat_lost(user.id)
         else:
-            in_private = not is_group(update.effective_chat)
+            in_private = not is_group(chat)
             key = "meetup.calendar_here" if in_private else "meetup.calendar_sent"
             await query.answer(services.texts.plain(language, key))
             return
@@ -407,11 +428,19 @@ async def _calendar(update: Update, context: BotContext, language: str, view: Me
     await query.answer(url=link)
 
 
-async def send_calendar(context: BotContext, chat_id: int, language: str, view: MeetupView) -> None:
+async def send_calendar(
+    context: BotContext,
+    chat_id: int,
+    language: str,
+    view: MeetupView,
+    dates: list[Occurrence],
+) -> None:
+    """The .ics of the occurrence (a series: all of it, from ``dates``), to ``chat_id``."""
     texts = context.services.texts
+    calendar = ics_file(view, dates, context.services.clock.now())
     await context.bot.send_document(
         chat_id,
-        InputFile(ics_file(view, context.services.clock.now()), filename=ics_name(view)),
+        InputFile(calendar, filename=ics_name(view)),
         caption=texts(language, "meetup.calendar_caption", title=view.meetup.title),
     )
 
@@ -431,11 +460,11 @@ async def calendar_from_link(update: Update, context: BotContext, payload: str) 
     try:
         if occurrence_id is None:
             raise MeetupNotFound(payload)
-        view = await services.meetups.for_press(occurrence_id, user.id, user.id)
+        view, dates = await services.meetups.for_calendar(occurrence_id, user.id, user.id)
     except MeetupNotFound:
         await reply(update, services.texts(language, "meetup.calendar_unknown"))
         return True
-    await send_calendar(context, user.id, language, view)
+    await send_calendar(context, user.id, language, view, dates)
     return True
 
 

@@ -286,7 +286,8 @@ async def scene_activity(demo: Demo) -> None:
     await demo.say(
         demo.hanneke,
         demo.group,
-        "/activiteit woensdag 15:00 | Knutselmiddag | Bij Hanneke thuis | 4-10 jaar | max 8",
+        "/activiteit woensdagmiddag 3-5 uur | Knutselmiddag | Bij Hanneke thuis"
+        " | 4-10 jaar | max 8",
     )
     card = demo.last(demo.group)
     card = await demo.tap(demo.anna, card, "✅ Ik kom")

@@ -34,6 +34,7 @@ def _meetup(row: aiosqlite.Row) -> Meetup:
         timezone=row["timezone"],
         created_by=row["created_by"],
         cancelled=row["cancelled_at"] is not None,
+        length_minutes=row["length_minutes"],
     )
 
 
@@ -71,9 +72,9 @@ class MeetupRepository:
         """Store a new meetup (its ``id`` and ``number`` are ignored); returns the new id."""
         written = await tx.execute(
             "INSERT INTO meetups (constellation_id, number, kind, title, location, ages,"
-            " capacity, recurrence, start_local, timezone, created_by, created_at)"
+            " capacity, recurrence, start_local, timezone, created_by, created_at, length_minutes)"
             " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM meetups"
-            " WHERE constellation_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " WHERE constellation_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 meetup.constellation_id,
                 meetup.constellation_id,
@@ -87,6 +88,7 @@ class MeetupRepository:
                 meetup.timezone,
                 meetup.created_by,
                 to_db_time(now),
+                meetup.length_minutes,
             ),
         )
         assert written.lastrowid is not None
@@ -95,7 +97,7 @@ class MeetupRepository:
     async def update_meetup(self, tx: Tx, meetup: Meetup) -> None:
         await tx.execute(
             "UPDATE meetups SET title = ?, location = ?, ages = ?, capacity = ?, recurrence = ?,"
-            " start_local = ? WHERE id = ?",
+            " start_local = ?, length_minutes = ? WHERE id = ?",
             (
                 meetup.title,
                 meetup.location,
@@ -103,6 +105,7 @@ class MeetupRepository:
                 meetup.capacity,
                 meetup.recurrence,
                 local_text(meetup.start_local),
+                meetup.length_minutes,
                 meetup.id,
             ),
         )
@@ -222,6 +225,13 @@ class MeetupRepository:
             "SELECT * FROM occurrences WHERE meetup_id = ? AND starts_at > ?"
             " ORDER BY starts_at, id",
             (meetup_id, to_db_time(moment)),
+        )
+        return [_occurrence(row) for row in rows]
+
+    async def occurrences_of(self, s: Session, meetup_id: int) -> list[Occurrence]:
+        """Every stored date of the meetup (past, cancelled and moved ones too), by slot."""
+        rows = await s.fetch_all(
+            "SELECT * FROM occurrences WHERE meetup_id = ? ORDER BY slot, id", (meetup_id,)
         )
         return [_occurrence(row) for row in rows]
 

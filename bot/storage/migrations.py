@@ -407,6 +407,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         ) WITHOUT ROWID
         """,
     ),
+    (
+        8,
+        """
+        -- The end of a typed range ("10:00-12:00"): how long each date of the meetup lasts.
+        ALTER TABLE meetups ADD COLUMN length_minutes INTEGER
+        """,
+    ),
 ]
 
 # Migrations that rebuild a table other tables refer to: they run with foreign keys off (else

@@ -1,13 +1,11 @@
-"""How a meetup looks: the card, its buttons, reminders, the calendar file."""
+"""How a meetup looks: the card, its buttons, reminders (the calendar file: views.calendar)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, get_day_names
-from icalendar import Calendar, Event, vRecur
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import MeetupAction, MeetupButton
@@ -16,15 +14,21 @@ from bot.i18n import Html, Translator, escape
 from bot.when import Recurrence
 
 NAMES_UP_TO = 15  # a small group sees names; a bigger one counts only
-DEFAULT_LENGTH = timedelta(hours=2)  # how long a meetup lasts in the calendar file
 KIND_ICONS = {MeetupKind.MEETUP: "☕", MeetupKind.ACTIVITY: "🎈"}
 ANSWER_ICONS = {Answer.YES: "✅", Answer.MAYBE: "🤔", Answer.NO: "❌", Answer.WAITING: "⏳"}
 
 
-def meetup_when_text(language: str, starts_at: datetime, timezone: str) -> str:
-    """ "zaterdag 29 november, 14:00" in the reader's language and the meetup's time zone."""
+def meetup_when_text(
+    language: str, starts_at: datetime, timezone: str, length_minutes: int | None = None
+) -> str:
+    """ "zaterdag 29 november, 14:00" (or "…, 14:00–16:00" with a length) in the reader's
+    language and the meetup's time zone; the end is on the wall clock, as it was typed."""
     local = starts_at.astimezone(ZoneInfo(timezone))
-    return format_datetime(local, "EEEE d MMMM, HH:mm", locale=language)
+    text = format_datetime(local, "EEEE d MMMM, HH:mm", locale=language)
+    if length_minutes:
+        end = local.replace(tzinfo=None) + timedelta(minutes=length_minutes)
+        text += "–" + format_datetime(end, "HH:mm", locale=language)
+    return text
 
 
 def rhythm_text(texts: Translator, language: str, recurrence: Recurrence) -> str:
@@ -62,7 +66,7 @@ def meetup_card_text(texts: Translator, language: str, view: MeetupView) -> Html
     ]
     if occurrence.cancelled:
         lines.insert(0, texts(language, "meetup.card_cancelled"))
-    when = meetup_when_text(language, occurrence.starts_at, meetup.timezone)
+    when = meetup_when_text(language, occurrence.starts_at, meetup.timezone, meetup.length_minutes)
     lines.append(texts(language, "meetup.card_when", when=when))
     if meetup.recurrence:
         rhythm = rhythm_text(texts, language, Recurrence.decode(meetup.recurrence))
@@ -151,50 +155,15 @@ def reminder_text(
         texts(
             language,
             "meetup.card_when",
-            when=meetup_when_text(language, view.occurrence.starts_at, meetup.timezone),
+            when=meetup_when_text(
+                language, view.occurrence.starts_at, meetup.timezone, meetup.length_minutes
+            ),
         ),
     ]
     if meetup.location:
         lines.append(texts(language, "meetup.card_where", location=meetup.location))
     lines += ["", *answer_lines(texts, language, view)]
     return Html("\n".join(lines))
-
-
-def ics_file(view: MeetupView, now: datetime) -> bytes:
-    """An RFC 5545 calendar with this occurrence (a series carries its RRULE)."""
-    meetup = view.meetup
-    zone = ZoneInfo(meetup.timezone)
-    calendar = Calendar()
-    calendar.add("prodid", "-//constellation-bot//NL")
-    calendar.add("version", "2.0")
-    event = Event()
-    # Stable per occurrence (or per series): importing again updates rather than duplicates.
-    name = f"{meetup.constellation_id}-{meetup.id}" + (
-        "" if meetup.recurrence else f"-{view.occurrence.id}"
-    )
-    event.add("uid", f"{uuid.uuid5(uuid.NAMESPACE_URL, name)}@constellation-bot")
-    event.add("dtstamp", now)
-    start = view.occurrence.starts_at.astimezone(zone)
-    event.add("dtstart", start)
-    event.add("dtend", start + DEFAULT_LENGTH)
-    event.add("summary", meetup.title)
-    if meetup.location:
-        event.add("location", meetup.location)
-    description = [view.constellation.name]
-    if meetup.ages:
-        description.append(meetup.ages)
-    event.add("description", " · ".join(description))
-    if meetup.recurrence and not view.occurrence.cancelled:
-        event.add("rrule", vRecur(Recurrence.decode(meetup.recurrence).rrule()))
-    calendar.add_component(event)
-    calendar.add_missing_timezones()
-    data: bytes = calendar.to_ical()
-    return data
-
-
-def ics_name(view: MeetupView) -> str:
-    safe = "".join(c if c.isalnum() else "-" for c in view.meetup.title.lower()).strip("-")
-    return f"{safe[:40] or 'meetup'}.ics"
 
 
 def minutes_until(view: MeetupView, now: datetime) -> int:

@@ -13,11 +13,23 @@ async def test_the_hub_home_plans_a_weekly_activity_step_by_step(scene: Scene) -
     await scene.say(scene.hubhome, chat, "Zwemmen")
     assert scene.last(chat).plain_text.startswith("Zwemmen: wanneer is het?")
     await scene.say(scene.hubhome, chat, "zaterdag")
-    assert scene.last(chat).plain_text.startswith("Hoe laat begint het?")
+    assert scene.last(chat).plain_text.splitlines() == [
+        "Hoe laat begint het? Zet er een tijd bij.",
+        "Bijvoorbeeld: zaterdag 14:00 · zaterdag 19:30",
+        "Er is nog niets gepland.",
+    ]
     await scene.say(scene.hubhome, chat, "gisteren 14:00")
-    assert scene.last(chat).plain_text.startswith("Dat moment is al voorbij.")
+    assert scene.last(chat).plain_text.splitlines() == [
+        "Dat moment is al voorbij (het is nu 10:00).",
+        "Bijvoorbeeld: zaterdag 14:00 · morgen 14:00",
+        "Er is nog niets gepland.",
+    ]
     await scene.say(scene.hubhome, chat, "zaterdag 14:00")
-    assert scene.last(chat).plain_text.startswith("Waar is het?")
+    assert scene.last(chat).plain_text.splitlines()[:3] == [
+        "📅 Gelezen als: zaterdag 28 november, 14:00",
+        "",
+        "Waar is het? Typ de plaats, of tik op Geen plaats.",
+    ]
     await scene.say(scene.hubhome, chat, "Sportfondsenbad")
     ages = scene.last(chat)
     assert ages.button_texts == [["Alle leeftijden"], ["✖️ Stoppen"]]

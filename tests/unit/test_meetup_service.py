@@ -44,7 +44,7 @@ COFFEE = "Koffie | Buurthuis"
 
 async def plan(kit: Kit, form: str = COFFEE, kind: MeetupKind = MEETING) -> MeetupView:
     """Planned by the hub home in the group, its card there as message 500."""
-    view = await kit.meetups.plan(GROUP, HUB, kind, f"{WHEN} | {form}")
+    view, _ = await kit.meetups.plan(GROUP, HUB, kind, f"{WHEN} | {form}")
     await kit.card_went_out(view, GROUP, 500)
     return view
 
@@ -86,7 +86,7 @@ async def test_plan_stores_the_meetup_its_reminders_and_queues_its_card(kit: Kit
     with pytest.raises(NotAllowed):
         await kit.meetups.plan(GROUP, BERT, MEETING, f"{WHEN} | Koffie")
     assert await kit.count("meetups") == 0
-    view = await kit.meetups.plan(GROUP, HUB, MEETING, f"{WHEN} | Koffie | Buurthuis | max 8")
+    view, _ = await kit.meetups.plan(GROUP, HUB, MEETING, f"{WHEN} | Koffie | Buurthuis | max 8")
     meetup, occurrence = view.meetup, view.occurrence
     assert (meetup.number, meetup.title, meetup.location) == (1, "Koffie", "Buurthuis")
     assert meetup.capacity == 8
@@ -99,7 +99,7 @@ async def test_plan_stores_the_meetup_its_reminders_and_queues_its_card(kit: Kit
         (120, to_db_time(TWO_HOURS_BEFORE), False),
     ]
     # Three hours ahead: the day-before reminder would already be late, so it is not made.
-    soon = await kit.meetups.plan(GROUP, HUB, MEETING, "2026-11-22 13:00 | Thee")
+    soon, _ = await kit.meetups.plan(GROUP, HUB, MEETING, "2026-11-22 13:00 | Thee")
     assert [m for m, _, _ in await reminders(kit, soon.occurrence.id)] == [120]
 
 
@@ -237,7 +237,7 @@ async def test_of_several_missed_reminders_only_the_nearest_goes_out(kit: Kit) -
 async def test_no_reminder_once_it_started_or_while_the_group_is_paused(kit: Kit) -> None:
     await kit.group()
     started = await plan(kit)
-    paused = await kit.meetups.plan(GROUP, HUB, MEETING, "2026-11-30 19:30 | Later")
+    paused, _ = await kit.meetups.plan(GROUP, HUB, MEETING, "2026-11-30 19:30 | Later")
     await answer(kit, started, (BERT, "yes"))
     await answer(kit, paused, (BERT, "yes"))
     await kit.delivered()
@@ -280,7 +280,7 @@ async def test_cancel_tells_who_said_yes_maybe_or_waits_except_the_canceller(kit
 
 async def test_a_series_is_announced_ahead_and_can_be_cancelled_date_or_whole(kit: Kit) -> None:
     await kit.group()
-    view = await kit.meetups.plan(GROUP, HUB, MEETING, "elke zaterdag 19:30 | Koffie")
+    view, _ = await kit.meetups.plan(GROUP, HUB, MEETING, "elke zaterdag 19:30 | Koffie")
     assert view.occurrence.starts_at == STARTS
     [first] = await kit.meetups.cancel(view.meetup, HUB.user_id, series=False)
     assert first.occurrence.cancelled

@@ -96,14 +96,18 @@ class MeetupService:
         """``text`` as a moment (or series) in the constellation's time zone; WhenError if not."""
         return parse_when(text, now=self._clock.now(), tz=ZoneInfo(constellation.timezone))
 
-    async def plan(self, chat_id: int, person: Person, kind: MeetupKind, raw: str) -> MeetupView:
-        """The one-line form in the group. Raises NotSetUp, NotAllowed, FormError, WhenError."""
+    async def plan(
+        self, chat_id: int, person: Person, kind: MeetupKind, raw: str
+    ) -> tuple[MeetupView, When]:
+        """The one-line form in the group: the new card's view and the date as read.
+
+        Raises NotSetUp, NotAllowed, FormError, WhenError."""
         constellation = await self.constellation(chat_id)
         if not await self.may_plan(constellation, person.user_id):
             raise NotAllowed
         form = parse_form(raw)
         when = self.read_when(constellation, form.when)
-        return await self.create(constellation, person.user_id, kind, form, when)
+        return await self.create(constellation, person.user_id, kind, form, when), when
 
     async def create(
         self,
@@ -168,6 +172,7 @@ class MeetupService:
             timezone=constellation.timezone,
             created_by=creator_id,
             cancelled=False,
+            length_minutes=when.length_minutes,
         )
 
     async def _set_reminders(
@@ -233,6 +238,15 @@ class MeetupService:
         if role is not None and chat_id in (constellation.chat_id, user_id):
             return view
         raise MeetupNotFound(occurrence_id)
+
+    async def for_calendar(
+        self, occurrence_id: int, chat_id: int, user_id: int
+    ) -> tuple[MeetupView, list[Occurrence]]:
+        """What the calendar file of a pressed occurrence needs, if this person may see it (as
+        ``for_press`` decides): the occurrence and every stored date of its meetup."""
+        view = await self.for_press(occurrence_id, chat_id, user_id)
+        dates = await self._meetups.occurrences_of(self._db.reader, view.meetup.id)
+        return view, dates
 
     async def find(self, chat_id: int, number: int) -> tuple[Constellation, Meetup]:
         constellation = await self.constellation(chat_id)
@@ -464,6 +478,8 @@ class MeetupService:
                 recurrence=when.recurrence.encode() if when.recurrence else None,
                 start_local=when.start.astimezone(zone).replace(tzinfo=None),
             )
+        if when is not None and when.length is not None:  # a new range; else the length stays
+            changed = replace(changed, length_minutes=when.length_minutes)
         dropped: list[MeetupView] = []
         async with self._db.transaction() as tx:
             upcoming = await self._dates_left(tx, meetup, now)
