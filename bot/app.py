@@ -32,6 +32,8 @@ from bot.handlers import (
     request_flow,
     roles,
     setup,
+    sleepover_flow,
+    sleepovers,
     start,
     system,
 )
@@ -43,6 +45,8 @@ from bot.services.meetups import MeetupService
 from bot.services.privacy import PrivacyService, PrivacyStores
 from bot.services.private_line import PrivateLineService
 from bot.services.requests import EscalationPolicy, RequestService
+from bot.services.sleepovers import SleepoverService
+from bot.services.sleepovers.beds import BedsService
 from bot.settings import Settings
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database
@@ -52,6 +56,7 @@ from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
 from bot.storage.privacy import PrivacyRepository
 from bot.storage.private_line import LineRepository
+from bot.storage.sleepovers import SleepoverRepository
 from bot.telegram_bot import ConstellationBot
 
 log = logging.getLogger(__name__)
@@ -75,6 +80,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     line_service = PrivateLineService(
         db, LineRepository(), constellation_repo, people, memberships, outbox, clock
     )
+    sleepovers = SleepoverRepository()
     return Services(
         settings=settings,
         clock=clock,
@@ -104,9 +110,22 @@ def build_services(settings: Settings, clock: Clock) -> Services:
             announce_ahead=settings.announce_ahead,
         ),
         line=line_service,
+        sleepovers=SleepoverService(
+            db,
+            sleepovers,
+            outbox,
+            constellation_repo,
+            memberships,
+            people,
+            clock,
+            emergency_after=settings.emergency_after,
+        ),
+        beds=BedsService(db, sleepovers, constellation_repo, memberships, clock),
         privacy=PrivacyService(
             db,
-            PrivacyStores(PrivacyRepository(), constellation_repo, requests, meetups, outbox),
+            PrivacyStores(
+                PrivacyRepository(), constellation_repo, requests, meetups, outbox, sleepovers
+            ),
             request_service,
             line_service,
             clock,
@@ -175,8 +194,10 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     start.register(app)  # /start with deep links, /link, /help
     meetup_flow.register(app)  # /meetup, /activity in a private chat: planned step by step
     request_flow.register(app)  # /request in a private chat: the guided flow
+    sleepover_flow.register(app)  # /sleepover in a private chat: a family asks the beds
     help_requests.register(app)  # /request, /requests, claim/release/done/withdraw
     meetups.register(app)  # /meetup, /activity, /meetups, cancel, edit, answers
+    sleepovers.register(app)  # /beds, /away, other dates, every sleepover button
     privacy.register(app)  # /privacy, /forgetme
     private_line.register(app)  # any other private message: to the hub home and back
     system.register_last(app)  # unknown commands, stale buttons, the error handler

@@ -63,6 +63,8 @@ class Feature(StrEnum):
     MEETUP = "mt"
     LINE = "line"
     FORGET = "forget"
+    SLEEPOVER = "slp"
+    BEDS = "beds"
 
 
 class RequestAction(StrEnum):
@@ -102,6 +104,34 @@ class LineAction(StrEnum):
     PICK = "pick"  # where this message goes (names it)
     USE = "use"  # where messages go from now on
     LIAISON = "liaison"  # let the liaison read along with one message
+
+
+class SleepoverAction(StrEnum):
+    CONFIRM = "ok"
+    ANYWAY = "ok2"  # confirm past the soft limit, after the warning
+    DECLINE = "no"  # shows the reasons
+    REASON = "why"  # arg: which reason (an index into DECLINE_REASONS)
+    PROPOSE = "alt"  # other dates (typed next)
+    SEEN = "seen"  # an emergency: "seen, I'll call"
+    BACK = "back"  # from the reasons back to the answers
+    CANCEL = "cx"  # ask "really?" (family or hub home)
+    CANCEL_YES = "cxy"
+    TAKE = "take"  # the family takes the proposed dates
+    REFUSE = "refuse"  # the family does not
+    FEEDBACK = "fb"  # arg: good, okay, hard
+    CALENDAR = "ics"
+
+
+DECLINE_REASONS = ("full", "away", "cannot", "none")
+
+
+class BedsAction(StrEnum):
+    MORE = "more"  # one bed more
+    FEWER = "fewer"
+    MONTH = "month"  # args: year, month
+    NIGHT = "night"  # args: year, month, day
+    UNAWAY = "unaway"  # arg: the closed period
+    LIMIT = "limit"  # arg: the soft limit (0: none)
 
 
 class ForgetAction(StrEnum):
@@ -267,3 +297,68 @@ class ForgetButton:
             return None
         action: ForgetAction | None = _enum(ForgetAction, parsed.action)
         return cls(action) if action is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class SleepoverButton:
+    """A press on a sleepover's card or message; ``target`` is the sleepover's global id.
+    Sleepovers never show in a group, so the id tells nobody there anything."""
+
+    action: SleepoverAction
+    target: int
+    arg: str | None = None
+
+    def data(self) -> str:
+        extra = (self.arg,) if self.arg is not None else ()
+        return callback(Feature.SLEEPOVER.value, self.action.value, self.target, *extra)
+
+    @classmethod
+    def parse(cls, data: str | None) -> SleepoverButton | None:
+        parsed = parse(data)
+        if parsed is None or parsed.feature != Feature.SLEEPOVER.value:
+            return None
+        action: SleepoverAction | None = _enum(SleepoverAction, parsed.action)
+        target = parsed.int_arg(0)
+        if action is None or target is None:
+            return None
+        if action is SleepoverAction.REASON:
+            ok = len(parsed.args) == 2 and parsed.args[1] in DECLINE_REASONS
+            return cls(action, target, parsed.args[1]) if ok else None
+        if action is SleepoverAction.FEEDBACK:
+            ok = len(parsed.args) == 2 and parsed.args[1] in ("good", "okay", "hard")
+            return cls(action, target, parsed.args[1]) if ok else None
+        return cls(action, target) if len(parsed.args) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class BedsButton:
+    """The hub home's beds of one constellation: count, month, night, closed periods."""
+
+    action: BedsAction
+    constellation: int
+    numbers: tuple[int, ...] = ()
+
+    def data(self) -> str:
+        return callback(Feature.BEDS.value, self.action.value, self.constellation, *self.numbers)
+
+    @classmethod
+    def parse(cls, data: str | None) -> BedsButton | None:
+        parsed = parse(data)
+        if parsed is None or parsed.feature != Feature.BEDS.value:
+            return None
+        action: BedsAction | None = _enum(BedsAction, parsed.action)
+        constellation = parsed.int_arg(0)
+        if action is None or constellation is None:
+            return None
+        numbers = tuple(parsed.int_arg(i) for i in range(1, len(parsed.args)))
+        if any(number is None for number in numbers):
+            return None
+        wanted = {
+            BedsAction.MONTH: 2,
+            BedsAction.NIGHT: 3,
+            BedsAction.UNAWAY: 1,
+            BedsAction.LIMIT: 1,
+        }.get(action, 0)
+        if len(numbers) != wanted:
+            return None
+        return cls(action, constellation, tuple(n for n in numbers if n is not None))

@@ -15,6 +15,8 @@ from bot.services.meetups import MeetupService
 from bot.services.privacy import PrivacyService
 from bot.services.private_line import PrivateLineService
 from bot.services.requests import RequestService
+from bot.services.sleepovers import SleepoverService
+from bot.services.sleepovers.beds import BedsService
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.outbox import OutboxRepository
@@ -35,6 +37,8 @@ class Services:
     requests: RequestService
     meetups: MeetupService
     line: PrivateLineService
+    sleepovers: SleepoverService
+    beds: BedsService
     privacy: PrivacyService
     outbox: OutboxRepository
 

@@ -35,6 +35,7 @@ async def run_due_work(app: AnyApplication) -> None:
     try:
         await services.requests.tick()
         await services.meetups.tick()
+        await services.sleepovers.tick()
     finally:
         await deliver(app)
 
@@ -126,6 +127,7 @@ async def next_wakeup(services: Services) -> datetime | None:
             await services.meetups.next_due(),
             await services.outbox.next_due(services.db.reader),
             await services.line.next_due(),
+            await services.sleepovers.next_due(),
         )
         if moment is not None
     ]

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
         timedelta(hours=2),
     )
     announce_ahead: timedelta = timedelta(days=7)
+    # An emergency sleepover no hub home carer answered goes to the backup and the liaison
+    # after this long (at any hour: quiet hours do not apply).
+    emergency_after: timedelta = timedelta(minutes=15)
     # One call to Telegram that takes longer counts as failed (a notice is then retried).
     request_timeout: timedelta = timedelta(seconds=10)
     # Off only in the simulator's tests: Telegram's 20-messages-a-minute group limit would
@@ -108,6 +111,7 @@ class Settings(BaseSettings):
         "escalate_after",
         "escalate_urgent_after",
         "announce_ahead",
+        "emergency_after",
         "request_timeout",
         mode="before",
     )

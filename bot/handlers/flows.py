@@ -8,19 +8,34 @@ close the flow the same way for every flow.
 from __future__ import annotations
 
 import contextlib
+import warnings
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from datetime import timedelta
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from telegram import InlineKeyboardButton, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import ConversationHandler
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
 from bot.callbacks import CallbackData
+from bot.commands import names
 from bot.context import BotContext
 from bot.handlers.common import private_language, reply
 
 END = ConversationHandler.END
+T = TypeVar("T")
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, T]]
 
 
 @runtime_checkable
@@ -105,6 +120,72 @@ class FlowKit:
                         message_id=draft.message_id,
                     )
         self.drop(context)
+
+    async def show(
+        self,
+        update: Update,
+        context: BotContext,
+        draft: Draft,
+        text: str,
+        rows: list[list[InlineKeyboardButton]],
+        notice: str | None = None,
+    ) -> None:
+        """The next question (with the stop button, after ``notice`` if any): the flow
+        message is edited after a tap; after a typed answer a new one is sent and the old one
+        loses its buttons."""
+        language = private_language(context, update.effective_user)
+        if notice is not None:
+            text = f"{notice}\n\n{text}"
+        markup = InlineKeyboardMarkup([*rows, [self.cancel_button(context, language)]])
+        query = update.callback_query
+        if query is not None and query.message is not None:
+            await query.edit_message_text(text, reply_markup=markup)
+            draft.message_id = query.message.message_id
+            return
+        message = update.effective_message
+        assert message is not None
+        if draft.message_id is not None and update.effective_chat is not None:
+            await self.close(context, update.effective_chat.id, draft.message_id)
+        sent = await message.reply_text(text, reply_markup=markup, do_quote=False)
+        draft.message_id = sent.message_id
+
+    def conversation(
+        self,
+        *,
+        entries: list[tuple[list[str], Callback[int]]],
+        got_text: Callback[int | None],
+        not_text: Callback[None],
+        pressed: Callback[int | None],
+        timeout: timedelta,
+        name: str,
+        state: int = 0,
+    ) -> ConversationHandler[BotContext]:
+        """A flow in a private chat with one state, started by the ``entries`` (command names
+        and what starts it): typed answers, other messages, and the flow's own buttons;
+        ``/cancel`` stops it; it lapses after ``timeout``."""
+        private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
+            state: [
+                MessageHandler(private & filters.TEXT & ~filters.COMMAND, got_text),
+                MessageHandler(private & ~filters.COMMAND, not_text),
+                CallbackQueryHandler(pressed, pattern=callbacks.pattern(self.feature)),
+            ],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, self.timed_out)],
+        }
+        entry: list[BaseHandler[Update, BotContext, Any]] = [
+            CommandHandler(commands, start, private) for commands, start in entries
+        ]
+        with warnings.catch_warnings():
+            # Buttons are tracked per chat on purpose: only the newest flow message counts.
+            warnings.filterwarnings("ignore", ".*per_message.*", PTBUserWarning)
+            return ConversationHandler(
+                entry_points=entry,
+                states=states,
+                fallbacks=[CommandHandler(names("cancel"), self.stop_command, private)],
+                allow_reentry=True,
+                conversation_timeout=timeout,
+                name=name,
+            )
 
     @staticmethod
     async def close(context: BotContext, chat_id: int, message_id: int) -> None:

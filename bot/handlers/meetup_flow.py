@@ -8,24 +8,14 @@ re-checks that the person is still the hub home or liaison.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    TypeHandler,
-    filters,
 )
-from telegram.warnings import PTBUserWarning
 
-from bot import callbacks
 from bot.commands import names
 from bot.context import BotApplication, BotContext
 from bot.domain import Constellation, MeetupKind, NotAllowed
@@ -131,26 +121,9 @@ async def start_activity(update: Update, context: BotContext) -> int:
 async def _ask_next(
     update: Update, context: BotContext, flow: MeetupFlow, *, notice: Html | None = None
 ) -> int:
-    """Show the first open question (or the preview): edit the flow message after a tap,
-    send a new one after a typed answer."""
-    user = update.effective_user
-    assert user is not None
-    language = private_language(context, user)
-    text, rows = await _question(context, language, flow)
-    if notice is not None:
-        text = Html(f"{notice}\n\n{text}")
-    markup = InlineKeyboardMarkup([*rows, [KIT.cancel_button(context, language)]])
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        await query.edit_message_text(text, reply_markup=markup)
-        flow.message_id = query.message.message_id
-    else:
-        message = update.effective_message
-        assert message is not None
-        if flow.message_id is not None and update.effective_chat is not None:
-            await KIT.close(context, update.effective_chat.id, flow.message_id)
-        sent = await message.reply_text(text, reply_markup=markup, do_quote=False)
-        flow.message_id = sent.message_id
+    """Show the first open question (or the preview)."""
+    text, rows = await _question(context, private_language(context, update.effective_user), flow)
+    await KIT.show(update, context, flow, text, rows, notice)
     return ASK
 
 
@@ -339,27 +312,13 @@ async def not_text(update: Update, context: BotContext) -> None:
 
 
 def register(app: BotApplication) -> None:
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
-        ASK: [
-            MessageHandler(private & filters.TEXT & ~filters.COMMAND, got_text),
-            MessageHandler(private & ~filters.COMMAND, not_text),
-            CallbackQueryHandler(pressed, pattern=callbacks.pattern(KIT.feature)),
-        ],
-        ConversationHandler.TIMEOUT: [TypeHandler(Update, KIT.timed_out)],
-    }
-    with warnings.catch_warnings():
-        # Buttons are tracked per chat on purpose: only the newest flow message counts.
-        warnings.filterwarnings("ignore", ".*per_message.*", PTBUserWarning)
-        conversation: ConversationHandler[BotContext] = ConversationHandler(
-            entry_points=[
-                CommandHandler(names("meetup"), start_meetup, private),
-                CommandHandler(names("activity"), start_activity, private),
-            ],
-            states=states,
-            fallbacks=[CommandHandler(names("cancel"), KIT.stop_command, private)],
-            allow_reentry=True,
-            conversation_timeout=TIMEOUT,
+    app.add_handler(
+        KIT.conversation(
+            entries=[(names("meetup"), start_meetup), (names("activity"), start_activity)],
+            got_text=got_text,
+            not_text=not_text,
+            pressed=pressed,
+            timeout=TIMEOUT,
             name="meetup_flow",
         )
-    app.add_handler(conversation)
+    )

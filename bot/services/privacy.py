@@ -19,12 +19,14 @@ from bot.domain import NoticeKind
 from bot.services.meetups import notices as meetup_notices
 from bot.services.private_line import PrivateLineService
 from bot.services.requests import EscalationPolicy, RequestService
+from bot.services.sleepovers import notices as sleepover_notices
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database, Tx
 from bot.storage.help_requests import HelpRequestRepository
 from bot.storage.meetups import MeetupRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.privacy import Erased, PrivacyRepository, Retained
+from bot.storage.sleepovers import SleepoverRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,7 @@ class PrivacyStores:
     requests: HelpRequestRepository
     meetups: MeetupRepository
     outbox: OutboxRepository
+    sleepovers: SleepoverRepository
 
 
 class PrivacyService:
@@ -109,6 +112,12 @@ class PrivacyService:
             for card in await stores.meetups.cards(tx, occurrence_id):
                 notice = meetup_notices.card_edit(occurrence_id, meetup.constellation_id, card)
                 await stores.outbox.renew(tx, notice, now)
+        for sleepover_id in erased.sleepover_ids:
+            sleepover = await stores.sleepovers.get(tx, sleepover_id)
+            if sleepover is None:
+                continue
+            for card in await stores.sleepovers.cards(tx, sleepover_id):
+                await stores.outbox.renew(tx, sleepover_notices.card_edit(sleepover, card), now)
 
     async def apply_retention(self) -> Retained:
         cutoff = self._clock.now() - timedelta(days=self.retention_days)

@@ -414,6 +414,98 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE meetups ADD COLUMN length_minutes INTEGER
         """,
     ),
+    (
+        9,
+        """
+        -- Sleepovers: the hub home's beds, asked for privately by a family.
+        CREATE TABLE sleepover_settings (
+            constellation_id INTEGER PRIMARY KEY
+                REFERENCES constellations (id) ON DELETE CASCADE,
+            beds             INTEGER NOT NULL DEFAULT 2 CHECK (beds BETWEEN 0 AND 10),
+            bring_along      TEXT,
+            -- A soft limit of nights per family per quarter: a warning, never a refusal.
+            soft_limit       INTEGER CHECK (soft_limit IS NULL OR soft_limit > 0)
+        );
+        CREATE TABLE sleepovers (
+            id                 INTEGER PRIMARY KEY,
+            constellation_id   INTEGER NOT NULL REFERENCES constellations (id) ON DELETE CASCADE,
+            number             INTEGER NOT NULL,
+            -- NULL once the family is erased: the nights stay counted, nobody is named.
+            family_id          INTEGER,
+            kind               TEXT NOT NULL CHECK (kind IN ('planned', 'emergency')),
+            state              TEXT NOT NULL CHECK (state IN
+                ('asked', 'proposed', 'confirmed', 'declined', 'cancelled', 'unanswered')),
+            first_night        TEXT NOT NULL,  -- local date, YYYY-MM-DD
+            nights             INTEGER NOT NULL CHECK (nights BETWEEN 1 AND 14),
+            children           INTEGER NOT NULL CHECK (children BETWEEN 1 AND 10),
+            nicknames          TEXT,  -- a nickname or initial per child, never a full name
+            note               TEXT,  -- for the hub home; removed after the stay + retention
+            drop_off           TEXT,  -- "18:00", as the hub home set it
+            pick_up            TEXT,
+            asked_at           TEXT NOT NULL,
+            seen_by            INTEGER,  -- the carer who said "seen, I'll call" (emergency)
+            answered_at        TEXT,
+            answered_by        INTEGER,
+            reason             TEXT,  -- a decline's short reason, to the family
+            proposed_first     TEXT,
+            proposed_nights    INTEGER,
+            cancelled_by       TEXT CHECK (cancelled_by IN ('family', 'hubhome')),
+            escalation_stage   INTEGER NOT NULL DEFAULT 0,
+            next_escalation_at TEXT,
+            reminder_at        TEXT,  -- the day before, for both sides
+            feedback_at        TEXT,  -- the morning after, "Hoe ging het?"
+            feedback_given     INTEGER NOT NULL DEFAULT 0,  -- answered (counted elsewhere)
+            UNIQUE (constellation_id, number)
+        );
+        CREATE INDEX sleepovers_family ON sleepovers (family_id);
+        CREATE INDEX sleepovers_escalation ON sleepovers (next_escalation_at);
+        CREATE INDEX sleepovers_reminder ON sleepovers (reminder_at);
+        CREATE INDEX sleepovers_feedback ON sleepovers (feedback_at);
+        -- One row per child per night: a bed. The key and the trigger make it impossible to
+        -- hold more children on a night than the hub home has beds, whatever races.
+        CREATE TABLE sleepover_beds (
+            constellation_id INTEGER NOT NULL REFERENCES constellations (id) ON DELETE CASCADE,
+            night            TEXT NOT NULL,
+            bed              INTEGER NOT NULL CHECK (bed >= 1),
+            sleepover_id     INTEGER NOT NULL REFERENCES sleepovers (id) ON DELETE CASCADE,
+            PRIMARY KEY (constellation_id, night, bed)
+        ) WITHOUT ROWID;
+        CREATE INDEX sleepover_beds_of ON sleepover_beds (sleepover_id);
+        CREATE TRIGGER sleepover_beds_within_the_beds
+        BEFORE INSERT ON sleepover_beds
+        WHEN NEW.bed > COALESCE(
+            (SELECT beds FROM sleepover_settings WHERE constellation_id = NEW.constellation_id), 2)
+        BEGIN
+            SELECT RAISE(ABORT, 'no bed free');
+        END;
+        -- The copies of a sleepover's card in the hub home carers' (and backups') chats.
+        CREATE TABLE sleepover_cards (
+            sleepover_id INTEGER NOT NULL REFERENCES sleepovers (id) ON DELETE CASCADE,
+            chat_id      INTEGER NOT NULL,
+            message_id   INTEGER NOT NULL,
+            PRIMARY KEY (sleepover_id, chat_id)
+        );
+        -- When the hub home's beds are closed (a holiday), and who stands in, if anyone.
+        CREATE TABLE sleepover_away (
+            id               INTEGER PRIMARY KEY,
+            constellation_id INTEGER NOT NULL REFERENCES constellations (id) ON DELETE CASCADE,
+            first_night      TEXT NOT NULL,
+            last_night       TEXT NOT NULL,
+            backup_id        INTEGER,
+            created_by       INTEGER,
+            created_at       TEXT NOT NULL
+        );
+        CREATE INDEX sleepover_away_of ON sleepover_away (constellation_id, last_night);
+        -- "Hoe ging het?": counted per month, never tied to a family or a stay.
+        CREATE TABLE sleepover_feedback (
+            constellation_id INTEGER NOT NULL REFERENCES constellations (id) ON DELETE CASCADE,
+            month            TEXT NOT NULL,
+            answer           TEXT NOT NULL CHECK (answer IN ('good', 'okay', 'hard')),
+            count            INTEGER NOT NULL,
+            PRIMARY KEY (constellation_id, month, answer)
+        ) WITHOUT ROWID
+        """,
+    ),
 ]
 
 # Migrations that rebuild a table other tables refer to: they run with foreign keys off (else

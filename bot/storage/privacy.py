@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain import PERSON_REFS
@@ -19,6 +19,7 @@ class Erased:
     line_messages: int
     request_ids: list[int]  # requests whose cards should be redrawn
     occurrence_ids: list[int]  # meetups they answered, whose cards should be redrawn
+    sleepover_ids: list[int] = field(default_factory=list)  # their sleepovers: cards redrawn
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class Retained:
     request_texts: int
     line_messages: int
     notices: int
+    sleepover_notes: int = 0
 
 
 class PrivacyRepository:
@@ -94,12 +96,49 @@ class PrivacyRepository:
                 "UPDATE outbox SET refs = json_set(refs, ?, 0) WHERE json_extract(refs, ?) = ?",
                 (path, path, user_id),
             )
+        sleepover_ids = await self._forget_sleepovers(tx, user_id, now)
         written = await tx.execute("DELETE FROM memberships WHERE user_id = ?", (user_id,))
         memberships = written.rowcount
         # The foreign keys do the rest: requester_id, claimed_by and who planned a meetup
         # become NULL; the private-line choice and their meetup answers go.
         await tx.execute("DELETE FROM people WHERE user_id = ?", (user_id,))
-        return Erased(memberships, texts, lines, request_ids, occurrence_ids)
+        return Erased(memberships, texts, lines, request_ids, occurrence_ids, sleepover_ids)
+
+    async def _forget_sleepovers(self, tx: Tx, user_id: int, now: datetime) -> list[int]:
+        """Their sleepovers still to come are cancelled (the beds free); every one of theirs
+        stays only as nights counted, with no family, no nicknames, no note. Carers who
+        answered or stood in are forgotten there too."""
+        rows = await tx.fetch_all("SELECT id FROM sleepovers WHERE family_id = ?", (user_id,))
+        ids = [row[0] for row in rows]
+        ended = await tx.returning(
+            "UPDATE sleepovers SET state = 'cancelled', cancelled_by = 'family',"
+            " next_escalation_at = NULL, reminder_at = NULL, feedback_at = NULL"
+            " WHERE family_id = ? AND (state IN ('asked', 'proposed')"
+            " OR (state = 'confirmed' AND date(first_night, '+' || nights || ' days') > ?))"
+            " RETURNING id",
+            (user_id, now.date().isoformat()),
+        )
+        for row in ended:
+            await tx.execute("DELETE FROM sleepover_beds WHERE sleepover_id = ?", (row[0],))
+        await tx.execute(
+            "UPDATE sleepovers SET family_id = NULL, nicknames = NULL, note = NULL,"
+            " reason = NULL, drop_off = NULL, pick_up = NULL, reminder_at = NULL,"
+            " feedback_at = NULL WHERE family_id = ?",
+            (user_id,),
+        )
+        for column in ("answered_by", "seen_by"):
+            await tx.execute(
+                f"UPDATE sleepovers SET {column} = NULL WHERE {column} = ?",  # noqa: S608
+                (user_id,),
+            )
+        await tx.execute(
+            "UPDATE sleepover_away SET backup_id = NULL WHERE backup_id = ?", (user_id,)
+        )
+        await tx.execute(
+            "UPDATE sleepover_away SET created_by = NULL WHERE created_by = ?", (user_id,)
+        )
+        await tx.execute("DELETE FROM sleepover_cards WHERE chat_id = ?", (user_id,))
+        return ids
 
     async def retain(self, tx: Tx, cutoff: datetime) -> Retained:
         """Remove what is older than ``cutoff``: closed requests' texts, routing ids, notices."""
@@ -123,7 +162,15 @@ class PrivacyRepository:
             "DELETE FROM line_messages WHERE state = 'sent' AND created_at < ?", (before,)
         )
         lines = written.rowcount
+        # A sleepover's nicknames, note and reason go once the stay is past the cutoff; the
+        # nights stay counted for the reports.
+        notes = await tx.execute(
+            "UPDATE sleepovers SET nicknames = NULL, note = NULL, reason = NULL"
+            " WHERE (nicknames IS NOT NULL OR note IS NOT NULL OR reason IS NOT NULL)"
+            " AND date(first_night, '+' || nights || ' days') < ?",
+            (cutoff.date().isoformat(),),
+        )
         written = await tx.execute(
             "DELETE FROM outbox WHERE state <> 'pending' AND created_at < ?", (before,)
         )
-        return Retained(texts, lines, written.rowcount)
+        return Retained(texts, lines, written.rowcount, notes.rowcount)

@@ -106,6 +106,9 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
         "meetup",
         "activity",
         "meetups",
+        "sleepover",
+        "beds",
+        "away",
         "privacy",
         "forgetme",
     ]
@@ -118,6 +121,9 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
         "bijeenkomst",
         "activiteit",
         "agenda",
+        "logeren",
+        "bedden",
+        "weg",
         "privacy",
         "vergeetmij",
     ]

@@ -1,0 +1,566 @@
+"""Sleepovers: a family asks (planned, or an emergency tonight), the hub home answers.
+
+Every use case is one transaction: the change and the notices it causes commit together. A
+confirmation reserves one bed per child per night in that transaction; the database refuses
+more children on a night than beds (see ``bot.storage.sleepovers``), so two carers confirming
+two asks for the last bed cannot both win. Nothing of a sleepover is ever shown in the group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.domain import (
+    Away,
+    Constellation,
+    Feedback,
+    NoBedFree,
+    NotAllowed,
+    NoticeKind,
+    OverSoftLimit,
+    Role,
+    Sleepover,
+    SleepoverGone,
+    SleepoverKind,
+    SleepoverNotFound,
+    SleepoverSettings,
+    SleepoverState,
+)
+from bot.services.sleepovers import notices
+from bot.storage.constellations import ConstellationRepository
+from bot.storage.db import Database, Session, Tx
+from bot.storage.outbox import OutboxRepository
+from bot.storage.people import MembershipRepository, PeopleRepository
+from bot.storage.sleepovers import SleepoverRepository
+from bot.when.nights import Nights
+
+REMINDER_AT = time(10, 0)  # the day before, local time
+FEEDBACK_AT = time(11, 0)  # the morning they went home
+NICKNAMES_LIMIT = 60
+NOTE_LIMIT = 300
+REASON_LIMIT = 200
+MAX_CHILDREN = 10
+
+
+@dataclass(frozen=True, slots=True)
+class SleepoverView:
+    """A sleepover with what its card and notices show."""
+
+    constellation: Constellation
+    sleepover: Sleepover
+    away: tuple[Away, ...]  # closed periods that cover one of its nights
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A stored ask and the first names of who got its card (none: nobody could be reached)."""
+
+    view: SleepoverView
+    readers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """What a family sees before sending: free beds per night, and closed periods."""
+
+    nights: Nights
+    free: tuple[tuple[date, int], ...]
+    away: tuple[Away, ...]
+    beds: int
+
+
+def quarter_of(day: date) -> tuple[date, date]:
+    first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    last = date(first.year + (first.month == 10), (first.month + 2) % 12 + 1, 1)
+    return first, last
+
+
+class SleepoverService:
+    def __init__(
+        self,
+        db: Database,
+        repo: SleepoverRepository,
+        outbox: OutboxRepository,
+        constellations: ConstellationRepository,
+        memberships: MembershipRepository,
+        people: PeopleRepository,
+        clock: Clock,
+        *,
+        emergency_after: timedelta,
+    ) -> None:
+        self._db = db
+        self._repo = repo
+        self._outbox = outbox
+        self._constellations = constellations
+        self._memberships = memberships
+        self._people = people
+        self._clock = clock
+        self._emergency_after = emergency_after
+
+    def today(self, constellation: Constellation) -> date:
+        return self._clock.now().astimezone(ZoneInfo(constellation.timezone)).date()
+
+    # -- who ---------------------------------------------------------------------------------
+
+    async def constellations_with_role(self, user_id: int, *roles: Role) -> list[Constellation]:
+        s = self._db.reader
+        found = []
+        for constellation in await self._constellations.of_member(s, user_id):
+            if await self._memberships.active_role(s, constellation.id, user_id) in roles:
+                found.append(constellation)
+        return found
+
+    async def _role(self, s: Session, constellation_id: int, user_id: int) -> Role | None:
+        return await self._memberships.active_role(s, constellation_id, user_id)
+
+    async def _carers(self, s: Session, constellation_id: int) -> list[int]:
+        members = await self._memberships.reachable_with_role(s, constellation_id, Role.HUBHOME)
+        return [m.user_id for m in members]
+
+    async def _liaisons(self, s: Session, constellation_id: int) -> list[int]:
+        members = await self._memberships.reachable_with_role(s, constellation_id, Role.LIAISON)
+        return [m.user_id for m in members]
+
+    async def _backups(self, s: Session, view: SleepoverView) -> list[int]:
+        """Backups named for its nights who are still active members (and not the family)."""
+        found = []
+        for away in view.away:
+            backup = away.backup_id
+            if backup is None or backup == view.sleepover.family_id or backup in found:
+                continue
+            if await self._role(s, view.constellation.id, backup) is not None:
+                found.append(backup)
+        return found
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def view(self, sleepover_id: int, s: Session | None = None) -> SleepoverView:
+        s = s or self._db.reader
+        sleepover = await self._repo.get(s, sleepover_id)
+        if sleepover is None:
+            raise SleepoverNotFound(sleepover_id)
+        constellation = await self._constellations.by_id(s, sleepover.constellation_id)
+        if constellation is None:
+            raise SleepoverNotFound(sleepover_id)
+        away = await self._repo.away(s, constellation.id, sleepover.first_night)
+        hits = tuple(a for a in away if any(a.covers(night) for night in sleepover.dates()))
+        return SleepoverView(constellation, sleepover, hits)
+
+    async def may_read(self, view: SleepoverView, user_id: int) -> bool:
+        """The family, the hub home, the liaison, and a backup of its nights — no one else."""
+        s = self._db.reader
+        if user_id == view.sleepover.family_id:
+            return True
+        role = await self._role(s, view.constellation.id, user_id)
+        if role in (Role.HUBHOME, Role.LIAISON):
+            return True
+        return user_id in await self._backups(s, view)
+
+    async def may_answer(self, view: SleepoverView, user_id: int) -> bool:
+        """Hub home carers, and a backup of its nights; never the family itself."""
+        if user_id == view.sleepover.family_id:
+            return False
+        s = self._db.reader
+        if await self._role(s, view.constellation.id, user_id) is Role.HUBHOME:
+            return True
+        return user_id in await self._backups(s, view)
+
+    async def outlook(self, constellation: Constellation, nights: Nights) -> Outlook:
+        s = self._db.reader
+        settings = await self._repo.settings(s, constellation.id)
+        taken = await self._repo.taken(s, constellation.id, nights.dates())
+        away = await self._repo.away(s, constellation.id, nights.first)
+        hits = tuple(a for a in away if any(a.covers(night) for night in nights.dates()))
+        free = tuple((night, max(0, settings.beds - used)) for night, used in taken)
+        return Outlook(nights, free, hits, settings.beds)
+
+    async def outlook_of(self, view: SleepoverView) -> Outlook:
+        """Free beds on the sleepover's nights (its own beds, once confirmed, count taken)."""
+        sleepover = view.sleepover
+        return await self.outlook(
+            view.constellation, Nights(sleepover.first_night, sleepover.nights)
+        )
+
+    async def settings_of(self, view: SleepoverView) -> SleepoverSettings:
+        return await self._repo.settings(self._db.reader, view.constellation.id)
+
+    async def names_with_role(self, view: SleepoverView, role: Role) -> list[str]:
+        members = await self._memberships.with_role(self._db.reader, view.constellation.id, role)
+        return [m.person.first_name for m in members]
+
+    async def mine(self, user_id: int) -> list[SleepoverView]:
+        """The family's sleepovers to come or still open, in every constellation."""
+        views = []
+        for constellation in await self._constellations.of_member(self._db.reader, user_id):
+            today = self.today(constellation)
+            for sleepover in await self._repo.of_family(self._db.reader, user_id, today):
+                if sleepover.constellation_id == constellation.id:
+                    views.append(await self.view(sleepover.id))
+        return views
+
+    # -- asking ------------------------------------------------------------------------------
+
+    async def ask(
+        self,
+        constellation: Constellation,
+        family_id: int,
+        nights: Nights,
+        children: int,
+        nicknames: str | None = None,
+        note: str | None = None,
+        *,
+        kind: SleepoverKind = SleepoverKind.PLANNED,
+    ) -> Asked:
+        """Store the ask and send its card to the hub home carers (and the backup of closed
+        nights; an emergency in a closed period to the liaison at once too). Raises
+        NotAllowed (not a family here) or ValueError (a bad count, a night passed). When no
+        carer can be reached the liaison gets it; when nobody can, ``readers`` is empty and
+        the ask stays stored (a carer who links their chat later sees it in /bedden)."""
+        if not 1 <= children <= MAX_CHILDREN:
+            raise ValueError("children")
+        now = self._clock.now()
+        if nights.first < self.today(constellation):
+            raise ValueError("past")
+        emergency = kind is SleepoverKind.EMERGENCY
+        async with self._db.transaction() as tx:
+            if await self._role(tx, constellation.id, family_id) is not Role.MEMBER:
+                raise NotAllowed
+            escalate_at = now + self._emergency_after if emergency else None
+            sleepover_id = await self._repo.insert(
+                tx,
+                constellation.id,
+                family_id,
+                kind,
+                nights.first,
+                nights.count,
+                children,
+                _clean(nicknames, NICKNAMES_LIMIT),
+                _clean(note, NOTE_LIMIT),
+                now,
+                escalate_at,
+            )
+            view = await self.view(sleepover_id, tx)
+            readers = await self._carers(tx, constellation.id)
+            readers += await self._backups(tx, view)
+            if not readers or (emergency and view.away):
+                readers += await self._liaisons(tx, constellation.id)
+            for reader in dict.fromkeys(readers):
+                await self._outbox.add(tx, notices.card(view.sleepover, reader), now)
+            names = []
+            for reader in dict.fromkeys(readers):
+                person = await self._people.get(tx, reader)
+                names.append(person.first_name if person else "?")
+        return Asked(view, tuple(names))
+
+    async def cancel(self, sleepover_id: int, user_id: int) -> SleepoverView:
+        """By the family (any time before it begins) or a hub home carer (a confirmed one):
+        the beds free and the other side is told."""
+        view = await self.view(sleepover_id)
+        sleepover = view.sleepover
+        by_family = user_id == sleepover.family_id
+        if not by_family and not await self.may_answer(view, user_id):
+            raise SleepoverNotFound(sleepover_id)
+        if not sleepover.state.is_active or sleepover.departure <= self.today(view.constellation):
+            raise SleepoverGone(sleepover)
+        if not by_family and sleepover.state is not SleepoverState.CONFIRMED:
+            raise SleepoverGone(sleepover)  # an open ask is declined, not cancelled
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            who = "family" if by_family else "hubhome"
+            state = SleepoverState.CANCELLED
+            if not await self._repo.set_state(tx, sleepover, state, now, cancelled_by=who):
+                raise SleepoverGone(sleepover)
+            await self._repo.free(tx, sleepover.id)
+            await self._repo.set_times(tx, sleepover.id, None, None)
+            changed = await self.view(sleepover.id, tx)
+            await self._redraw(tx, changed, now)
+            if by_family:
+                answered = [sleepover.answered_by] if sleepover.answered_by else []
+                for carer in answered or await self._carers(tx, view.constellation.id):
+                    kind = NoticeKind.SLEEPOVER_CANCELLED
+                    notice = notices.to_carer(kind, sleepover, carer, "cancelled")
+                    await self._outbox.add(tx, notice, now)
+            else:
+                await self._tell_family(
+                    tx, NoticeKind.SLEEPOVER_CANCELLED, changed, "cancelled", now
+                )
+        return changed
+
+    # -- answering ---------------------------------------------------------------------------
+
+    async def for_answer(self, sleepover_id: int, user_id: int) -> SleepoverView:
+        """The sleepover, if this person may answer it; SleepoverNotFound otherwise."""
+        view = await self.view(sleepover_id)
+        if not await self.may_answer(view, user_id):
+            raise SleepoverNotFound(sleepover_id)
+        return view
+
+    async def confirm(
+        self, sleepover_id: int, user_id: int, *, despite_limit: bool = False
+    ) -> SleepoverView:
+        """Yes: beds reserved for every night (a backup's own beds are theirs to count).
+        Raises NoBedFree, OverSoftLimit (unless ``despite_limit``), SleepoverGone."""
+        view = await self.for_answer(sleepover_id, user_id)
+        sleepover = view.sleepover
+        if sleepover.state is not SleepoverState.ASKED:
+            raise SleepoverGone(sleepover)
+        carer = await self._role(self._db.reader, view.constellation.id, user_id) is Role.HUBHOME
+        if carer and not despite_limit:
+            await self._check_soft_limit(view)
+        return await self._confirm(view, user_id, reserve=carer)
+
+    async def _confirm(self, view: SleepoverView, user_id: int, *, reserve: bool) -> SleepoverView:
+        sleepover, now = view.sleepover, self._clock.now()
+        async with self._db.transaction() as tx:
+            if not await self._repo.set_state(
+                tx, sleepover, SleepoverState.CONFIRMED, now, by=user_id
+            ):
+                raise SleepoverGone(await self._reload(tx, sleepover.id))
+            if reserve:
+                current = await self._reload(tx, sleepover.id)
+                short = await self._repo.reserve(tx, current)
+                if short:
+                    raise NoBedFree(short)  # the transaction rolls back: still asked
+            changed = await self.view(sleepover.id, tx)
+            await self._plan_times(tx, changed, now)
+            await self._redraw(tx, changed, now)
+            await self._tell_family(tx, NoticeKind.SLEEPOVER_ANSWER, changed, "yes", now)
+        return changed
+
+    async def _check_soft_limit(self, view: SleepoverView) -> None:
+        sleepover = view.sleepover
+        settings = await self._repo.settings(self._db.reader, view.constellation.id)
+        if settings.soft_limit is None or sleepover.family_id is None:
+            return
+        first, last = quarter_of(sleepover.first_night)
+        so_far = await self._repo.family_nights(
+            self._db.reader, view.constellation.id, sleepover.family_id, first, last
+        )
+        if so_far + sleepover.nights > settings.soft_limit:
+            raise OverSoftLimit(so_far, settings.soft_limit)
+
+    async def decline(self, sleepover_id: int, user_id: int, reason: str | None) -> SleepoverView:
+        view = await self.for_answer(sleepover_id, user_id)
+        return await self._close(view, SleepoverState.DECLINED, user_id, _clean(reason, 200))
+
+    async def _close(
+        self, view: SleepoverView, state: SleepoverState, user_id: int, reason: str | None
+    ) -> SleepoverView:
+        sleepover, now = view.sleepover, self._clock.now()
+        if not sleepover.state.is_open:
+            raise SleepoverGone(sleepover)
+        async with self._db.transaction() as tx:
+            if not await self._repo.set_state(tx, sleepover, state, now, by=user_id, reason=reason):
+                raise SleepoverGone(await self._reload(tx, sleepover.id))
+            changed = await self.view(sleepover.id, tx)
+            await self._redraw(tx, changed, now)
+            await self._tell_family(tx, NoticeKind.SLEEPOVER_ANSWER, changed, state.value, now)
+        return changed
+
+    async def propose(self, sleepover_id: int, user_id: int, nights: Nights) -> SleepoverView:
+        """Other dates: the family says yes (then the beds are reserved) or no."""
+        view = await self.for_answer(sleepover_id, user_id)
+        sleepover, now = view.sleepover, self._clock.now()
+        if sleepover.state is not SleepoverState.ASKED:
+            raise SleepoverGone(sleepover)
+        if nights.first < self.today(view.constellation):
+            raise ValueError("past")
+        async with self._db.transaction() as tx:
+            if not await self._repo.propose(
+                tx, sleepover, nights.first, nights.count, user_id, now
+            ):
+                raise SleepoverGone(await self._reload(tx, sleepover.id))
+            changed = await self.view(sleepover.id, tx)
+            await self._redraw(tx, changed, now)
+            tag = f":{nights.first.isoformat()}:{nights.count}"
+            await self._tell_family(tx, NoticeKind.SLEEPOVER_ANSWER, changed, "proposed", now, tag)
+        return changed
+
+    async def answer_proposal(self, sleepover_id: int, user_id: int, yes: bool) -> SleepoverView:
+        """The family takes the dates the hub home proposed (beds reserved now), or not."""
+        view = await self.view(sleepover_id)
+        sleepover = view.sleepover
+        if user_id != sleepover.family_id:
+            raise SleepoverNotFound(sleepover_id)
+        if sleepover.state is not SleepoverState.PROPOSED or sleepover.proposed_first is None:
+            raise SleepoverGone(sleepover)
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            if not yes:
+                state = SleepoverState.DECLINED
+                if not await self._repo.set_state(tx, sleepover, state, now, cancelled_by="family"):
+                    raise SleepoverGone(sleepover)
+            else:
+                await self._repo.take_proposal(tx, sleepover)
+                if not await self._repo.set_state(tx, sleepover, SleepoverState.CONFIRMED, now):
+                    raise SleepoverGone(sleepover)
+                answerer = sleepover.answered_by
+                role = await self._role(tx, view.constellation.id, answerer) if answerer else None
+                if role is Role.HUBHOME:
+                    short = await self._repo.reserve(tx, await self._reload(tx, sleepover.id))
+                    if short:
+                        raise NoBedFree(short)
+            changed = await self.view(sleepover.id, tx)
+            if yes:
+                await self._plan_times(tx, changed, now)
+            await self._redraw(tx, changed, now)
+            if sleepover.answered_by is not None:
+                kind = NoticeKind.SLEEPOVER_ANSWER
+                tag = "taken" if yes else "refused"
+                notice = notices.to_carer(kind, changed.sleepover, sleepover.answered_by, tag)
+                await self._outbox.add(tx, notice, now)
+        return changed
+
+    async def seen(self, sleepover_id: int, user_id: int) -> SleepoverView:
+        """An emergency: "seen, I'll call" — the family hears who has it."""
+        view = await self.view(sleepover_id)
+        s = self._db.reader
+        role = await self._role(s, view.constellation.id, user_id)
+        allowed = role in (Role.HUBHOME, Role.LIAISON) or user_id in await self._backups(s, view)
+        if not allowed or user_id == view.sleepover.family_id:
+            raise SleepoverNotFound(sleepover_id)
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            if not await self._repo.mark_seen(tx, sleepover_id, user_id):
+                raise SleepoverGone(await self._reload(tx, sleepover_id))
+            changed = await self.view(sleepover_id, tx)
+            await self._redraw(tx, changed, now)
+            await self._tell_family(tx, NoticeKind.SLEEPOVER_STEP, changed, "seen", now)
+        return changed
+
+    async def feedback(self, sleepover_id: int, user_id: int, answer: Feedback) -> bool:
+        """The family's "Hoe ging het?": counted once per stay, per month, never per family."""
+        view = await self.view(sleepover_id)
+        if user_id != view.sleepover.family_id:
+            raise SleepoverNotFound(sleepover_id)
+        async with self._db.transaction() as tx:
+            if not await self._repo.take_feedback_question(tx, sleepover_id):
+                return False
+            month = view.sleepover.departure.strftime("%Y-%m")
+            await self._repo.count_feedback(tx, view.constellation.id, month, answer)
+        return True
+
+    # -- what follows ------------------------------------------------------------------------
+
+    async def _reload(self, s: Session, sleepover_id: int) -> Sleepover:
+        sleepover = await self._repo.get(s, sleepover_id)
+        if sleepover is None:
+            raise SleepoverNotFound(sleepover_id)
+        return sleepover
+
+    async def _redraw(self, tx: Tx, view: SleepoverView, now: datetime) -> None:
+        for location in await self._repo.cards(tx, view.sleepover.id):
+            await self._outbox.add(tx, notices.card_edit(view.sleepover, location), now)
+
+    async def _tell_family(
+        self,
+        tx: Tx,
+        kind: NoticeKind,
+        view: SleepoverView,
+        step: str,
+        now: datetime,
+        tag: str = "",
+    ) -> None:
+        notice = notices.to_family(kind, view.sleepover, step, tag)
+        if notice is not None:
+            await self._outbox.add(tx, notice, now)
+
+    async def _plan_times(self, tx: Tx, view: SleepoverView, now: datetime) -> None:
+        """The reminder the day before (if that is still ahead) and the question after."""
+        zone = ZoneInfo(view.constellation.timezone)
+        sleepover = view.sleepover
+        before = datetime.combine(sleepover.first_night - timedelta(days=1), REMINDER_AT, zone)
+        after = datetime.combine(sleepover.departure, FEEDBACK_AT, zone)
+        await self._repo.set_times(tx, sleepover.id, before if before > now else None, after)
+
+    async def card_went_out(
+        self, tx: Tx, sleepover: Sleepover, chat_id: int, message_id: int
+    ) -> None:
+        await self._repo.add_card(tx, sleepover.id, chat_id, message_id)
+
+    async def card_in(self, sleepover_id: int, chat_id: int) -> bool:
+        return await self._repo.card_in(self._db.reader, sleepover_id, chat_id) is not None
+
+    # -- time-driven work --------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        """Emergencies nobody answered go further; reminders and questions fall due; asks
+        whose first night has passed lapse."""
+        now = self._clock.now()
+        for sleepover in await self._repo.due_escalations(self._db.reader, now):
+            await self._escalate(sleepover, now)
+        async with self._db.transaction() as tx:
+            for sleepover_id in await self._repo.take_due_reminders(tx, now):
+                view = await self.view(sleepover_id, tx)
+                await self._tell_family(tx, NoticeKind.SLEEPOVER_REMINDER, view, "yes", now)
+                carer = view.sleepover.answered_by
+                if carer is not None:
+                    kind = NoticeKind.SLEEPOVER_REMINDER
+                    notice = notices.to_carer(kind, view.sleepover, carer, "yes")
+                    await self._outbox.add(tx, notice, now)
+            for sleepover_id in await self._repo.take_due_feedback(tx, now):
+                view = await self.view(sleepover_id, tx)
+                await self._tell_family(tx, NoticeKind.SLEEPOVER_FEEDBACK, view, "yes", now)
+        for constellation_id, today in await self._todays():
+            async with self._db.transaction() as tx:
+                for sleepover_id in await self._repo.lapse_unanswered(tx, constellation_id, today):
+                    view = await self.view(sleepover_id, tx)
+                    await self._redraw(tx, view, now)
+                    await self._tell_family(tx, NoticeKind.SLEEPOVER_ANSWER, view, "lapsed", now)
+
+    async def _todays(self) -> list[tuple[int, date]]:
+        """Each constellation with open asks, and its local date."""
+        rows = await self._db.reader.fetch_all(
+            "SELECT DISTINCT s.constellation_id, c.timezone FROM sleepovers s"
+            " JOIN constellations c ON c.id = s.constellation_id"
+            " WHERE s.state IN ('asked', 'proposed')"
+        )
+        now = self._clock.now()
+        return [(row[0], now.astimezone(ZoneInfo(row[1])).date()) for row in rows]
+
+    async def _escalate(self, sleepover: Sleepover, now: datetime) -> None:
+        """Nobody answered the emergency: the backup and the liaison get the card too; the
+        family hears it. Once, then it stays with everyone who has it."""
+        async with self._db.transaction() as tx:
+            stage = sleepover.escalation_stage
+            if not await self._repo.advance_escalation(tx, sleepover.id, stage, None):
+                return
+            view = await self.view(sleepover.id, tx)
+            readers = await self._backups(tx, view) + await self._liaisons(
+                tx, view.constellation.id
+            )
+            for reader in dict.fromkeys(readers):
+                if reader != sleepover.family_id:
+                    notice = notices.card(view.sleepover, reader, f"esc{stage + 1}")
+                    await self._outbox.add(tx, notice, now)
+            step = "escalated" if readers else "nobody"
+            await self._tell_family(tx, NoticeKind.SLEEPOVER_STEP, view, step, now, str(stage))
+
+    async def next_due(self) -> datetime | None:
+        due = await self._repo.next_due(self._db.reader)
+        lapse = await self._next_lapse()
+        moments = [moment for moment in (due, lapse) if moment is not None]
+        return min(moments) if moments else None
+
+    async def _next_lapse(self) -> datetime | None:
+        """Midnight after the earliest open ask's first night, in its zone."""
+        row = await self._db.reader.fetch_one(
+            "SELECT s.first_night, c.timezone FROM sleepovers s"
+            " JOIN constellations c ON c.id = s.constellation_id"
+            " WHERE s.state IN ('asked', 'proposed') ORDER BY s.first_night LIMIT 1"
+        )
+        if row is None:
+            return None
+        day = date.fromisoformat(row[0]) + timedelta(days=1)
+        return datetime.combine(day, time(0, 0), ZoneInfo(row[1]))
+
+
+def _clean(text: str | None, limit: int) -> str | None:
+    """One line, trimmed, cut to ``limit``; None when empty."""
+    if text is None:
+        return None
+    text = " ".join(text.split())[:limit]
+    return text or None
