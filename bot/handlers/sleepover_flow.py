@@ -242,27 +242,27 @@ async def got_text(update: Update, context: BotContext) -> int | None:
                 value, today=context.services.sleepovers.today(flow.constellation)
             )
         except NightsError as exc:
-            await reply(update, problem_text(context, language, exc))
-            return None
+            return await _ask_next(
+                update, context, flow, notice=problem_text(context, language, exc)
+            )
     elif flow.children is None:
         found = _CHILDREN.fullmatch(value)
         count = int(found[1]) if found else typed_number(value)
         if count is None or not 1 <= count <= MAX_CHILDREN:
-            await reply(update, texts(language, "sflow.children_again"))
-            return None
+            notice = texts(language, "sflow.children_again")
+            return await _ask_next(update, context, flow, notice=notice)
         flow.children = count
         if flow.emergency:
             return await _send(update, context, flow)
     elif not flow.nicknames_done:
         problem = nicknames_problem(value)
         if problem is not None:
-            await reply(update, texts(language, problem))
-            return None
+            return await _ask_next(update, context, flow, notice=texts(language, problem))
         flow.nicknames, flow.nicknames_done = value, True
     elif not flow.note_done:
         if len(value) > NOTE_LIMIT:
-            await reply(update, texts(language, "sflow.note_long", limit=NOTE_LIMIT))
-            return None
+            notice = texts(language, "sflow.note_long", limit=NOTE_LIMIT)
+            return await _ask_next(update, context, flow, notice=notice)
         flow.note, flow.note_done = value, True
     else:
         await reply(update, texts(language, "flow.use_buttons"))

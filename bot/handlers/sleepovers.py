@@ -391,7 +391,8 @@ def overview_keyboard(
         )
     rows += month_rows(context, language, month)
     if may_change:
-        limits = [_beds_button(str(n), BedsAction.LIMIT, cid, n) for n in LIMITS]
+        limit = texts.plain(language, "beds.button_limit")
+        limits = [_beds_button(limit.format(n=n), BedsAction.LIMIT, cid, n) for n in LIMITS]
         none = _beds_button(texts.plain(language, "beds.button_no_limit"), BedsAction.LIMIT, cid, 0)
         rows.append([*limits, none])
         for away in overview.away:

@@ -302,6 +302,24 @@ async def scene_activity(demo: Demo) -> None:
     await demo.later("Dinsdagmiddag, een dag van tevoren", day_before - demo.clock.now())
 
 
+async def scene_sleepover(demo: Demo) -> None:
+    demo.printer.heading("Logeren bij het kerngezin: privé gevraagd, een bed gereserveerd")
+    chat = demo.sim.private_chat(demo.anna)
+    hub_chat = demo.sim.private_chat(demo.hanneke)
+    await demo.say(demo.anna, chat, "/logeren vrijdag tot zondag | 2 kinderen | J. en M.")
+    await demo.tap(demo.anna, demo.last(chat), "📨 Versturen")
+    await demo.tap(demo.hanneke, demo.last(hub_chat), "✅ Bevestigen")
+    await demo.say(demo.hanneke, hub_chat, "/bedden")
+    # Tuesday night, late: Grace needs a bed for tonight.
+    tuesday_night = datetime(2026, 12, 8, 22, 10, tzinfo=UTC)
+    await demo.later("Dinsdagavond 8 december, 23:10", tuesday_night - demo.clock.now())
+    grace_chat = demo.sim.private_chat(demo.grace)
+    await demo.say(demo.grace, grace_chat, "/sleepover now 1")
+    card = demo.last(hub_chat)
+    await demo.tap(demo.hanneke, card, "👀 Gezien, ik bel je")
+    await demo.tap(demo.hanneke, card, "✅ Ja, kom maar")
+
+
 SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_setup,
     scene_roles,
@@ -312,6 +330,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_private_request,
     scene_private_line,
     scene_activity,
+    scene_sleepover,
 ]
 
 

@@ -7,22 +7,20 @@ the liaison, Anna and Bert foster families.
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from icalendar import Calendar
 
 from bot.clock import FakeClock
+from bot.handlers.privacy import run_retention
+from bot.simulator.world import SimUser
 from tests.e2e.conftest import Scene
 
 
 def stored(scene: Scene, sql: str) -> list[tuple[object, ...]]:
     with sqlite3.connect(scene.bot.settings.database_path) as db:
         return list(db.execute(sql))
-
-
-async def ask(scene: Scene, text: str, user=None) -> None:  # type: ignore[no-untyped-def]
-    family = user or scene.anna
-    await scene.say(family, scene.private(family), text)
 
 
 async def test_a_planned_sleepover_from_ask_to_confirmation(scene: Scene) -> None:
@@ -54,6 +52,17 @@ async def test_a_planned_sleepover_from_ask_to_confirmation(scene: Scene) -> Non
         ("2026-11-28", 2),
     ]
     assert "Bevestigd door Hanneke" in scene.refreshed(card).plain_text
+    await scene.press(scene.anna, answer, "📅 In mijn agenda")
+    document = scene.last(chat)
+    assert document.document is not None and document.document["file_name"] == "logeren.ics"
+    event = Calendar.from_ical(scene.sim.file_content(document.document["file_id"])).walk("VEVENT")[
+        0
+    ]
+    assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (
+        date(2026, 11, 28),
+        date(2026, 11, 29),
+    )
+    assert str(event["SUMMARY"]) == "Logeren bij Hanneke"
     # Nothing of it in the group.
     assert not any("logeer" in text.lower() for text in scene.bot_texts(scene.group))
 
@@ -92,7 +101,10 @@ async def test_the_last_bed_goes_to_one_family_and_the_other_carer_is_told(scene
     bert_card = next(m for m in cards if "L2 van Bert" in m.plain_text)
     await scene.press(scene.hubhome, anna_card, "✅ Bevestigen")
     popup = await scene.press(scene.hubhome, bert_card, "✅ Bevestigen")
-    assert popup == "Er is niet genoeg bed vrij op: za 28 nov. Stel andere data voor of wijs af."
+    assert popup == (
+        "Er is niet genoeg bed vrij op: za 28 nov. Zet er een bed bij met /bedden, stel andere "
+        "data voor of wijs af."
+    )
     assert stored(scene, "SELECT state FROM sleepovers ORDER BY id") == [("confirmed",), ("asked",)]
     assert stored(scene, "SELECT COUNT(*) FROM sleepover_beds") == [(2,)]
     # The database itself refuses a third child on a night with two beds.
@@ -281,3 +293,223 @@ async def test_the_day_before_a_reminder_and_after_one_question(scene: Scene) ->
     ]
     assert await scene.forge(scene.anna, scene.refreshed(question), "slp:v1:fb:1:good") is None
     assert stored(scene, "SELECT count FROM sleepover_feedback") == [(1,)]
+
+
+async def send(scene: Scene, text: str, family: SimUser | None = None) -> None:
+    """A family sends a sleepover ask in one line and presses Send on the preview."""
+    who = family or scene.anna
+    chat = scene.private(who)
+    await scene.say(who, chat, text)
+    preview = scene.last(chat)
+    await scene.press(who, preview, preview.button_texts[0][0])
+
+
+async def test_other_dates_are_proposed_and_taken(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    chat, hub = scene.private(scene.anna), scene.private(scene.hubhome)
+    await send(scene, "/logeren zaterdag | 1 kind")
+    card = scene.last(hub)
+    await scene.press(scene.hubhome, card, "📅 Andere datum voorstellen")
+    assert scene.last(hub).plain_text.startswith("Welke nachten stel je Anna voor?")
+    await scene.say(scene.hubhome, hub, "bananen")
+    assert scene.last(hub).plain_text.startswith("Ik begrijp niet welke nachten dat zijn.")
+    await scene.say(scene.hubhome, hub, "vr 4 dec - za 5 dec")
+    assert scene.last(hub).plain_text == (
+        "📨 Voorgesteld aan Anna: vr 4 dec → za 5 dec · 1 nacht. Je hoort het hier."
+    )
+    assert (
+        "📅 Hanneke stelde voor: vr 4 dec → za 5 dec · 1 nacht" in scene.refreshed(card).plain_text
+    )
+    proposal = scene.last(chat)
+    assert proposal.plain_text == (
+        "📅 Hanneke kan niet op za 28 nov → zo 29 nov · 1 nacht, maar stelt voor: "
+        "vr 4 dec → za 5 dec · 1 nacht. Past dat?"
+    )
+    await scene.press(scene.anna, proposal, "✅ Ja, graag")
+    assert scene.last(hub).plain_text == (
+        "✅ Anna neemt je voorstel aan: vr 4 dec → za 5 dec · 1 nacht. De bedden zijn gereserveerd."
+    )
+    assert stored(scene, "SELECT first_night, nights, state FROM sleepovers") == [
+        ("2026-12-04", 1, "confirmed")
+    ]
+    assert stored(scene, "SELECT night FROM sleepover_beds") == [("2026-12-04",)]
+    # A second tap on the proposal changes nothing.
+    assert await scene.forge(scene.anna, proposal, "slp:v1:take:1") == (
+        "Deze logeervraag is al beantwoord of veranderd."
+    )
+
+
+async def test_a_decline_carries_its_reason_and_asks_are_answered_once(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    chat, hub = scene.private(scene.anna), scene.private(scene.hubhome)
+    await send(scene, "/logeren zaterdag | 1 kind")
+    card = scene.last(hub)
+    await scene.press(scene.hubhome, card, "❌ Afwijzen")
+    assert scene.refreshed(card).button_texts == [
+        ["Geen bed vrij"],
+        ["We zijn er niet"],
+        ["Het lukt ons nu niet"],
+        ["Zonder reden"],
+        ["↩️ Terug"],
+    ]
+    await scene.press(scene.hubhome, scene.refreshed(card), "We zijn er niet")
+    assert scene.last(chat).plain_text.splitlines() == [
+        "❌ Hanneke kan je logeervraag (za 28 nov → zo 29 nov · 1 nacht) niet aannemen.",
+        "Reden: het kerngezin is er dan niet.",
+        "Wil je andere nachten vragen? Typ /logeren. Of bel de contactpersoon.",
+    ]
+    assert scene.refreshed(card).button_texts == []
+    assert await scene.forge(scene.hubhome, scene.refreshed(card), "slp:v1:ok:1") == (
+        "Deze logeervraag is al beantwoord of veranderd."
+    )
+    assert stored(scene, "SELECT state, reason FROM sleepovers") == [("declined", "away")]
+
+
+async def test_the_soft_limit_warns_and_never_refuses(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    hub = scene.private(scene.hubhome)
+    await scene.say(scene.hubhome, hub, "/bedden")
+    overview = scene.last(hub)
+    await scene.press(scene.hubhome, overview, "grens 2")
+    assert "Grens per gezin per kwartaal: 2 nachten" in scene.refreshed(overview).plain_text
+    await send(scene, "/logeren vrijdag tot zondag | 1 kind")
+    await scene.press(scene.hubhome, scene.last(hub), "✅ Bevestigen")
+    await send(scene, "/logeren vr 4 dec | 1 kind")
+    card = scene.last(hub)
+    assert await scene.press(scene.hubhome, card, "✅ Bevestigen") is None
+    warning = scene.last(hub)
+    assert warning.plain_text == (
+        "⚠️ Dit gezin logeerde dit kwartaal al 2 nachten (jullie grens: 2). "
+        "Wil je het toch bevestigen?"
+    )
+    assert stored(scene, "SELECT state FROM sleepovers ORDER BY id") == [("confirmed",), ("asked",)]
+    await scene.press(scene.hubhome, warning, "Toch bevestigen")
+    assert stored(scene, "SELECT state FROM sleepovers ORDER BY id") == [
+        ("confirmed",),
+        ("confirmed",),
+    ]
+
+
+async def test_an_ask_nobody_answered_lapses_and_the_family_hears(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    chat = scene.private(scene.anna)
+    await send(scene, "/logeren maandag | 1 kind")
+    clock_of(scene).advance(timedelta(days=1, hours=15))  # Tuesday 01:00
+    await scene.bot.tick()
+    assert scene.last(chat).plain_text.startswith(
+        "⌛ Niemand heeft je logeervraag voor ma 23 nov → di 24 nov · 1 nacht op tijd beantwoord."
+    )
+    assert "⌛ Niet beantwoord" in scene.last(scene.private(scene.hubhome)).plain_text or any(
+        "⌛ Niet beantwoord" in text for text in scene.bot_texts(scene.private(scene.hubhome))
+    )
+    assert stored(scene, "SELECT state FROM sleepovers") == [("unanswered",)]
+
+
+async def test_nobody_reachable_is_said_and_the_ask_is_kept(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.anna,))
+    chat = scene.private(scene.anna)
+    await send(scene, "/logeren zaterdag | 1 kind")
+    assert scene.last(chat).plain_text.startswith(
+        "⚠️ Ik kan het kerngezin en de contactpersoon nu niet bereiken"
+    )
+    assert stored(scene, "SELECT state FROM sleepovers") == [("asked",)]
+
+
+async def test_sleepovers_are_never_in_the_group(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    before = scene.bot_texts(scene.group)
+    await scene.say(scene.anna, scene.group, "/logeren zaterdag | 2 kinderen")
+    reply = scene.last(scene.group).plain_text
+    assert reply.startswith("🛏️ Logeren en bedden regel je privé met mij, niet in de groep")
+    assert "zaterdag" not in reply and stored(scene, "SELECT COUNT(*) FROM sleepovers") == [(0,)]
+    await send(scene, "/logeren zaterdag | 2 kinderen")
+    await scene.press(scene.hubhome, scene.last(scene.private(scene.hubhome)), "✅ Bevestigen")
+    after = scene.bot_texts(scene.group)
+    assert after[: len(before)] == before and len(after) == len(before) + 1
+
+
+async def test_an_english_family_asks_in_english(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.bert))
+    chat = scene.private(scene.bert)
+    await scene.say(scene.bert, chat, "/sleepover")
+    assert scene.last(chat).plain_text.startswith("🛏️ A sleepover at the hub home of De Linde.")
+    await scene.say(scene.bert, chat, "friday to sunday")
+    await scene.press(scene.bert, scene.last(chat), "1")
+    await scene.say(scene.bert, chat, "Sem de Vries")
+    assert scene.last(chat).plain_text.startswith("That looks like a full name.")
+    await scene.press(scene.bert, scene.last(chat), "Skip")
+    await scene.press(scene.bert, scene.last(chat), "Skip")
+    preview = scene.last(chat)
+    assert preview.plain_text.splitlines()[2] == "📅 Fri 27 Nov → Sun 29 Nov · 2 nights"
+    await scene.press(scene.bert, preview, "📨 Send")
+    await scene.press(scene.hubhome, scene.last(scene.private(scene.hubhome)), "✅ Bevestigen")
+    assert scene.last(chat).plain_text.startswith(
+        "✅ Hanneke confirmed your sleepover: Fri 27 Nov → Sun 29 Nov · 2 nights."
+    )
+
+
+async def test_forgetting_a_family_cancels_their_stays_to_come_and_keeps_counts(
+    scene: Scene,
+) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    chat, hub = scene.private(scene.anna), scene.private(scene.hubhome)
+    await send(scene, "/logeren zaterdag | 2 kinderen | J. en M. | Knuffel-Z9 mee")
+    card = scene.last(hub)
+    await scene.press(scene.hubhome, card, "✅ Bevestigen")
+    await scene.say(scene.anna, chat, "/vergeetmij")
+    await scene.press(scene.anna, scene.last(chat), "🗑️ Ja, wis alles")
+    assert stored(scene, "SELECT family_id, nicknames, note, state FROM sleepovers") == [
+        (None, None, None, "cancelled")
+    ]
+    assert stored(scene, "SELECT COUNT(*) FROM sleepover_beds") == [(0,)]
+    redrawn = scene.refreshed(card).plain_text
+    assert "Anna" not in redrawn and "Knuffel-Z9" not in redrawn and "J. en M." not in redrawn
+    assert "✖️ Geannuleerd door het gezin" in redrawn
+
+
+async def test_retention_removes_notes_after_the_stay(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    await send(scene, "/logeren zaterdag | 1 kind | J. | Slaapt met licht aan")
+    await scene.press(scene.hubhome, scene.last(scene.private(scene.hubhome)), "✅ Bevestigen")
+    clock_of(scene).advance(timedelta(days=60))
+    await run_retention(scene.bot.app)
+    assert stored(scene, "SELECT nicknames, note FROM sleepovers") == [
+        ("J.", "Slaapt met licht aan")
+    ]
+    clock_of(scene).advance(timedelta(days=40))
+    await run_retention(scene.bot.app)
+    assert stored(scene, "SELECT nicknames, note, state FROM sleepovers") == [
+        (None, None, "confirmed")
+    ]
+    assert stored(scene, "SELECT COUNT(*) FROM sleepover_beds") == [(1,)]  # still counted
+
+
+async def test_the_flow_has_an_emergency_button_for_tonight(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    chat = scene.private(scene.anna)
+    await scene.say(scene.anna, chat, "/logeren")
+    await scene.press(scene.anna, scene.last(chat), "🚨 Vannacht, het is dringend")
+    question = scene.last(chat)
+    assert question.plain_text.startswith("🚨 Hoeveel kinderen?")
+    await scene.press(scene.anna, question, "3")
+    assert scene.refreshed(question).plain_text.startswith(
+        "🚨 Je noodvraag is verstuurd naar Hanneke"
+    )
+    assert scene.last(scene.private(scene.hubhome)).plain_text.splitlines()[:3] == [
+        "🚨 NOODVRAAG L1 van Anna: vannacht logeren",
+        "📅 zo 22 nov → ma 23 nov · 1 nacht",
+        "👧 3 kinderen",
+    ]
+
+
+async def test_a_reminder_missed_while_down_is_not_sent_once_the_stay_began(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    chat = scene.private(scene.anna)
+    await send(scene, "/logeren za 28 nov | 1 kind")
+    await scene.press(scene.hubhome, scene.last(scene.private(scene.hubhome)), "✅ Bevestigen")
+    clock_of(scene).advance(timedelta(days=6, hours=8))  # Saturday 28 November, 18:00
+    await scene.bot.tick()
+    assert not any("Morgen logeren" in text for text in scene.bot_texts(chat))
+    clock_of(scene).advance(timedelta(days=4))  # Wednesday: the question is too late as well
+    await scene.bot.tick()
+    assert not any("Hoe ging het" in text for text in scene.bot_texts(chat))

@@ -39,6 +39,7 @@ from bot.when.nights import Nights
 
 REMINDER_AT = time(10, 0)  # the day before, local time
 FEEDBACK_AT = time(11, 0)  # the morning they went home
+FEEDBACK_LATEST = timedelta(days=2)  # asked later than this after, it is not asked at all
 NICKNAMES_LIMIT = 60
 NOTE_LIMIT = 300
 REASON_LIMIT = 200
@@ -495,6 +496,8 @@ class SleepoverService:
         async with self._db.transaction() as tx:
             for sleepover_id in await self._repo.take_due_reminders(tx, now):
                 view = await self.view(sleepover_id, tx)
+                if self.today(view.constellation) >= view.sleepover.first_night:
+                    continue  # missed while the bot was down: "tomorrow" is not true any more
                 await self._tell_family(tx, NoticeKind.SLEEPOVER_REMINDER, view, "yes", now)
                 carer = view.sleepover.answered_by
                 if carer is not None:
@@ -503,6 +506,8 @@ class SleepoverService:
                     await self._outbox.add(tx, notice, now)
             for sleepover_id in await self._repo.take_due_feedback(tx, now):
                 view = await self.view(sleepover_id, tx)
+                if self.today(view.constellation) > view.sleepover.departure + FEEDBACK_LATEST:
+                    continue  # days late (the bot was down): not worth a question any more
                 await self._tell_family(tx, NoticeKind.SLEEPOVER_FEEDBACK, view, "yes", now)
         for constellation_id, today in await self._todays():
             async with self._db.transaction() as tx:
