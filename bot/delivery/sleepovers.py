@@ -18,6 +18,7 @@ from bot.views.sleepovers import (
     children_text,
     family_answer,
     feedback_keyboard,
+    handover_line,
     nights_text,
 )
 
@@ -92,6 +93,8 @@ async def _to_family(services: Services, notice: Notice, audience: Audience) -> 
     if notice.kind is NoticeKind.SLEEPOVER_REMINDER:
         settings = await services.sleepovers.settings_of(view)
         lines = [texts(language, "sleepover.reminder_family", when=when)]
+        if (times := handover_line(texts, language, sleepover)) is not None:
+            lines.append(times)
         if settings.bring_along:
             lines.append(texts(language, "sleepover.bring_along", items=settings.bring_along))
         return Outgoing("\n".join(lines))
@@ -135,9 +138,12 @@ async def _to_carer(services: Services, notice: Notice, audience: Audience) -> O
     if sleepover.state is not SleepoverState.CONFIRMED:
         return None
     children = children_text(texts, language, sleepover.children, sleepover.nicknames)
-    return Outgoing(
+    lines = [
         texts(language, "sleepover.reminder_carer", family=family, when=when, children=children)
-    )
+    ]
+    if (times := handover_line(texts, language, sleepover)) is not None:
+        lines.append(times)
+    return Outgoing("\n".join(lines))
 
 
 async def _notice(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:

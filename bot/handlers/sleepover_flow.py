@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import date, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -30,9 +29,11 @@ from bot.views.sleepovers import (
     away_text,
     children_text,
     free_text,
+    handover_text,
     nights_refusal,
     nights_text,
 )
+from bot.when.handover import handover_times
 from bot.when.nights import Nights, NightsError, parse_nights
 
 KIT = FlowKit("sf", "sleepover_flow", "sflow.timed_out")
@@ -56,7 +57,15 @@ class SleepoverFlow:
     nicknames_done: bool = False
     note: str | None = None
     note_done: bool = False
+    drop_off: str | None = None
+    pick_up: str | None = None
     message_id: int | None = None
+
+    def read_nights(self, text: str, today: date) -> None:
+        """The nights (and drop-off and pick-up times, if typed); NightsError if unreadable."""
+        rest, drop_off, pick_up = handover_times(text)
+        self.nights = parse_nights(rest, today=today)
+        self.drop_off, self.pick_up = drop_off, pick_up
 
 
 def _flow(context: BotContext) -> SleepoverFlow | None:
@@ -114,7 +123,7 @@ async def start(update: Update, context: BotContext) -> int:
     return await _ask_next(update, context, flow)
 
 
-def _read_line(flow: SleepoverFlow, raw: str, today: Any) -> NightsError | str | None:
+def _read_line(flow: SleepoverFlow, raw: str, today: date) -> NightsError | str | None:
     """The one-line form into the draft; a problem to tell, or None."""
     parts = [part.strip() for part in raw.split("|")]
     head = parts[0].lower().strip(" !.")
@@ -126,7 +135,7 @@ def _read_line(flow: SleepoverFlow, raw: str, today: Any) -> NightsError | str |
             flow.children = int(found[1])
     else:
         try:
-            flow.nights = parse_nights(parts[0], today=today)
+            flow.read_nights(parts[0], today)
         except NightsError as exc:
             return exc
     others = []
@@ -203,6 +212,8 @@ async def _preview(
         f"📅 {escape(nights_text(texts, language, flow.nights.first, flow.nights.count))}",
         f"👧 {escape(children_text(texts, language, flow.children, flow.nicknames))}",
     ]
+    if (times := handover_text(texts, language, flow.drop_off, flow.pick_up)) is not None:
+        lines.append(times)
     if flow.note:
         lines.append(f"💬 {escape(flow.note)}")
     lines += [
@@ -238,9 +249,7 @@ async def got_text(update: Update, context: BotContext) -> int | None:
             flow.emergency = True
             return await _ask_next(update, context, flow)
         try:
-            flow.nights = parse_nights(
-                value, today=context.services.sleepovers.today(flow.constellation)
-            )
+            flow.read_nights(value, context.services.sleepovers.today(flow.constellation))
         except NightsError as exc:
             return await _ask_next(
                 update, context, flow, notice=problem_text(context, language, exc)
@@ -328,7 +337,14 @@ async def _send(update: Update, context: BotContext, flow: SleepoverFlow) -> int
     kind = SleepoverKind.EMERGENCY if flow.emergency else SleepoverKind.PLANNED
     try:
         asked = await services.sleepovers.ask(
-            constellation, user.id, nights, flow.children, flow.nicknames, flow.note, kind=kind
+            constellation,
+            user.id,
+            nights,
+            flow.children,
+            flow.nicknames,
+            flow.note,
+            kind=kind,
+            handover=(flow.drop_off, flow.pick_up),
         )
     except NotAllowed:
         text = texts(language, "sflow.gone")

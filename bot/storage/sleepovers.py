@@ -115,12 +115,14 @@ class SleepoverRepository:
         note: str | None,
         now: datetime,
         next_escalation_at: datetime | None,
+        handover: tuple[str | None, str | None] = (None, None),
     ) -> int:
         written = await tx.execute(
             "INSERT INTO sleepovers (constellation_id, number, family_id, kind, state,"
-            " first_night, nights, children, nicknames, note, asked_at, next_escalation_at)"
+            " first_night, nights, children, nicknames, note, asked_at, next_escalation_at,"
+            " drop_off, pick_up)"
             " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM sleepovers"
-            " WHERE constellation_id = ?), ?, ?, 'asked', ?, ?, ?, ?, ?, ?, ?)",
+            " WHERE constellation_id = ?), ?, ?, 'asked', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 constellation_id,
                 constellation_id,
@@ -133,6 +135,7 @@ class SleepoverRepository:
                 note,
                 to_db_time(now),
                 to_db_time(next_escalation_at) if next_escalation_at else None,
+                *handover,
             ),
         )
         assert written.lastrowid is not None

@@ -109,9 +109,27 @@ def details(texts: Translator, language: str, sleepover: Sleepover) -> list[str]
         f"📅 {escape(nights_text(texts, language, sleepover.first_night, sleepover.nights))}",
         f"👧 {escape(children_text(texts, language, sleepover.children, sleepover.nicknames))}",
     ]
+    if (times := handover_line(texts, language, sleepover)) is not None:
+        lines.append(times)
     if sleepover.note:
         lines.append(f"💬 {escape(sleepover.note)}")
     return lines
+
+
+def handover_line(texts: Translator, language: str, sleepover: Sleepover) -> Html | None:
+    return handover_text(texts, language, sleepover.drop_off, sleepover.pick_up)
+
+
+def handover_text(
+    texts: Translator, language: str, drop_off: str | None, pick_up: str | None
+) -> Html | None:
+    """ "🕕 Brengen 18:00 · ophalen 11:00" when the family gave the times."""
+    parts = []
+    if drop_off:
+        parts.append(texts.plain(language, "sleepover.drop_off").format(time=drop_off))
+    if pick_up:
+        parts.append(texts.plain(language, "sleepover.pick_up").format(time=pick_up))
+    return escape("🕕 " + " · ".join(parts)) if parts else None
 
 
 def status_line(texts: Translator, language: str, sleepover: Sleepover) -> Html:
@@ -241,6 +259,8 @@ def family_answer(
         children = children_text(texts, language, sleepover.children, sleepover.nicknames)
         lines: list[str] = [texts(language, "sleepover.confirmed", who=who, when=when)]
         lines.append(f"👧 {escape(children)}")
+        if (times := handover_line(texts, language, sleepover)) is not None:
+            lines.append(times)
         if settings.bring_along:
             lines.append(texts(language, "sleepover.bring_along", items=settings.bring_along))
         keyboard = InlineKeyboardMarkup(

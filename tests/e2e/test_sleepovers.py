@@ -513,3 +513,56 @@ async def test_a_reminder_missed_while_down_is_not_sent_once_the_stay_began(scen
     clock_of(scene).advance(timedelta(days=4))  # Wednesday: the question is too late as well
     await scene.bot.tick()
     assert not any("Hoe ging het" in text for text in scene.bot_texts(chat))
+
+
+async def test_drop_off_and_pick_up_times_go_with_the_stay(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna))
+    chat, hub = scene.private(scene.anna), scene.private(scene.hubhome)
+    await scene.say(scene.anna, chat, "/logeren vrijdag 18:00 tot zondag 11u | 1 kind")
+    preview = scene.last(chat)
+    assert "🕕 Brengen 18:00 · ophalen 11:00" in preview.plain_text
+    assert "📅 vr 27 nov → zo 29 nov · 2 nachten" in preview.plain_text
+    await scene.press(scene.anna, preview, "📨 Versturen")
+    assert "🕕 Brengen 18:00 · ophalen 11:00" in scene.last(hub).plain_text
+    await scene.press(scene.hubhome, scene.last(hub), "✅ Bevestigen")
+    assert "🕕 Brengen 18:00 · ophalen 11:00" in scene.last(chat).plain_text
+    clock_of(scene).advance(timedelta(days=4, hours=1))  # Thursday 11:00
+    await scene.bot.tick()
+    assert scene.last(chat).plain_text.splitlines()[1] == "🕕 Brengen 18:00 · ophalen 11:00"
+    assert scene.last(hub).plain_text.splitlines()[1] == "🕕 Brengen 18:00 · ophalen 11:00"
+
+
+async def test_an_emergency_in_a_closed_period_reaches_the_backup_and_the_liaison_at_once(
+    scene: Scene,
+) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna, scene.bert, scene.liaison))
+    hub = scene.private(scene.hubhome)
+    await scene.say(scene.hubhome, hub, "/weg vandaag tot dinsdag | Bert")
+    clock_of(scene).advance(timedelta(hours=17))  # 03:00 on Monday: still at once
+    await scene.say(scene.anna, scene.private(scene.anna), "/logeren nu")
+    await scene.press(scene.anna, scene.last(scene.private(scene.anna)), "1")
+    assert scene.last(hub).plain_text.startswith("🚨 NOODVRAAG L1 van Anna")
+    bert_card = scene.last(scene.private(scene.bert))
+    assert bert_card.plain_text.startswith("🚨 URGENT L1 from Anna")
+    assert scene.last(scene.private(scene.liaison)).plain_text.startswith("🚨 NOODVRAAG L1")
+    await scene.press(scene.bert, bert_card, "✅ Yes, come")
+    assert scene.last(scene.private(scene.anna)).plain_text.startswith(
+        "✅ Bert heeft je logeervraag bevestigd"
+    )
+
+
+async def test_each_constellation_asks_its_own_hub_home(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna, scene.liaison))
+    other = await scene.another_constellation("De Eik", [scene.anna, scene.liaison])
+    await scene.say(scene.anna, other, "hallo")
+    note = await scene.say(scene.liaison, other, "hoi")
+    await scene.say(scene.admin, other, "/kerngezin", reply_to=note)  # Lotte is De Eik's hub home
+    chat = scene.private(scene.anna)
+    hub_before = len(scene.sim.bot_messages(scene.private(scene.hubhome)))
+    await scene.say(scene.anna, chat, "/logeren zaterdag | 1 kind")
+    await scene.press(scene.anna, scene.last(chat), "De Eik")
+    preview = scene.last(chat)
+    assert "De Eik" in preview.plain_text
+    await scene.press(scene.anna, preview, "📨 Versturen")
+    assert scene.last(scene.private(scene.liaison)).plain_text.startswith("🛏️ Logeervraag L1")
+    assert len(scene.sim.bot_messages(scene.private(scene.hubhome))) == hub_before

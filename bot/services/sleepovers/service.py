@@ -214,6 +214,7 @@ class SleepoverService:
         note: str | None = None,
         *,
         kind: SleepoverKind = SleepoverKind.PLANNED,
+        handover: tuple[str | None, str | None] = (None, None),
     ) -> Asked:
         """Store the ask and send its card to the hub home carers (and the backup of closed
         nights; an emergency in a closed period to the liaison at once too). Raises
@@ -242,6 +243,7 @@ class SleepoverService:
                 _clean(note, NOTE_LIMIT),
                 now,
                 escalate_at,
+                handover,
             )
             view = await self.view(sleepover_id, tx)
             readers = await self._carers(tx, constellation.id)
