@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bench import claims, cli, fanout, growth, scale, throughput
+from bench import claims, cli, fanout, growth, reports, scale, throughput
 
 BENCHMARKS: dict[str, Callable[[str, int], Coroutine[Any, Any, cli.Result]]] = {
     "throughput": throughput.run,
@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, Callable[[str, int], Coroutine[Any, Any, cli.Result]]] = {
     "claims": claims.run,
     "scale": scale.run,
     "growth": growth.run,
+    "reports": reports.run,
 }
 
 

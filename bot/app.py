@@ -29,6 +29,7 @@ from bot.handlers import (
     meetups,
     privacy,
     private_line,
+    reports,
     request_flow,
     roles,
     setup,
@@ -44,6 +45,7 @@ from bot.services.constellations import ConstellationService
 from bot.services.meetups import MeetupService
 from bot.services.privacy import PrivacyService, PrivacyStores
 from bot.services.private_line import PrivateLineService
+from bot.services.reports import ReportService
 from bot.services.requests import EscalationPolicy, RequestService
 from bot.services.sleepovers import SleepoverService
 from bot.services.sleepovers.beds import BedsService
@@ -56,6 +58,7 @@ from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
 from bot.storage.privacy import PrivacyRepository
 from bot.storage.private_line import LineRepository
+from bot.storage.reports import ReportRepository
 from bot.storage.sleepovers import SleepoverRepository
 from bot.telegram_bot import ConstellationBot
 
@@ -121,6 +124,15 @@ def build_services(settings: Settings, clock: Clock) -> Services:
             emergency_after=settings.emergency_after,
         ),
         beds=BedsService(db, sleepovers, constellation_repo, memberships, clock),
+        reports=ReportService(
+            db,
+            ReportRepository(),
+            constellation_repo,
+            memberships,
+            outbox,
+            clock,
+            admin_ids=settings.admin_ids,
+        ),
         privacy=PrivacyService(
             db,
             PrivacyStores(
@@ -198,6 +210,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     help_requests.register(app)  # /request, /requests, claim/release/done/withdraw
     meetups.register(app)  # /meetup, /activity, /meetups, cancel, edit, answers
     sleepovers.register(app)  # /beds, /away, other dates, every sleepover button
+    reports.register(app)  # /report: figures, chart, spreadsheet, PDF
     privacy.register(app)  # /privacy, /forgetme
     private_line.register(app)  # any other private message: to the hub home and back
     system.register_last(app)  # unknown commands, stale buttons, the error handler

@@ -65,6 +65,7 @@ class Feature(StrEnum):
     FORGET = "forget"
     SLEEPOVER = "slp"
     BEDS = "beds"
+    REPORT = "rep"
 
 
 class RequestAction(StrEnum):
@@ -132,6 +133,13 @@ class BedsAction(StrEnum):
     NIGHT = "night"  # args: year, month, day
     UNAWAY = "unaway"  # arg: the closed period
     LIMIT = "limit"  # arg: the soft limit (0: none)
+
+
+class ReportAction(StrEnum):
+    SHOW = "show"  # the summary (and chart) for a constellation and a period
+    PICK = "pick"  # which constellation
+    CSV = "csv"
+    PDF = "pdf"
 
 
 class ForgetAction(StrEnum):
@@ -362,3 +370,32 @@ class BedsButton:
         if len(numbers) != wanted:
             return None
         return cls(action, constellation, tuple(n for n in numbers if n is not None))
+
+
+@dataclass(frozen=True, slots=True)
+class ReportButton:
+    """A report's constellation (0: all of them, for operators) and months (YYYYMM)."""
+
+    action: ReportAction
+    constellation: int
+    first: int
+    last: int
+
+    def data(self) -> str:
+        return callback(
+            Feature.REPORT.value, self.action.value, self.constellation, self.first, self.last
+        )
+
+    @classmethod
+    def parse(cls, data: str | None) -> ReportButton | None:
+        parsed = parse(data)
+        if parsed is None or parsed.feature != Feature.REPORT.value or len(parsed.args) != 3:
+            return None
+        action: ReportAction | None = _enum(ReportAction, parsed.action)
+        numbers = [parsed.int_arg(i) for i in range(3)]
+        if action is None or any(n is None for n in numbers):
+            return None
+        constellation, first, last = (n for n in numbers if n is not None)
+        if not all(190001 <= m <= 999912 and 1 <= m % 100 <= 12 for m in (first, last)):
+            return None
+        return cls(action, constellation, first, last)

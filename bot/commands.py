@@ -60,6 +60,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("sleepover", "logeren", Where.PRIVATE),
     Command("beds", "bedden", Where.PRIVATE),
     Command("away", "weg", Where.PRIVATE),
+    Command("report", "rapport", Where.PRIVATE),
     Command("cancelmeetup", "afzeggen", Where.GROUP),
     Command("editmeetup", "wijzigen", Where.GROUP),
     Command("members", "leden", Where.GROUP),

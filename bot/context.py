@@ -14,6 +14,7 @@ from bot.services.constellations import ConstellationService
 from bot.services.meetups import MeetupService
 from bot.services.privacy import PrivacyService
 from bot.services.private_line import PrivateLineService
+from bot.services.reports import ReportService
 from bot.services.requests import RequestService
 from bot.services.sleepovers import SleepoverService
 from bot.services.sleepovers.beds import BedsService
@@ -39,6 +40,7 @@ class Services:
     line: PrivateLineService
     sleepovers: SleepoverService
     beds: BedsService
+    reports: ReportService
     privacy: PrivacyService
     outbox: OutboxRepository
 

@@ -290,6 +290,7 @@ class NoticeKind(StrEnum):
     SLEEPOVER_STEP = "sleepover_step"  # to the family: an emergency's progress
     SLEEPOVER_REMINDER = "sleepover_reminder"  # the day before, to both sides
     SLEEPOVER_FEEDBACK = "sleepover_feedback"  # the morning after, to the family
+    REPORT_MONTHLY = "report_monthly"  # last month's report, to the hub home and the liaison
 
 
 # The only words a notice may carry: enum values. Everything else it refers to is an id, so
@@ -297,7 +298,7 @@ class NoticeKind(StrEnum):
 REF_TOKENS = frozenset(
     {"hubhome", "liaison", "member", "unreachable", "no_hubhome", "request_hubhome", "line_kept"}
     | {"family", "carer", "yes", "declined", "proposed", "lapsed", "taken", "refused"}
-    | {"seen", "escalated", "nobody", "cancelled"}
+    | {"seen", "escalated", "nobody", "cancelled", "full", "ended"}
     | {k.value for k in NoticeKind}
 )
 # Refs that name a person; erasing the person sets them to 0 ("someone").

@@ -36,6 +36,7 @@ async def run_due_work(app: AnyApplication) -> None:
         await services.requests.tick()
         await services.meetups.tick()
         await services.sleepovers.tick()
+        await services.reports.tick()
     finally:
         await deliver(app)
 
@@ -128,6 +129,7 @@ async def next_wakeup(services: Services) -> datetime | None:
             await services.outbox.next_due(services.db.reader),
             await services.line.next_due(),
             await services.sleepovers.next_due(),
+            await services.reports.next_due(),
         )
         if moment is not None
     ]

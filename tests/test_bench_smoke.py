@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import claims, fanout, growth, scale, throughput
+from bench import claims, fanout, growth, reports, scale, throughput
 from bot.simulator.limits import Limits, Rate
 from bot.simulator.server import FakeTelegram
 
@@ -113,3 +113,11 @@ def test_growth(capsys: pytest.CaptureFixture[str]) -> None:
         assert run.claimed == run.workload.updates // 2
     assert result.problems == []
     assert "constellations" in capsys.readouterr().out
+
+
+def test_reports(capsys: pytest.CaptureFixture[str]) -> None:
+    (result,) = reports.main(["--size", "tiny", "--runs", "1"])
+    (busy,) = result.busy
+    assert busy.figures_s > 0 and busy.chart_s > 0 and busy.pdf_s > 0
+    assert result.problems == []
+    assert "operator, 20 constellations" in capsys.readouterr().out

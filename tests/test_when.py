@@ -49,7 +49,7 @@ def ical(recurrence: Recurrence) -> str:
         ("3 december 19:30", local(2026, 12, 3, 19, 30)),
         ("2026-12-03 19:30", local(2026, 12, 3, 19, 30)),
         ("3.12.2026 19:00", local(2026, 12, 3, 19, 0)),
-        ("12.11 14:00", local(2027, 11, 12, 14, 0)),
+        ("12.09 14:00", local(2027, 9, 12, 14, 0)),  # passed ten weeks ago: next year's
         ("29-11 14:00", local(2026, 11, 29, 14, 0)),
         ("29/11 14:00", local(2026, 11, 29, 14, 0)),
         ("over 3 dagen 10:00", local(2026, 11, 25, 10, 0)),
@@ -103,6 +103,8 @@ def test_today_on_a_saturday(text: str, expected: datetime) -> None:
         ("gisteren 10:00", "past"),
         ("vandaag 08:00", "past"),
         ("28-11 08:00", "past"),
+        ("21-11 14:00", "past"),  # a week ago: a slip, not next year's
+        ("12.11 14:00", "past"),
         ("2026-11-28 09:30", "past"),  # exactly now
     ],
 )
@@ -130,6 +132,8 @@ def test_errors(text: str, reason: str) -> None:
         ("elke laatste vrijdag 15:00", "monthly_weekday:4:-1", local(2026, 11, 27, 15, 0)),
         ("every last friday 3pm", "monthly_weekday:4:-1", local(2026, 11, 27, 15, 0)),
         ("elke maand op de 15e 19:30", "monthly_day:15", local(2026, 12, 15, 19, 30)),
+        ("elke maand 15e 19:30", "monthly_day:15", local(2026, 12, 15, 19, 30)),
+        ("elke maand de 15e 19:30", "monthly_day:15", local(2026, 12, 15, 19, 30)),
         ("maandelijks op de 15e 19:30", "monthly_day:15", local(2026, 12, 15, 19, 30)),
         ("monthly on the 15th 19:30", "monthly_day:15", local(2026, 12, 15, 19, 30)),
         ("every month on the 15th at 19:30", "monthly_day:15", local(2026, 12, 15, 19, 30)),

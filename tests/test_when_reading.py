@@ -162,6 +162,39 @@ TABLE: list[tuple[str, datetime, int | None, DayPart | None]] = [
     ("half acht", at(11, 29, 19, 30), None, EVENING),
     ("om 8 uur", at(11, 29, 20), None, EVENING),
     ("om 11 uur", at(11, 29, 11), None, None),  # still ahead this morning
+    # A part of the day makes a bare hour a time; named evenings are evenings.
+    ("zaterdagavond 8", at(12, 5, 20), None, None),
+    ("vanavond 8", at(11, 29, 20), None, None),
+    ("tonight 8", at(11, 29, 20), None, None),
+    ("morgenochtend 9", at(11, 30, 9), None, None),
+    ("kerstavond 7 uur", at(12, 24, 19), None, None),
+    ("oudejaarsavond 9 uur", at(12, 31, 21), None, None),
+    ("pakjesavond 7 uur", at(12, 5, 19), None, None),
+    ("christmas eve 7", at(12, 24, 19), None, None),
+    # An afternoon hour before noon contradicts itself: as typed, and said.
+    ("morgenmiddag 11:30", at(11, 30, 11, 30), None, DayPart.MORNING),
+    # Dots: one time, and a day and month when another time is there.
+    ("14:00 12.12", at(12, 12, 14), None, None),
+    ("14.00 5.12", at(12, 5, 14), None, None),
+    ("vandaag 10.10", at(11, 29, 10, 10), None, None),  # today has no 10 October
+    ("zaterdag 20.00u", at(12, 5, 20), None, None),
+    ("morgen 19.30u", at(11, 30, 19, 30), None, None),
+    ("zaterdag 14:00u", at(12, 5, 14), None, None),
+    # A weekday with a day number is the next such day on that weekday.
+    ("vrijdag 4 19:00", at(12, 4, 19), None, None),
+    ("vrijdag de 4e 19:00", at(12, 4, 19), None, None),
+    ("za 5 14:00", at(12, 5, 14), None, None),
+    ("vrijdag 18 19:00", at(12, 18, 19), None, None),
+    ("zaterdag a.s. 14:00", at(12, 5, 14), None, None),
+    # More ranges: past midnight, a bare end, bare hours that cannot be a date.
+    ("saturday 10pm-1am", at(12, 5, 22), 180, None),
+    ("zaterdagavond 22:00-01:00", at(12, 5, 22), 180, None),
+    ("vanavond 20:00-01:00", at(11, 29, 20), 300, None),
+    ("zaterdagmiddag 2-4", at(12, 5, 14), 120, None),
+    ("za 14-16", at(12, 5, 14), 120, None),
+    ("zaterdag 14:30-17", at(12, 5, 14, 30), 150, None),
+    ("zaterdag 10 tot 12", at(12, 5, 10), 120, None),
+    ("zaterdag van half 3 tot 5", at(12, 5, 14, 30), 150, AFTERNOON),
 ]
 
 
@@ -214,6 +247,12 @@ def test_a_series_with_a_part_of_the_day_or_a_range(
         ("morgenavond", "no_time", None, "morgen"),
         ("zaterdag", "no_time", None, "zaterdag"),
         ("elke dag 10:00", "not_a_date", "10:00", "elke dag"),
+        # A date with dots and no other time is a day without a time, kept for the example.
+        ("za 12.12", "no_time", None, "za 12.12"),
+        ("12.12", "no_time", None, "12.12"),
+        ("za 10-12", "no_time", None, "za 10-12"),  # 10 December, not 10 to 12
+        ("28-11 14:00", "past", "14:00", "28-11"),  # yesterday: a slip, not next year
+        ("vrijdag 13 19:00", "wrong_weekday", "19:00", "vrijdag 13"),  # no Friday 13th soon
     ],
 )
 def test_refusals_keep_what_was_typed(
@@ -235,6 +274,26 @@ def test_a_misspelt_day_is_put_right() -> None:
     with pytest.raises(WhenError) as caught:
         parse_when("zaterdga 14:00", now=NOW, tz=AMS)
     assert caught.value.suggestion == "zaterdag 14:00"
+
+
+@pytest.mark.parametrize("text", ["zaterdga 31-02 14:00", "elke maandd 32e 19:30", "blah 14:00"])
+def test_no_correction_is_suggested_that_is_refused_too(text: str) -> None:
+    with pytest.raises(WhenError) as caught:
+        parse_when(text, now=NOW, tz=AMS)
+    assert caught.value.suggestion is None
+
+
+def test_a_time_alone_keeps_the_day_it_is_given() -> None:
+    saturday = date(2026, 12, 5)
+    assert parse_when("15:00", now=NOW, tz=AMS, on=saturday).start == at(12, 5, 15)
+    assert parse_when("om 8 uur", now=NOW, tz=AMS, on=saturday).start == at(12, 5, 8)
+    assert parse_when("zondag 15:00", now=NOW, tz=AMS, on=saturday).start == at(11, 29, 15)
+
+
+def test_a_date_with_dots_on_the_wrong_weekday_is_asked_not_read_as_a_time() -> None:
+    with pytest.raises(WhenError) as caught:
+        parse_when("za 13.12", now=NOW, tz=AMS)  # the 13th is a Sunday: not Saturday 13:12
+    assert (caught.value.reason, caught.value.date) == ("wrong_weekday", date(2026, 12, 13))
 
 
 def test_a_date_and_a_weekday_that_disagree_are_asked_not_guessed() -> None:

@@ -35,7 +35,7 @@ async def _card(services: Services, notice: Notice, audience: Audience) -> Outgo
         return None  # cancelled before its card could go out
     texts, language, now = services.texts, audience.language, services.clock.now()
     return Outgoing(
-        meetup_card_text(texts, language, view),
+        meetup_card_text(texts, language, view, now),
         meetup_card_keyboard(texts, language, view, now),
         edit=notice.ref("message") if editing else None,
         drawn=view,
@@ -101,7 +101,7 @@ async def _to_person(services: Services, notice: Notice, audience: Audience) -> 
             _KEYS[notice.kind],
             title=meetup.title,
             when=meetup_when_text(
-                language, view.occurrence.starts_at, meetup.timezone, meetup.length_minutes
+                language, view.occurrence.starts_at, meetup.timezone, meetup.length_minutes, now=now
             ),
             constellation=view.constellation.name,
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.context import Services
 from bot.delivery.kinds import Audience, Kind, Outgoing, Sent
-from bot.domain import Notice, NoticeKind, Role, SleepoverNotFound, SleepoverState
+from bot.domain import Notice, NoticeKind, SleepoverNotFound, SleepoverState
 from bot.services.sleepovers import SleepoverView
 from bot.storage.db import Tx
 from bot.views.requests import someone
@@ -80,14 +80,16 @@ async def _to_family(services: Services, notice: Notice, audience: Audience) -> 
         drawn = family_answer(texts, language, sleepover, settings, step)
         return Outgoing(drawn[0], drawn[1]) if drawn else None
     if notice.kind is NoticeKind.SLEEPOVER_CANCELLED:
+        who = someone(texts, language, sleepover.answerer_name)
+        if step == "ended" and sleepover.state is SleepoverState.CONFIRMED:
+            return Outgoing(texts(language, "sleepover.ended_by_hubhome", who=who, when=when))
         if sleepover.state is not SleepoverState.CANCELLED:
             return None
-        who = someone(texts, language, sleepover.answerer_name)
         return Outgoing(texts(language, "sleepover.cancelled_by_hubhome", who=who, when=when))
     if notice.kind is NoticeKind.SLEEPOVER_STEP:
-        if sleepover.state is not SleepoverState.ASKED and step != "nobody":
+        if not sleepover.state.is_open and step != "nobody":
             return None  # answered meanwhile: that answer says it all
-        return await _step(services, view, step, language)
+        return await _step(services, view, notice, step, language)
     if sleepover.state is not SleepoverState.CONFIRMED:
         return None
     if notice.kind is NoticeKind.SLEEPOVER_REMINDER:
@@ -105,31 +107,52 @@ async def _to_family(services: Services, notice: Notice, audience: Audience) -> 
     )
 
 
-async def _step(services: Services, view: SleepoverView, step: str, language: str) -> Outgoing:
+async def _step(
+    services: Services, view: SleepoverView, notice: Notice, step: str, language: str
+) -> Outgoing:
     texts, sleepover = services.texts, view.sleepover
     if step == "seen":
         who = someone(texts, language, await _name(services, sleepover.seen_by))
         return Outgoing(texts(language, "sleepover.step_seen", who=who))
+    if step == "unreachable":
+        names = [await _name(services, user_id) for user_id in notice.numbers("asked")]
+        who = ", ".join(name for name in names if name)
+        key = "sleepover.step_unreached" if who else "sleepover.step_unreached_nobody"
+        return Outgoing(texts(language, key, who=who))
     if step == "escalated":
-        names = ", ".join(await services.sleepovers.names_with_role(view, Role.LIAISON)) or "—"
+        names = [await _name(services, user_id) for user_id in notice.numbers("asked")]
+        who = ", ".join(name for name in names if name) or "—"
         minutes = int(services.settings.emergency_after.total_seconds() // 60)
-        return Outgoing(texts(language, "sleepover.step_escalated", minutes=minutes, who=names))
+        return Outgoing(texts(language, "sleepover.step_escalated", minutes=minutes, who=who))
     return Outgoing(texts(language, "sleepover.step_nobody"))
 
 
 async def _to_carer(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
     view = await _view(services, notice)
-    if view is None or not await services.sleepovers.may_answer(view, audience.chat_id):
+    if view is None:
+        return None
+    answerer = audience.chat_id == view.sleepover.answered_by
+    if not answerer and not await services.sleepovers.may_answer(view, audience.chat_id):
         return None
     texts, language, sleepover = services.texts, audience.language, view.sleepover
     family = someone(texts, language, sleepover.family_name)
     when = nights_text(texts, language, sleepover.first_night, sleepover.nights)
     step = notice.token("step")
     if notice.kind is NoticeKind.SLEEPOVER_CANCELLED:
+        if step == "ended" and sleepover.state is SleepoverState.CONFIRMED:
+            return Outgoing(texts(language, "sleepover.ended_by_family", family=family, when=when))
         if sleepover.state is not SleepoverState.CANCELLED:
             return None
         return Outgoing(texts(language, "sleepover.cancelled_by_family", family=family, when=when))
     if notice.kind is NoticeKind.SLEEPOVER_ANSWER:
+        if step == "full" and sleepover.state is SleepoverState.PROPOSED:
+            assert sleepover.proposed_first is not None and sleepover.proposed_nights
+            other = nights_text(
+                texts, language, sleepover.proposed_first, sleepover.proposed_nights
+            )
+            return Outgoing(
+                texts(language, "sleepover.proposal_full_carer", family=family, when=other)
+            )
         taken = step == "taken" and sleepover.state is SleepoverState.CONFIRMED
         if not taken and step != "refused":
             return None
@@ -154,8 +177,15 @@ async def _notice(services: Services, notice: Notice, audience: Audience) -> Out
     return await _to_family(services, notice, audience)
 
 
+async def _card_undelivered(services: Services, tx: Tx, notice: Notice) -> None:
+    if notice.kind is NoticeKind.SLEEPOVER_CARD:
+        await services.sleepovers.card_undelivered(tx, notice)
+
+
 KINDS: dict[NoticeKind, Kind] = {
-    NoticeKind.SLEEPOVER_CARD: Kind(_card, after_sent=_card_sent, unreachable="skip"),
+    NoticeKind.SLEEPOVER_CARD: Kind(
+        _card, after_sent=_card_sent, on_undelivered=_card_undelivered, unreachable="skip"
+    ),
     NoticeKind.SLEEPOVER_CARD_EDIT: Kind(_card, unreachable="skip"),
     NoticeKind.SLEEPOVER_ANSWER: Kind(_notice, unreachable="skip"),
     NoticeKind.SLEEPOVER_CANCELLED: Kind(_notice, unreachable="skip"),

@@ -43,6 +43,9 @@ class MeetupFlow:
     constellation: Constellation | None = None
     title: str | None = None
     when: When | None = None
+    # The day typed without a time ("zaterdag"), kept when the bot asks "Hoe laat begint het?"
+    # so that "14:00" answers it.
+    day_typed: str | None = None
     location: str | None = None
     location_done: bool = False
     ages: str | None = None
@@ -56,7 +59,7 @@ class MeetupFlow:
         return MeetupForm("", self.title or "", self.location, self.ages, self.capacity)
 
     def restart(self) -> None:
-        self.title = self.location = self.ages = None
+        self.title = self.location = self.ages = self.day_typed = None
         self.when = self.capacity = None
         self.location_done = self.ages_done = self.capacity_done = self.rhythm_done = False
 
@@ -157,9 +160,11 @@ async def _question(
     view = await context.services.meetups.preview(
         flow.constellation, 0, flow.kind, flow.form(), flow.when
     )
-    card = meetup_card_text(texts, language, view)
+    now = context.services.clock.now()
+    card = meetup_card_text(texts, language, view, now)
     if flow.when.assumed is not None:  # the part of the day the bot chose, said again
-        card = Html(f"{card}\n\n{read_back(texts, language, flow.when, view.meetup.timezone)}")
+        said = read_back(texts, language, flow.when, view.meetup.timezone, now)
+        card = Html(f"{card}\n\n{said}")
     buttons = [
         [KIT.button(plain(language, "mflow.button_plan"), "plan")],
         [KIT.button(plain(language, "mflow.button_redo"), "redo")],
@@ -197,13 +202,16 @@ async def got_text(update: Update, context: BotContext) -> int | None:
         flow.title = value
     elif flow.when is None:
         try:
-            flow.when = context.services.meetups.read_when(flow.constellation, value)
+            flow.when = _read_when(context, flow, value)
         except WhenError as exc:
+            if exc.reason == "no_time":
+                flow.day_typed = value
             await reply(update, refusal(texts, language, exc))
             return None
-        flow.rhythm_done = flow.when.recurrence is not None
+        flow.day_typed, flow.rhythm_done = None, flow.when.recurrence is not None
         # Shown back in words at once, so a misreading is seen before anything else is asked.
-        notice = read_back(texts, language, flow.when, flow.constellation.timezone)
+        now = context.services.clock.now()
+        notice = read_back(texts, language, flow.when, flow.constellation.timezone, now)
     elif not flow.location_done:
         flow.location, flow.location_done = value, True
     elif flow.kind is MeetupKind.ACTIVITY and not flow.ages_done:
@@ -215,6 +223,19 @@ async def got_text(update: Update, context: BotContext) -> int | None:
             return None
         flow.capacity, flow.capacity_done = capacity, True
     return await _ask_next(update, context, flow, notice=notice)
+
+
+def _read_when(context: BotContext, flow: MeetupFlow, value: str) -> When:
+    """The typed date; after "Hoe laat begint het?" a time alone goes with the day typed
+    before it (and a whole new date stands on its own)."""
+    assert flow.constellation is not None
+    meetups = context.services.meetups
+    if flow.day_typed is not None:
+        try:
+            return meetups.read_when(flow.constellation, f"{flow.day_typed} {value}")
+        except WhenError:
+            pass
+    return meetups.read_when(flow.constellation, value)
 
 
 async def pressed(update: Update, context: BotContext) -> int | None:

@@ -42,7 +42,7 @@ from bot.telegram_bot import unless_unchanged
 from bot.views.calendar import ics_file, ics_name
 from bot.views.common import message_link
 from bot.views.meetups import meetup_when_text
-from bot.views.when import read_back, refusal
+from bot.views.when import assumed_note, read_back, refusal
 from bot.when import WhenError
 
 CANCEL = MeetupAction.CANCEL
@@ -82,7 +82,8 @@ async def plan(update: Update, context: BotContext, kind: MeetupKind) -> None:
         await reply(update, when_refusal(context, language, kind, exc))
         return
     if when.assumed is not None:  # the card says 14:00; tell the planner why, once
-        await reply(update, read_back(texts, language, when, view.meetup.timezone))
+        now = context.services.clock.now()
+        await reply(update, read_back(texts, language, when, view.meetup.timezone, now))
 
 
 def when_refusal(
@@ -145,7 +146,11 @@ async def _agenda_line(
         maybe=len(view.with_answer(Answer.MAYBE)),
     )
     when = meetup_when_text(
-        language, view.occurrence.starts_at, meetup.timezone, meetup.length_minutes
+        language,
+        view.occurrence.starts_at,
+        meetup.timezone,
+        meetup.length_minutes,
+        now=context.services.clock.now(),
     )
     where = f" · {texts(language, 'meetup.agenda_group', name=view.constellation.name)}"
     return f"• {when} — {label} ({counts}){where if several else ''}"
@@ -199,7 +204,9 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     upcoming = await services.meetups.next_occurrence(meetup)
     rows = []
     if upcoming is not None:  # "only the next date" names that date, so a late tap is safe
-        when = meetup_when_text(language, upcoming.starts_at, meetup.timezone)
+        when = meetup_when_text(
+            language, upcoming.starts_at, meetup.timezone, now=services.clock.now()
+        )
         shown = ShownDate.of(upcoming.id, upcoming.starts_at)
         one = MeetupButton(CANCEL, meetup.id, CancelScope.ONE, shown)
         rows.append(
@@ -258,7 +265,12 @@ async def _cancel(
     else:
         key = "meetup.cancelled_series" if series else "meetup.cancelled_one"
         when = (
-            meetup_when_text(language, cancelled[0].occurrence.starts_at, meetup.timezone)
+            meetup_when_text(
+                language,
+                cancelled[0].occurrence.starts_at,
+                meetup.timezone,
+                now=services.clock.now(),
+            )
             if cancelled
             else ""
         )
@@ -283,7 +295,7 @@ async def edit_command(update: Update, context: BotContext) -> None:
     change = raw[1] if len(raw) > 1 else ""
     shown = BY_NAME["editmeetup"].shown_as(language)
     try:
-        view, _ = await services.meetups.edit(meetup, user.id, change)
+        view, _, when = await services.meetups.edit(meetup, user.id, change)
     except NotAllowed:
         await reply(update, texts(language, "meetup.not_allowed_change"))
         return
@@ -301,21 +313,22 @@ async def edit_command(update: Update, context: BotContext) -> None:
     except WhenError as exc:
         await reply(update, when_refusal(context, language, None, exc))
         return
-    await reply(
-        update,
-        texts(
+    now = services.clock.now()
+    changed = texts(
+        language,
+        "meetup.changed",
+        number=number,
+        title=view.meetup.title,
+        when=meetup_when_text(
             language,
-            "meetup.changed",
-            number=number,
-            title=view.meetup.title,
-            when=meetup_when_text(
-                language,
-                view.occurrence.starts_at,
-                view.meetup.timezone,
-                view.meetup.length_minutes,
-            ),
+            view.occurrence.starts_at,
+            view.meetup.timezone,
+            view.meetup.length_minutes,
+            now=now,
         ),
     )
+    note = None if when is None else assumed_note(texts, language, when, view.meetup.timezone)
+    await reply(update, changed if note is None else Html(f"{changed}\n{note}"))
 
 
 # -- buttons ---------------------------------------------------------------------------------

@@ -138,23 +138,25 @@ def _read_line(flow: SleepoverFlow, raw: str, today: date) -> NightsError | str 
             flow.read_nights(parts[0], today)
         except NightsError as exc:
             return exc
-    others = []
+    # After the children: the nicknames' place, then the note's; an empty place is "none"
+    # ("… | 1 kind | | graag voor zes uur" has a note and no nicknames).
+    others: list[str] = []
     for part in parts[1:]:
         if flow.children is None and (found := _CHILDREN.fullmatch(part)):
             flow.children = int(found[1])
-        elif part:
+        else:
             others.append(part)
     if flow.children is not None and not 1 <= flow.children <= MAX_CHILDREN:
         return "sflow.children_again"
-    if others:
+    if others and others[0]:
         problem = nicknames_problem(others[0])
         if problem is not None:
             return problem
-        flow.nicknames, flow.nicknames_done = others[0], True
-    if len(others) > 1:
-        flow.note, flow.note_done = " ".join(others[1:])[:NOTE_LIMIT], True
-    elif flow.children is not None:
-        flow.nicknames_done = flow.note_done = True  # the short form: nothing more to ask
+        flow.nicknames = others[0]
+    note = " ".join(part for part in others[1:] if part)
+    flow.note = note[:NOTE_LIMIT] or None
+    if others or flow.children is not None:
+        flow.nicknames_done = flow.note_done = True  # the one-line form asks nothing more
     return None
 
 
@@ -333,7 +335,7 @@ async def _send(update: Update, context: BotContext, flow: SleepoverFlow) -> int
     services, texts = context.services, context.services.texts
     language = private_language(context, user)
     constellation = flow.constellation
-    nights = flow.nights or Nights(services.sleepovers.today(constellation), 1)
+    nights = flow.nights or Nights(services.sleepovers.tonight(constellation), 1)
     kind = SleepoverKind.EMERGENCY if flow.emergency else SleepoverKind.PLANNED
     try:
         asked = await services.sleepovers.ask(

@@ -41,6 +41,7 @@ from bot.domain import (
     Role,
     SleepoverGone,
     SleepoverNotFound,
+    SleepoverState,
 )
 from bot.handlers.common import (
     command_text,
@@ -69,6 +70,7 @@ END = ConversationHandler.END
 PROPOSAL_KEY = "sleepover_proposal"
 LIMITS = (2, 3, 4, 6)
 ICS_NAMES = {"nl": "logeren", "en": "sleepover"}
+AWAY_LONGEST = 92  # a closed period may cover a summer holiday
 
 # -- the buttons -----------------------------------------------------------------------------
 
@@ -95,7 +97,11 @@ async def button(update: Update, context: BotContext) -> None:
         await _redraw_pressed(update, context, language, exc.sleepover.id, user.id)
     except NoBedFree as exc:
         days = ", ".join(day_text(language, night) for night in exc.nights)
-        message = texts.plain(language, "sleepover.no_bed").format(nights=days)
+        if pressed.action is SleepoverAction.TAKE:  # the family: the beds went meanwhile
+            await services.sleepovers.proposal_full(pressed.target, user.id)
+            message = texts.plain(language, "sleepover.proposal_full").format(nights=days)
+        else:
+            message = texts.plain(language, "sleepover.no_bed").format(nights=days)
         await query.answer(message, show_alert=True)
     except OverSoftLimit as exc:
         await query.answer()
@@ -201,7 +207,12 @@ async def _calendar(
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     texts = context.services.texts
-    hubhome = ", ".join(await context.services.sleepovers.names_with_role(view, Role.HUBHOME))
+    if view.sleepover.state is not SleepoverState.CONFIRMED:
+        await query.answer(texts.plain(language, "sleepover.gone"), show_alert=True)
+        return
+    hubhome = view.sleepover.answerer_name or ", ".join(
+        await context.services.sleepovers.names_with_role(view, Role.HUBHOME)
+    )
     data = ics_file(texts, language, view.sleepover, hubhome, context.services.clock.now())
     await query.answer()
     try:
@@ -224,13 +235,13 @@ async def propose_start(update: Update, context: BotContext) -> int:
     language = private_language(context, user)
     pressed = SleepoverButton.parse(query.data)
     try:
-        if pressed is None:
+        if pressed is None or is_group(update.effective_chat):
             raise SleepoverNotFound(0)
         view = await services.sleepovers.for_answer(pressed.target, user.id)
     except SleepoverNotFound:
         await query.answer(texts.plain(language, "button.stale"), show_alert=True)
         return END
-    if not view.sleepover.state.is_open or view.sleepover.state.value != "asked":
+    if not view.sleepover.state.is_open:
         await query.answer(texts.plain(language, "sleepover.gone"), show_alert=True)
         return END
     await query.answer()
@@ -301,11 +312,27 @@ async def beds_command(update: Update, context: BotContext) -> None:
         await reply(update, texts(language, "beds.not_hubhome"))
         return
     raw = command_text(update).strip()
+    await services.sleepovers.catch_up(user.id)  # asks that waited for a reachable carer
+    if raw:
+        chosen, raw = which(places, raw)
+        if chosen is None:
+            names = ", ".join(place.name for place in places)
+            await reply(update, texts(language, "beds.which", names=names, first=places[0].name))
+            return
+        await _beds_setting(update, context, language, chosen, raw)
+        return
     for constellation in places:
-        if raw:
-            await _beds_setting(update, context, language, constellation, raw)
-            continue
         await _show_overview(update, context, language, constellation, user.id)
+
+
+def which(places: list[Constellation], raw: str) -> tuple[Constellation | None, str]:
+    """The constellation a setting is for: the only one, or the one whose name it starts with
+    ("/bedden De Eik 3"); and the rest of the text."""
+    lowered = raw.lower()
+    for place in sorted(places, key=lambda c: len(c.name), reverse=True):
+        if lowered.startswith(place.name.lower()):
+            return place, raw[len(place.name) :].strip(" :")
+    return (places[0], raw) if len(places) == 1 else (None, raw)
 
 
 async def _beds_setting(
@@ -528,15 +555,23 @@ async def away_command(update: Update, context: BotContext) -> None:
         await reply(update, texts(language, "beds.only_hubhome"))
         return
     raw = command_text(update).strip()
-    constellation = places[0]
     if not raw:
         await reply(update, texts(language, "away.how"))
         return
+    constellation, raw = which(places, raw)
+    if constellation is None:
+        names = ", ".join(place.name for place in places)
+        await reply(update, texts(language, "away.which", names=names, first=places[0].name))
+        return
     when, _, backup_name = (part.strip() for part in raw.partition("|"))
     try:
-        nights = parse_nights(when, today=services.sleepovers.today(constellation))
+        today = services.sleepovers.today(constellation)
+        nights = parse_nights(when, today=today, longest=AWAY_LONGEST)
     except NightsError as exc:
-        await reply(update, nights_refusal(texts, language, exc))
+        if exc.reason == "too_long":
+            await reply(update, texts(language, "away.too_long", n=AWAY_LONGEST))
+        else:
+            await reply(update, nights_refusal(texts, language, exc))
         return
     backup_id = None
     if backup_name:
@@ -554,7 +589,8 @@ async def away_command(update: Update, context: BotContext) -> None:
     except NotAllowed:
         await reply(update, texts(language, "away.who", name=backup_name))
         return
-    await reply(update, texts(language, "away.set") + "\n" + away_text(texts, language, away))
+    done = texts(language, "away.set", name=constellation.name)
+    await reply(update, done + "\n" + away_text(texts, language, away))
 
 
 async def in_a_group(update: Update, context: BotContext) -> None:

@@ -52,6 +52,8 @@ async def start(update: Update, context: BotContext) -> None:
             update,
             texts(language, "start.linked", name=user.first_name, constellation=constellation.name),
         )
+    # A hub home carer reachable now gets the sleepover asks that waited for them.
+    await context.services.sleepovers.catch_up(user.id)
 
 
 async def link(update: Update, context: BotContext) -> None:

@@ -27,11 +27,13 @@ from bot.domain import (
     RefValue,
     Role,
 )
+from bot.services.reports import count_line_message
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database, Session, Tx
 from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
 from bot.storage.private_line import LineRepository
+from bot.storage.reports import ReportRepository
 
 ANSWERING_ROLES = (Role.HUBHOME, Role.LIAISON)
 # How long the handler may take to pass a message on itself before the courier takes over.
@@ -141,9 +143,11 @@ class PrivateLineService:
         memberships: MembershipRepository,
         outbox: OutboxRepository,
         clock: Clock,
+        counts: ReportRepository | None = None,
     ) -> None:
         self._db = db
         self._lines = lines
+        self._counts = counts or ReportRepository()
         self._constellations = constellations
         self._people = people
         self._memberships = memberships
@@ -251,6 +255,7 @@ class PrivateLineService:
                 now=now,
                 handled_until=now + HANDLING if recipients else None,
             )
+            await count_line_message(self._counts, tx, constellation, line, now)
             reason = None
             if recipients:
                 self._handling.add(line.id)
@@ -390,6 +395,7 @@ class PrivateLineService:
                 state=LineState.WAITING,
                 now=self._clock.now(),
             )
+            await count_line_message(self._counts, tx, constellation, line, self._clock.now())
         return Answer(constellation, original, line, role, member)
 
     async def answered(self, answer: Answer, copies: list[tuple[int, int]]) -> None:

@@ -86,6 +86,13 @@ class ConstellationRepository:
         )
         return [_constellation(row) for row in rows]
 
+    async def all_active(self, s: Session) -> list[Constellation]:
+        """Every active constellation, oldest first (for operators' reports)."""
+        rows = await s.fetch_all(
+            f"SELECT {_COLUMNS} FROM constellations WHERE status = 'active' ORDER BY id"  # noqa: S608
+        )
+        return [_constellation(row) for row in rows]
+
     async def set_language(self, tx: Tx, constellation_id: int, language: str) -> None:
         await tx.execute(
             "UPDATE constellations SET language = ? WHERE id = ?", (language, constellation_id)

@@ -506,6 +506,30 @@ MIGRATIONS: list[tuple[int, str]] = [
         ) WITHOUT ROWID
         """,
     ),
+    (
+        10,
+        """
+        -- Reports: counts kept per month that would otherwise go with the retention run (the
+        -- private line's messages and who wrote), never a text or a name.
+        CREATE TABLE monthly_counts (
+            constellation_id INTEGER NOT NULL REFERENCES constellations (id) ON DELETE CASCADE,
+            month            TEXT NOT NULL,  -- YYYY-MM, in the constellation's time zone
+            name             TEXT NOT NULL,  -- line_messages, line_conversations
+            count            INTEGER NOT NULL,
+            PRIMARY KEY (constellation_id, month, name)
+        ) WITHOUT ROWID;
+        -- The monthly report: which month's went out for a constellation (once, across
+        -- restarts), and who does not want it.
+        CREATE TABLE report_runs (
+            constellation_id INTEGER NOT NULL REFERENCES constellations (id) ON DELETE CASCADE,
+            month            TEXT NOT NULL,
+            PRIMARY KEY (constellation_id, month)
+        ) WITHOUT ROWID;
+        CREATE TABLE report_optout (
+            user_id INTEGER PRIMARY KEY REFERENCES people (user_id) ON DELETE CASCADE
+        )
+        """,
+    ),
 ]
 
 # Migrations that rebuild a table other tables refer to: they run with foreign keys off (else

@@ -110,16 +110,29 @@ class PrivacyRepository:
         answered or stood in are forgotten there too."""
         rows = await tx.fetch_all("SELECT id FROM sleepovers WHERE family_id = ?", (user_id,))
         ids = [row[0] for row in rows]
+        today = now.date().isoformat()
+        # A stay under way ends today: the nights slept stay counted, the rest free.
+        await tx.execute(
+            "UPDATE sleepovers SET nights = CAST(julianday(?) - julianday(first_night) AS INTEGER)"
+            " WHERE family_id = ? AND state = 'confirmed' AND first_night < ?"
+            " AND date(first_night, '+' || nights || ' days') > ?",
+            (today, user_id, today, today),
+        )
         ended = await tx.returning(
             "UPDATE sleepovers SET state = 'cancelled', cancelled_by = 'family',"
             " next_escalation_at = NULL, reminder_at = NULL, feedback_at = NULL"
             " WHERE family_id = ? AND (state IN ('asked', 'proposed')"
-            " OR (state = 'confirmed' AND date(first_night, '+' || nights || ' days') > ?))"
+            " OR (state = 'confirmed' AND first_night >= ?))"
             " RETURNING id",
-            (user_id, now.date().isoformat()),
+            (user_id, today),
         )
         for row in ended:
             await tx.execute("DELETE FROM sleepover_beds WHERE sleepover_id = ?", (row[0],))
+        await tx.execute(
+            "DELETE FROM sleepover_beds WHERE night >= ? AND sleepover_id IN"
+            " (SELECT id FROM sleepovers WHERE family_id = ?)",
+            (today, user_id),
+        )
         await tx.execute(
             "UPDATE sleepovers SET family_id = NULL, nicknames = NULL, note = NULL,"
             " reason = NULL, drop_off = NULL, pick_up = NULL, reminder_at = NULL,"

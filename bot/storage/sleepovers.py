@@ -218,10 +218,19 @@ class SleepoverRepository:
             (sleepover.id,),
         )
 
-    async def mark_seen(self, tx: Tx, sleepover_id: int, carer_id: int) -> bool:
+    async def shorten(self, tx: Tx, sleepover: Sleepover, nights: int) -> bool:
+        """A confirmed stay ends early: ``nights`` nights (at least one) were slept."""
         written = await tx.execute(
-            "UPDATE sleepovers SET seen_by = ? WHERE id = ? AND seen_by IS NULL"
-            " AND state = 'asked'",
+            "UPDATE sleepovers SET nights = ? WHERE id = ? AND state = 'confirmed' AND nights = ?",
+            (max(1, nights), sleepover.id, sleepover.nights),
+        )
+        return written.rowcount == 1
+
+    async def mark_seen(self, tx: Tx, sleepover_id: int, carer_id: int) -> bool:
+        """Someone calls the family: no further escalation (it would say nobody reacted)."""
+        written = await tx.execute(
+            "UPDATE sleepovers SET seen_by = ?, next_escalation_at = NULL WHERE id = ?"
+            " AND seen_by IS NULL AND state = 'asked'",
             (carer_id, sleepover_id),
         )
         return written.rowcount == 1
@@ -287,8 +296,12 @@ class SleepoverRepository:
             return sleepover.dates()
         return []
 
-    async def free(self, tx: Tx, sleepover_id: int) -> None:
-        await tx.execute("DELETE FROM sleepover_beds WHERE sleepover_id = ?", (sleepover_id,))
+    async def free(self, tx: Tx, sleepover_id: int, since: date | None = None) -> None:
+        """The sleepover's beds (from ``since`` on: the nights already slept stay counted)."""
+        await tx.execute(
+            "DELETE FROM sleepover_beds WHERE sleepover_id = ? AND night >= ?",
+            (sleepover_id, (since or date.min).isoformat()),
+        )
 
     async def taken(
         self, s: Session, constellation_id: int, nights: list[date]
@@ -458,13 +471,17 @@ class SleepoverRepository:
         )
         return [row[0] for row in rows]
 
-    async def lapse_unanswered(self, tx: Tx, constellation_id: int, today: date) -> list[int]:
-        """Asks still open when their first night has passed: unanswered."""
+    async def lapse_unanswered(
+        self, tx: Tx, constellation_id: int, today: date, emergencies_before: datetime
+    ) -> list[int]:
+        """Asks still open when their first night has passed (an emergency: asked before
+        ``emergencies_before``, since its night may have begun before midnight): unanswered."""
         rows = await tx.returning(
             "UPDATE sleepovers SET state = 'unanswered', next_escalation_at = NULL"
-            " WHERE constellation_id = ? AND state IN ('asked', 'proposed') AND first_night < ?"
-            " RETURNING id",
-            (constellation_id, today.isoformat()),
+            " WHERE constellation_id = ? AND state IN ('asked', 'proposed')"
+            " AND ((kind = 'planned' AND first_night < ?)"
+            " OR (kind = 'emergency' AND asked_at < ?)) RETURNING id",
+            (constellation_id, today.isoformat(), to_db_time(emergencies_before)),
         )
         return [row[0] for row in rows]
 

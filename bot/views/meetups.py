@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, get_day_names
@@ -14,21 +14,36 @@ from bot.i18n import Html, Translator, escape
 from bot.when import Recurrence
 
 NAMES_UP_TO = 15  # a small group sees names; a bigger one counts only
+FAR = timedelta(days=335)  # a date further ahead than this says its year
 KIND_ICONS = {MeetupKind.MEETUP: "☕", MeetupKind.ACTIVITY: "🎈"}
 ANSWER_ICONS = {Answer.YES: "✅", Answer.MAYBE: "🤔", Answer.NO: "❌", Answer.WAITING: "⏳"}
 
 
 def meetup_when_text(
-    language: str, starts_at: datetime, timezone: str, length_minutes: int | None = None
+    language: str,
+    starts_at: datetime,
+    timezone: str,
+    length_minutes: int | None = None,
+    *,
+    now: datetime,
 ) -> str:
     """ "zaterdag 29 november, 14:00" (or "…, 14:00–16:00" with a length) in the reader's
-    language and the meetup's time zone; the end is on the wall clock, as it was typed."""
-    local = starts_at.astimezone(ZoneInfo(timezone))
-    text = format_datetime(local, "EEEE d MMMM, HH:mm", locale=language)
+    language and the meetup's time zone; the end is on the wall clock, as it was typed. The
+    year is said when the date could be taken for a nearer one ("27 april 2028")."""
+    zone = ZoneInfo(timezone)
+    local = starts_at.astimezone(zone)
+    year = " y" if says_year(local.date(), now.astimezone(zone).date()) else ""
+    text = format_datetime(local, f"EEEE d MMMM{year}, HH:mm", locale=language)
     if length_minutes:
         end = local.replace(tzinfo=None) + timedelta(minutes=length_minutes)
         text += "–" + format_datetime(end, "HH:mm", locale=language)
     return text
+
+
+def says_year(day: date, today: date) -> bool:
+    """Whether ``day`` needs its year: further than about eleven months ahead, or gone by
+    in an earlier year. Nearer, "27 april" can only be the next one."""
+    return day - today > FAR or day.year < today.year
 
 
 def rhythm_text(texts: Translator, language: str, recurrence: Recurrence) -> str:
@@ -51,7 +66,7 @@ def _who(texts: Translator, language: str, view: MeetupView, rsvp: Rsvp) -> str:
     return name
 
 
-def meetup_card_text(texts: Translator, language: str, view: MeetupView) -> Html:
+def meetup_card_text(texts: Translator, language: str, view: MeetupView, now: datetime) -> Html:
     meetup, occurrence = view.meetup, view.occurrence
     kind = texts.plain(language, f"meetup.kind_{meetup.kind.value}")
     lines: list[str] = [
@@ -66,7 +81,9 @@ def meetup_card_text(texts: Translator, language: str, view: MeetupView) -> Html
     ]
     if occurrence.cancelled:
         lines.insert(0, texts(language, "meetup.card_cancelled"))
-    when = meetup_when_text(language, occurrence.starts_at, meetup.timezone, meetup.length_minutes)
+    when = meetup_when_text(
+        language, occurrence.starts_at, meetup.timezone, meetup.length_minutes, now=now
+    )
     lines.append(texts(language, "meetup.card_when", when=when))
     if meetup.recurrence:
         rhythm = rhythm_text(texts, language, Recurrence.decode(meetup.recurrence))
@@ -156,7 +173,7 @@ def reminder_text(
             language,
             "meetup.card_when",
             when=meetup_when_text(
-                language, view.occurrence.starts_at, meetup.timezone, meetup.length_minutes
+                language, view.occurrence.starts_at, meetup.timezone, meetup.length_minutes, now=now
             ),
         ),
     ]

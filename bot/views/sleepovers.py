@@ -204,6 +204,8 @@ def card_keyboard(
 
     if sleepover.state is SleepoverState.CONFIRMED and can_answer:
         return InlineKeyboardMarkup([[button("sleepover.button_cancel", SleepoverAction.CANCEL)]])
+    if sleepover.state is SleepoverState.PROPOSED and can_answer:  # other nights again
+        return InlineKeyboardMarkup([[button("sleepover.button_propose", SleepoverAction.PROPOSE)]])
     if sleepover.state is not SleepoverState.ASKED:
         return None
     if reasons:

@@ -10,22 +10,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import dateparser  # type: ignore[import-untyped]
 import holidays
 
-from bot.when.words import NAMED_DAYS, NUMBERS, WEEKDAYS, Named, alternatives
+from bot.when.words import NAMED_DAYS, NUMBERS, WEEKDAYS, Named, alternatives, number
 
 
 class NotADay(ValueError):
     """No calendar day could be read; ``wrong_weekday`` is the date when it and the weekday
-    typed with it disagree ("za 13 dec" when the 13th is a Sunday)."""
+    typed with it disagree ("za 13 dec" when the 13th is a Sunday); ``passed`` the date of a
+    day and month that passed only weeks ago ("21-11" on 22 November: a slip)."""
 
-    def __init__(self, text: str, *, wrong_weekday: date | None = None) -> None:
+    def __init__(
+        self, text: str, *, wrong_weekday: date | None = None, passed: date | None = None
+    ) -> None:
         super().__init__(text)
         self.wrong_weekday = wrong_weekday
+        self.passed = passed
+
+
+RECENTLY = timedelta(weeks=8)  # a written date passed this long ago or less is a slip
 
 
 _WD = rf"(?P<weekday>{alternatives(WEEKDAYS)})"
@@ -42,6 +50,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"{_WD}\s+(?:week)"), "week_after"),  # British "saturday week"
     (re.compile(rf"(?:volgende|next)\s+{_WD}"), "next"),
     (re.compile(rf"{_UPCOMING}{_WD}"), "upcoming"),
+    (re.compile(rf"{_WD}\s+(?:aanstaande|komende|coming|a\.s\.?|as)"), "upcoming"),
     (re.compile(rf"(?:over|in)\s+{_COUNT}\s+(?P<unit>dagen|dag|days|day|{_WEEKS})"), "after"),
 ]
 _SIMPLE = {
@@ -52,6 +61,11 @@ _SIMPLE = {
 }
 _NAMED = re.compile(rf"(?P<name>{alternatives(NAMED_DAYS)})(?:\s+(?P<year>\d{{4}}))?")
 _WITH_DATE = re.compile(rf"{_WD},?\s+(?P<date>.*\d.*)")
+# "vrijdag 4", "vrijdag de 4e": the next 4th that is a Friday.
+_WITH_DAY_NUMBER = re.compile(
+    rf"{_WD},?\s+(?:de\s+|the\s+)?(?P<day>\d{{1,2}})(?:e|ste|de|st|nd|rd|th)?"
+)
+_MONTHS_AHEAD = 3  # "vrijdag 13" looks this many 13ths ahead for a Friday
 _FIXED = {
     Named.CHRISTMAS_EVE: (12, 24),
     Named.NEW_YEARS_EVE: (12, 31),
@@ -74,11 +88,13 @@ _HOLIDAY_NAMES = {
 NEEDS_A_WEEKDAY = re.compile(rf"{_NEXT_WEEK}|(?:over|in)\s+{_COUNT}\s+{_WEEKS}")
 
 
-def read_day(text: str, *, today: date, ahead: Callable[[date], bool]) -> date:
+def read_day(text: str, *, today: date, ahead: Callable[[date], bool], slips: bool = True) -> date:
     """The day ``text`` names ("" is today), seen from ``today``.
 
     ``ahead(day)`` tells whether the time asked for is still to come on ``day``: a weekday or
-    named day that is today means today only while it is, else the next one.
+    named day that is today means today only while it is, else the next one. A written day
+    and month passed this year means next year, except one passed in the last eight weeks,
+    a slip (NotADay with ``passed``) unless ``slips`` is False (the end of a stay).
     """
     text = text.strip(" ,.")
     if not text:
@@ -90,27 +106,42 @@ def read_day(text: str, *, today: date, ahead: Callable[[date], bool]) -> date:
     for pattern, kind in _PATTERNS:
         if (found := pattern.fullmatch(text)) is not None:
             return _relative(kind, found, today, ahead)
+    if (found := _WITH_DAY_NUMBER.fullmatch(text)) is not None:
+        return _weekday_numbered(WEEKDAYS[found["weekday"]], int(found["day"]), today, ahead)
     if (found := _WITH_DATE.fullmatch(text)) is not None:
-        day = _written(found["date"], today)
+        day = _written(found["date"], today, slips=slips)
         if day.weekday() != WEEKDAYS[found["weekday"]]:
             raise NotADay(text, wrong_weekday=day)
         return day
     if NEEDS_A_WEEKDAY.fullmatch(text):
         raise NotADay(text)  # "volgende week" alone: which day of it?
-    return _written(text, today)
+    return _written(text, today, slips=slips)
 
 
-def _count(found: re.Match[str]) -> int:
-    word: str = found["count"]
-    if word in ("a", "an"):
-        return 1
-    return int(word) if word.isdigit() else NUMBERS[word]
+def _weekday_numbered(
+    weekday: int, day_number: int, today: date, ahead: Callable[[date], bool]
+) -> date:
+    """The first of the next few days numbered ``day_number`` that falls on ``weekday``;
+    NotADay with the nearest one when none does ("vrijdag 13")."""
+    coming: list[date] = []
+    month = today.replace(day=1)
+    for _ in range(_MONTHS_AHEAD + 2):  # a 31st skips the shorter months
+        with suppress(ValueError):  # no such day in this month
+            day = month.replace(day=day_number)
+            if day > today or (day == today and ahead(day)):
+                coming.append(day)
+        month = (month + timedelta(days=32)).replace(day=1)
+    coming = coming[:_MONTHS_AHEAD]
+    for day in coming:
+        if day.weekday() == weekday:
+            return day
+    raise NotADay(str(day_number), wrong_weekday=coming[0] if coming else None)
 
 
 def _relative(kind: str, found: re.Match[str], today: date, ahead: Callable[[date], bool]) -> date:
     if kind == "after":
         unit = found["unit"]
-        days = _count(found) * (1 if unit.startswith(("dag", "day")) else 7)
+        days = number(found["count"]) * (1 if unit.startswith(("dag", "day")) else 7)
         return today + timedelta(days=days)
     weekday = WEEKDAYS[found["weekday"]]
     if kind == "next_week":  # "volgende week dinsdag": in the calendar week after this one
@@ -118,7 +149,7 @@ def _relative(kind: str, found: re.Match[str], today: date, ahead: Callable[[dat
         return monday + timedelta(weeks=1, days=weekday)
     upcoming = today + timedelta(days=(weekday - today.weekday()) % 7)
     if kind == "weeks_after":  # "zaterdag over een week": a week after the coming Saturday
-        return upcoming + timedelta(weeks=_count(found))
+        return upcoming + timedelta(weeks=number(found["count"]))
     if kind == "next":  # "volgende zaterdag" is never today
         return upcoming if upcoming != today else today + timedelta(days=7)
     if upcoming == today and not ahead(today):
@@ -154,7 +185,7 @@ def _holidays(year: int) -> dict[date, str]:
     return dict(found.items())
 
 
-def _written(text: str, today: date) -> date:
+def _written(text: str, today: date, *, slips: bool = True) -> date:
     """A written date ("3 dec", "12-12", "3.12.2026") by dateparser, preferring the future."""
     # With the time gone, "12.11" is a date; dateparser would read it as 12:11 today.
     text = re.sub(r"(?<=\d)\.(?=\d)", "-", text)
@@ -173,6 +204,19 @@ def _written(text: str, today: date) -> date:
         raise NotADay(text)
     day = parsed.date()
     named_today = (day.month, day.day) == (today.month, today.day)
-    if named_today and day.year == today.year + 1 and not re.search(r"\d{4}", text):
+    with_year = re.search(r"\d{4}", text) is not None
+    if named_today and day.year == today.year + 1 and not with_year:
         return today  # "28-11" on 28 November: dateparser prefers next year
+    if slips and not with_year and day > today:
+        _refuse_if_recently_past(day, today)
     return day
+
+
+def _refuse_if_recently_past(day: date, today: date) -> None:
+    """A day and month read as next year that passed only weeks ago was a slip: refuse it."""
+    try:
+        a_year_earlier = day.replace(year=day.year - 1)
+    except ValueError:
+        return  # 29 February
+    if today - RECENTLY <= a_year_earlier < today:
+        raise NotADay(str(day), passed=a_year_earlier)

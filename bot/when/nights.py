@@ -20,9 +20,8 @@ Choices where people mean different things (shown back to the family before anyt
   weekend, since the nights of this one have gone. "volgend weekend" is, like "volgende
   zaterdag" in ``days``, the first weekend that has not begun: the coming one on Monday to
   Thursday, the one after on Friday to Sunday.
-- A day-month already passed this year is next year (as in ``days``), except a written date
-  that passed in the last eight weeks: "28 dec" typed on 30 December is a slip, not a booking
-  a year ahead, and is refused as past.
+- A day-month passed this year is next year, except one passed in the last eight weeks: "28
+  dec" typed on 30 December is a slip, refused as past (``days``); the end of a stay is not.
 - A bare day before a month takes the month of the end ("12-14 december"); when it is larger
   than the end's day it is the month before, if that is a stay of at most MAX_NIGHTS
   ("30 t/m 2 januari"), else the range runs backwards ("14 - 12 december").
@@ -30,7 +29,6 @@ Choices where people mean different things (shown back to the family before anyt
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -40,17 +38,19 @@ from bot.when.days import NEEDS_A_WEEKDAY, NotADay, read_day
 from bot.when.reader import normalise
 from bot.when.words import (
     DAY_PART_WORDS,
-    FULL_DAY_NAMES,
-    NAMED_DAYS,
+    DAY_WORDS,
+    MONTH_WORDS,
+    MONTHS,
     NUMBERS,
     WEEKDAYS,
     alternatives,
+    number,
+    suggest,
 )
 
 NightsReason = Literal["empty", "not_a_date", "past", "too_long", "backwards", "wrong_weekday"]
 MAX_NIGHTS = 14
 HORIZON = timedelta(days=2 * 366)  # further ahead than this is a misreading, not a booking
-_RECENTLY = timedelta(weeks=8)  # a written date passed this long ago or less is a slip
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +98,9 @@ class NightsError(ValueError):
         self.date = date
 
 
-def parse_nights(text: str, *, today: date) -> Nights:
+def parse_nights(text: str, *, today: date, longest: int = MAX_NIGHTS) -> Nights:
     """Read the nights of a sleepover; ``today`` is the local date (tonight may be the first).
+    ``longest``: the most nights it may span (a stay 14; a closed period, a summer holiday).
 
     Raises NightsError, and nothing else.
     """
@@ -107,7 +108,7 @@ def parse_nights(text: str, *, today: date) -> Nights:
     if not typed:
         raise NightsError("empty")
     try:
-        return _parse(typed, today)
+        return _parse(typed, today, longest)
     except NightsError as exc:
         suggestion = _suggestion(typed, today) if exc.reason == "not_a_date" else None
         raise NightsError(exc.reason, typed=typed, suggestion=suggestion, date=exc.date) from None
@@ -142,19 +143,8 @@ _DATE_DASH_DATE = re.compile(r"\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?-\d{1,2}[/.]\d{
 _PARTS = alternatives([*DAY_PART_WORDS, "overnight"])
 _PART = re.compile(rf"(?:(?<![\w'])'s\s*|\b(?:in\s+de|in\s+the|at)\s+)?\b(?P<part>{_PARTS})\b")
 _NIGHT_PARTS = {"nacht", "nachts", "night", "overnight"}
-# Tonight; "deze" and "this" are what is left of "deze nacht" and "this night".
-_NOW = {
-    "vandaag",
-    "today",
-    "nu",
-    "now",
-    "right now",
-    "nu meteen",
-    "meteen",
-    "direct",
-    "deze",
-    "this",
-}
+_NOW = {"vandaag", "today", "nu", "now", "right now", "nu meteen", "meteen", "direct"}  # tonight
+_NOW |= {"deze", "this"}  # what is left of "deze nacht" and "this night"
 _BARE_DAY = re.compile(
     rf"(?:(?P<weekday>{_WD})\s+)?(?:de\s+|the\s+)?(?P<day>\d{{1,2}})(?:e|ste|de|st|nd|rd|th)?"
 )
@@ -174,14 +164,7 @@ _WEEKEND = re.compile(
     r"weekend(?:\s+(?:van|of)\s+(?P<day>.+))?"
 )
 _NEXT = {"volgend", "volgende", "next"}
-_MONTHS = (
-    *("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus"),
-    *("september", "oktober", "november", "december", "january", "february", "march"),
-    *("june", "july", "august", "october"),
-)
-_MONTH = re.compile(
-    rf"\b(?:{alternatives(_MONTHS)}|jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|oct|nov|dec)\b"
-)
+_MONTH = re.compile(rf"\b(?:{alternatives(MONTH_WORDS)})\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,21 +174,21 @@ class _Range:
     end_is_a_night: bool  # "en"/"and", "zondagnacht": the end is the last night, not departure
 
 
-def _parse(typed: str, today: date) -> Nights:
+def _parse(typed: str, today: date, longest: int = MAX_NIGHTS) -> Nights:
     compact = _prepare(typed)
     count, rest = _take_count(compact)
     if (weekend := _WEEKEND.fullmatch(rest)) is not None:
         first, nights = _weekend(weekend, today)
-        return _checked(first, count or nights, today)
+        return _checked(first, count or nights, today, longest)
     if not rest:
         raise NightsError("not_a_date")  # a number of nights, but from when?
     first, departure = _read(rest, today)
     if departure is None:
-        return _checked(first, count or 1, today)
+        return _checked(first, count or 1, today, longest)
     nights = (departure - first).days
     if count is not None and nights != count and nights >= 1:
         raise NightsError("not_a_date")  # "vrijdag tot zondag, 3 nachten": which is meant?
-    return _checked(first, nights, today)
+    return _checked(first, nights, today, longest)
 
 
 def _tidy(text: str) -> str:
@@ -226,24 +209,18 @@ def _take_count(text: str) -> tuple[int | None, str]:
     found = [
         match
         for match in _COUNT.finditer(text)
-        if match["n"] is None or _number(match["n"]) <= 1 or match["noun"] not in _ONE_NIGHT
+        if match["n"] is None or number(match["n"]) <= 1 or match["noun"] not in _ONE_NIGHT
     ]
     if not found:
         return None, text
     if len(found) > 1:
         raise NightsError("not_a_date")
     match = found[0]
-    count = _number(match["n"]) if match["n"] is not None else 7 * _number(match["weeks"])
+    count = number(match["n"]) if match["n"] is not None else 7 * number(match["weeks"])
     rest = " ".join((text[: match.start()] + " " + text[match.end() :]).split())
     if count < 1:
         raise NightsError("backwards")  # "0 nachten": no night at all
     return count, rest
-
-
-def _number(word: str) -> int:
-    if word in ("a", "an"):
-        return 1
-    return int(word) if word.isdigit() else NUMBERS[word]
 
 
 def _weekend(found: re.Match[str], today: date) -> tuple[date, int]:
@@ -357,7 +334,7 @@ def _end(text: str, first: date, today: date) -> date:
         text = weekday["weekday"]
     if _FROM_TODAY.search(text) or NEEDS_A_WEEKDAY.search(text):
         return _day(text, today)
-    return _read_day(text, first, ahead=False)
+    return _read_day(text, first, ahead=False, slips=False)
 
 
 def _day(text: str, today: date) -> date:
@@ -371,40 +348,23 @@ def _day(text: str, today: date) -> date:
         return day
     if re.fullmatch(r"[\d\s]+", text):
         raise NightsError("not_a_date")  # "2026", "99": dateparser would make a day of it
-    try:
-        day = _read_day(text, today, ahead=True)
-    except NightsError as exc:
-        if exc.reason == "wrong_weekday" and exc.date is not None:
-            _refuse_if_recently_past(text, exc.date, today)
-        raise
-    _refuse_if_recently_past(text, day, today)
-    return day
+    return _read_day(text, today, ahead=True)
 
 
-def _read_day(text: str, today: date, *, ahead: bool) -> date:
+def _read_day(text: str, today: date, *, ahead: bool, slips: bool = True) -> date:
     """``read_day``, with every failure a NightsError."""
     if not text or (not re.search(r"\d", text) and _MONTH.search(text)):
         raise NightsError("not_a_date")  # "december", "zaterdag januari": which day?
     try:
-        return read_day(text, today=today, ahead=lambda _: ahead)
+        return read_day(text, today=today, ahead=lambda _: ahead, slips=slips)
     except NotADay as exc:
+        if exc.passed is not None:
+            raise NightsError("past", date=exc.passed) from None
         if exc.wrong_weekday is not None:
             raise NightsError("wrong_weekday", date=exc.wrong_weekday) from None
         raise NightsError("not_a_date") from None
     except (OverflowError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         raise NightsError("not_a_date") from None  # dateparser at the edges of its tables
-
-
-def _refuse_if_recently_past(text: str, day: date, today: date) -> None:
-    """A written date read as next year that passed only weeks ago was a slip: refuse it."""
-    if not re.search(r"\d", text) or re.search(r"\d{4}", text) or day <= today:
-        return
-    try:
-        a_year_earlier = day.replace(year=day.year - 1)
-    except ValueError:
-        return  # 29 February
-    if today - _RECENTLY <= a_year_earlier < today:
-        raise NightsError("past", date=a_year_earlier)
 
 
 def _core(text: str) -> str:
@@ -441,44 +401,31 @@ def _check_weekday(bare: re.Match[str], day: date) -> None:
         raise NightsError("wrong_weekday", date=day)
 
 
-def _checked(first: date, count: int, today: date) -> Nights:
+def _checked(first: date, count: int, today: date, longest: int = MAX_NIGHTS) -> Nights:
     if first < today:
         raise NightsError("past", date=first)
     if first - today > HORIZON:
         raise NightsError("not_a_date")  # "12 december 14" read as 2114
     if count < 1:
         raise NightsError("backwards")
-    if count > MAX_NIGHTS:
+    if count > longest:
         raise NightsError("too_long")
     return Nights(first, count)
 
 
 # -- a misspelt word put right -----------------------------------------------------------------
 
-_KNOWN_WORDS = (
-    *FULL_DAY_NAMES,
-    *(name for name in NAMED_DAYS if " " not in name),
-    *_MONTHS,
-    *("vandaag", "morgen", "overmorgen", "volgende", "volgend", "weekend", "vannacht"),
-    *("vanavond", "nachten", "today", "tomorrow", "tonight", "nights", "until", "vanaf"),
-)
+_KNOWN_WORDS = (*DAY_WORDS, *MONTHS, "volgend", "weekend", "nachten", "nights", "until", "vanaf")
 
 
 def _suggestion(typed: str, today: date) -> str | None:
-    """``typed`` with each misspelt word put right, if that then reads."""
-    lowered = typed.lower()
-    fixed = lowered
-    for word in dict.fromkeys(re.findall(r"[a-zà-ÿ']+", lowered)):
-        if word in _KNOWN_WORDS or len(word) < 4:
-            continue
-        close = difflib.get_close_matches(word, _KNOWN_WORDS, n=1, cutoff=0.75)
-        if close:
-            fixed = re.sub(rf"\b{re.escape(word)}\b", close[0], fixed)
-    if fixed == lowered:
-        return None
-    try:
-        _parse(fixed, today)
-    except NightsError as exc:
-        if exc.reason == "not_a_date":
-            return None
-    return fixed
+    """``typed`` with each misspelt word put right, if that then names a day."""
+
+    def reads(fixed: str) -> bool:
+        try:
+            _parse(fixed, today)
+        except NightsError as exc:
+            return exc.reason != "not_a_date"
+        return True
+
+    return suggest(typed.lower(), _KNOWN_WORDS, reads)

@@ -2,12 +2,12 @@
 
 "zaterdag 14:00", "vanavond half acht", "volgende week dinsdag 10-12u", "eerste kerstdag 15
 uur", "every first tuesday 7:30pm". The time is read first (``clock``), then the day
-(``days``) or the rhythm (``recurrence``) from what is left.
+(``days``) or the rhythm (``recurrence``) from what is left. A time is one time: of "14:00
+12.12" the date is "12.12", and "za 12.12" alone is a date still without a time.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ from bot.when.recurrence import (
     next_occurrences,
     parse_recurrence,
 )
-from bot.when.words import FULL_DAY_NAMES, NAMED_DAYS, DayPart
+from bot.when.words import DAY_WORDS, EVENING_NAMES, DayPart, alternatives, suggest
 
 WhenReason = Literal["empty", "not_a_date", "no_time", "past", "bad_range", "wrong_weekday"]
 LONGEST = timedelta(hours=16)  # a range longer than this is a typing slip, not an activity
@@ -43,19 +43,8 @@ _JOINED = re.compile(
     r"\b(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|overmorgen|morgen)"
     r"\s?(ochtend|morgen|middag|avond|nacht)\b"
 )
+_EVENING_NAMES = re.compile(rf"\b(?:{alternatives(EVENING_NAMES)})\b")
 _FILLER = re.compile(r"^(?:\s|,|\bom\b|\bat\b|\bop\b|\bon\b)+|(?:\s|,|\bom\b|\bat\b)+$")
-_KNOWN_WORDS = (
-    *FULL_DAY_NAMES,
-    *(name for name in NAMED_DAYS if " " not in name),
-    "vandaag",
-    "gisteren",
-    "yesterday",
-    "morgen",
-    "overmorgen",
-    "volgende",
-    "today",
-    "tomorrow",
-)
 
 
 class WhenError(ValueError):
@@ -63,8 +52,10 @@ class WhenError(ValueError):
 
     ``typed_time`` and ``typed_day`` are what was read of each, so a refusal can give
     examples close to what was typed; ``suggestion`` is the text with a misspelt day put
-    right ("zaterdga 14:00" → "zaterdag 14:00"); ``date`` is the date of a wrong weekday;
-    ``part`` the part of the day typed without a time ("morgenavond").
+    right ("zaterdga 14:00" → "zaterdag 14:00"), only when that reads; ``date`` is the date of
+    a wrong weekday or of a day and month just passed ("21-11"); ``part`` the part of the day
+    typed without a time ("morgenavond"); ``local_now`` when it was read, in the zone (for
+    "it is 15:20 now", and to read the examples of a refusal before they are offered).
     """
 
     def __init__(
@@ -85,7 +76,7 @@ class WhenError(ValueError):
         self.suggestion = suggestion
         self.date = date
         self.part = part
-        self.local_now = local_now  # "now" in the zone, for "it is 15:20 now"
+        self.local_now = local_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,41 +110,59 @@ def normalise(text: str) -> str:
     return _JOINED.sub(split, text)
 
 
-def parse_when(text: str, *, now: datetime, tz: ZoneInfo) -> When:
+def parse_when(text: str, *, now: datetime, tz: ZoneInfo, on: date | None = None) -> When:
     """Read "zaterdag 14:00", "vanavond half acht", "10-12u", "every last friday 3pm" and more.
 
     A bare weekday that is today means today while its time is still ahead, otherwise next
     week; "volgende"/"next" with a weekday is never today. An hour from 1 to 6 with no part of
     the day is the afternoon (``assumed`` says so). A recurrence starts at its first
-    occurrence strictly after ``now``. Raises WhenError.
+    occurrence strictly after ``now``. ``on`` is the day meant when only a time is typed (a
+    move keeps the day); without it that is today. Raises WhenError.
     """
+    try:
+        return _parse(text, now=now, tz=tz, on=on)
+    except WhenError as exc:
+        if exc.reason == "not_a_date":
+            typed = " ".join(text.lower().split())
+            exc.suggestion = suggest(typed, DAY_WORDS, lambda fixed: _reads(fixed, now, tz))
+        raise
+
+
+def _reads(text: str, now: datetime, tz: ZoneInfo) -> bool:
+    try:
+        _parse(text, now=now, tz=tz, on=None)
+    except WhenError:
+        return False
+    return True
+
+
+def _parse(text: str, *, now: datetime, tz: ZoneInfo, on: date | None) -> When:
+    local_now = now.astimezone(tz)
     compact = normalise(text)
     if not compact:
-        raise WhenError("empty")
+        raise WhenError("empty", local_now=local_now)
+    evening = DayPart.EVENING if _EVENING_NAMES.search(compact) else None
     try:
-        clock = read_clock(compact)
+        clock = read_clock(compact, evening)
     except NoTime:
         part, day_words = read_part(compact)
         day_words = _FILLER.sub("", day_words)
-        raise WhenError("no_time", typed_day=day_words or None, part=part) from None
+        raise WhenError(
+            "no_time", typed_day=day_words or None, part=part or evening, local_now=local_now
+        ) from None
     rest = _FILLER.sub("", clock.rest)
-    hour, extra_days, afternoon = hour_of_day(clock.start, clock.part)
-    assumed = DayPart.AFTERNOON if afternoon else None
-    local_now = now.astimezone(tz)
+    if clock.maybe_a_date:  # "za 12.12": the day and the month, and no time yet
+        _refuse_a_date_without_time(clock, local_now)
+    hour, extra_days, assumed = hour_of_day(clock.start, clock.part)
     this_morning = datetime.combine(local_now.date(), time(hour, clock.start.minute))
-    undecided_today = _undecided(clock) and not rest and clock.end is None
+    undecided_today = _undecided(clock) and not rest and clock.end is None and on is None
     if undecided_today and hour < 12 and localize(this_morning, tz) <= now:
         hour, assumed = hour + 12, DayPart.EVENING  # "half acht" at ten: tonight, not past
     at = time(hour, clock.start.minute)
 
     def refuse(reason: WhenReason, wrong: date | None = None) -> WhenError:
         return WhenError(
-            reason,
-            typed_time=clock.typed,
-            typed_day=rest or None,
-            suggestion=_suggestion(compact, rest) if reason == "not_a_date" else None,
-            date=wrong,
-            local_now=local_now,
+            reason, typed_time=clock.typed, typed_day=rest or None, date=wrong, local_now=local_now
         )
 
     if EVERY.search(rest):
@@ -171,9 +180,15 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo) -> When:
         return localize(datetime.combine(day, at) + timedelta(days=extra_days), tz) > now
 
     try:
-        day = read_day(rest, today=local_now.date(), ahead=ahead)
+        day = (
+            on
+            if on is not None and not rest
+            else read_day(rest, today=local_now.date(), ahead=ahead)
+        )
         start = localize(datetime.combine(day, at) + timedelta(days=extra_days), tz)
     except NotADay as exc:
+        if exc.passed is not None:
+            raise refuse("past", exc.passed) from None
         if exc.wrong_weekday is not None:
             raise refuse("wrong_weekday", exc.wrong_weekday) from None
         raise refuse("not_a_date") from None
@@ -182,6 +197,28 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo) -> When:
     if start <= now:
         raise refuse("past")
     return When(start, None, _length(clock, start, tz, refuse), assumed)
+
+
+def _refuse_a_date_without_time(clock: ClockReading, local_now: datetime) -> None:
+    """ "za 12.12" and "12.12" are a day without a time (asked for); "vandaag 10.10" is a time.
+
+    Raises WhenError when ``clock``'s only time reads better as the date it looks like.
+    """
+    day_text = _FILLER.sub("", f"{clock.rest} {clock.typed}")
+    looks_like = tuple(int(number) for number in clock.typed.split("."))
+    reason: WhenReason = "no_time"
+    try:
+        day: date | None = read_day(day_text, today=local_now.date(), ahead=lambda _: True)
+    except NotADay as exc:
+        day = exc.passed or exc.wrong_weekday
+        reason = "past" if exc.passed else "wrong_weekday"
+    except (OverflowError, ValueError):
+        return
+    if day is None or (day.day, day.month) != looks_like:
+        return  # no such day with it: the time it looks like
+    if reason == "no_time":
+        raise WhenError(reason, typed_day=day_text, part=clock.part, local_now=local_now)
+    raise WhenError(reason, date=day, local_now=local_now)
 
 
 def _length(
@@ -193,7 +230,7 @@ def _length(
     hour, extra_days, _ = hour_of_day(clock.end, clock.part)
     begin = start.astimezone(tz).replace(tzinfo=None)
     end = datetime.combine(begin.date(), time(hour, clock.end.minute)) + timedelta(days=extra_days)
-    if end <= begin and not clock.end.definite and hour < 12:
+    if end <= begin and not clock.end.definite and clock.end.meridiem is None and hour < 12:
         end += timedelta(hours=12)  # "van 11 tot 1": one in the afternoon
     if end <= begin and begin.hour >= 17:
         end += timedelta(days=1)  # "22:00-01:00" ends after midnight
@@ -207,14 +244,3 @@ def _undecided(clock: ClockReading) -> bool:
     """Whether the time leaves morning or evening open ("half acht", "om 8 uur")."""
     start = clock.start
     return clock.part is None and start.meridiem is None and not start.definite
-
-
-def _suggestion(compact: str, rest: str) -> str | None:
-    """``compact`` with a misspelt day word put right, if one is close enough to be meant."""
-    for word in re.findall(r"[a-zà-ÿ']+", rest):
-        if word in _KNOWN_WORDS or len(word) < 4:
-            continue
-        close = difflib.get_close_matches(word, _KNOWN_WORDS, n=1, cutoff=0.75)
-        if close:
-            return re.sub(rf"\b{re.escape(word)}\b", close[0], compact, count=1)
-    return None

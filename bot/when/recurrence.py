@@ -26,8 +26,8 @@ _DAY = r"(?P<day>\d{1,2})(?:ste|de|st|nd|rd|th|e)?"
 _WEEKLY = re.compile(rf"(?:{_EVERY}|(?:wekelijks|weekly)\s+(?:op|on))\s+{_WD}")
 _MONTHLY_WEEKDAY = re.compile(rf"{_EVERY}\s+(?P<nth>{alternatives(ORDINALS)})\s+{_WD}{_OF_MONTH}")
 _MONTHLY_DAY = re.compile(
-    rf"(?:(?:{_EVERY}\s+(?:maand|month)|maandelijks|monthly)\s+(?:op\s+de|op|on\s+the|on)"
-    rf"|{_EVERY})\s+{_DAY}{_OF_MONTH}"
+    rf"(?:(?:{_EVERY}\s+(?:maand|month)|maandelijks|monthly)"
+    rf"(?:\s+(?:op\s+de|op|on\s+the|on|de|the))?|{_EVERY})\s+{_DAY}{_OF_MONTH}"
 )
 EVERY = re.compile(rf"\b{_EVERY}\b|\b(?:wekelijks|weekly|maandelijks|monthly)\b")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Callable, Iterable
 from enum import Enum
 
 WEEKDAYS = {
@@ -46,6 +48,24 @@ NUMBERS = {
     **dict.fromkeys(("twintig", "twenty"), 20),
     **dict.fromkeys(("vijfentwintig", "twenty-five", "twentyfive"), 25),
 }
+
+
+MONTHS = (
+    *("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus"),
+    *("september", "oktober", "november", "december", "january", "february", "march"),
+    *("june", "july", "august", "october"),
+)
+MONTH_WORDS = (
+    *MONTHS,
+    *("jan", "feb", "mrt", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "oct", "nov", "dec"),
+)
+
+
+def number(word: str) -> int:
+    """A number typed in digits or words: "3", "drie", "a" (week)."""
+    if word in ("a", "an"):
+        return 1
+    return int(word) if word.isdigit() else NUMBERS[word]
 
 
 class DayPart(Enum):
@@ -170,6 +190,31 @@ NAMED_DAYS = {
         Named.SINTERKLAAS,
     ),
 }
+
+
+# The words that name a day, for putting a misspelt one right ("zatredag").
+DAY_WORDS = (
+    *FULL_DAY_NAMES,
+    *(name for name in NAMED_DAYS if " " not in name),
+    *("vandaag", "gisteren", "morgen", "overmorgen", "volgende", "today", "yesterday", "tomorrow"),
+    *("vanavond", "vannacht", "vanmiddag", "vanochtend", "tonight"),
+)
+# Named days that are evenings: "kerstavond 7 uur" is 19:00, as "vanavond 7 uur" is.
+EVENING_NAMES = tuple(name for name in NAMED_DAYS if name.endswith(("avond", " eve")))
+
+
+def suggest(text: str, known: Iterable[str], reads: Callable[[str], bool]) -> str | None:
+    """``text`` with each misspelt word put right ("zatredag" → "zaterdag"), only if that then
+    ``reads``: a correction that is refused too helps nobody ("maand" is no "maandag")."""
+    known = tuple(known)
+    fixed = text
+    for word in dict.fromkeys(re.findall(r"[a-zà-ÿ']+", text)):
+        if word in known or len(word) < 4:
+            continue
+        close = difflib.get_close_matches(word, known, n=1, cutoff=0.75)
+        if close:
+            fixed = re.sub(rf"\b{re.escape(word)}\b", close[0], fixed)
+    return fixed if fixed != text and reads(fixed) else None
 
 
 def alternatives(words: object) -> str:

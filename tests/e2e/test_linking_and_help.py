@@ -109,6 +109,7 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
         "sleepover",
         "beds",
         "away",
+        "report",
         "privacy",
         "forgetme",
     ]
@@ -124,6 +125,7 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
         "logeren",
         "bedden",
         "weg",
+        "rapport",
         "privacy",
         "vergeetmij",
     ]

@@ -316,7 +316,7 @@ async def test_edit_moves_it_resets_reminders_and_tells_people(kit: Kit) -> None
     with pytest.raises(NotAllowed):
         await kit.meetups.edit(view.meetup, BERT.user_id, "2026-11-29 15:00")
     assert await kit.pending() == []
-    moved, dropped = await kit.meetups.edit(view.meetup, HUB.user_id, "2026-11-29 15:00 | Taart")
+    moved, dropped, _ = await kit.meetups.edit(view.meetup, HUB.user_id, "2026-11-29 15:00 | Taart")
     assert (moved.occurrence.starts_at, moved.meetup.title, dropped) == (utc(29, 14), "Taart", [])
     assert moved.meetup.location == "Buurthuis"  # an empty part stays as it was
     assert (await answers(kit, moved))[BERT.user_id] == (Answer.YES, 0)

@@ -11,7 +11,7 @@ touches in its own transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -92,9 +92,12 @@ class MeetupService:
         role = await self._memberships.active_role(self._db.reader, constellation.id, user_id)
         return role in PLANNERS
 
-    def read_when(self, constellation: Constellation, text: str) -> When:
-        """``text`` as a moment (or series) in the constellation's time zone; WhenError if not."""
-        return parse_when(text, now=self._clock.now(), tz=ZoneInfo(constellation.timezone))
+    def read_when(self, constellation: Constellation, text: str, on: date | None = None) -> When:
+        """``text`` as a moment (or series) in the constellation's time zone; WhenError if not.
+
+        ``on`` is the day meant when only a time is typed (a move keeps its day)."""
+        zone = ZoneInfo(constellation.timezone)
+        return parse_when(text, now=self._clock.now(), tz=zone, on=on)
 
     async def plan(
         self, chat_id: int, person: Person, kind: MeetupKind, raw: str
@@ -445,13 +448,14 @@ class MeetupService:
 
     async def edit(
         self, meetup: Meetup, user_id: int, raw: str
-    ) -> tuple[MeetupView, list[MeetupView]]:
+    ) -> tuple[MeetupView, list[MeetupView], When | None]:
         """``<when> | <title> | <location>``; empty parts stay as they were.
 
         A one-off moves. A series given a new rhythm starts again from its new first date (the
         next occurrence moves there, with its answers); given one date, only its next
-        occurrence moves. Returns the changed next occurrence and any others cancelled; the
-        cards are redrawn (a series' next date without a card yet gets one).
+        occurrence moves; given only a time, it stays on its day. Returns the changed next
+        occurrence, any others cancelled and the date as read; the cards are redrawn (a
+        series' next date without a card yet gets one).
         """
         constellation = await self._constellations.by_id(self._db.reader, meetup.constellation_id)
         if constellation is None:
@@ -461,9 +465,13 @@ class MeetupService:
         form = parse_form(raw, require_title=False)
         if not (form.when or form.title or form.location or form.ages or form.capacity):
             raise FormError("empty")
-        when = self.read_when(constellation, form.when) if form.when else None
         now = self._clock.now()
         zone = ZoneInfo(meetup.timezone)
+        when = None
+        if form.when:
+            upcoming_date = await self.next_occurrence(meetup)
+            day = None if upcoming_date is None else upcoming_date.starts_at.astimezone(zone).date()
+            when = self.read_when(constellation, form.when, on=day)
         changed = replace(
             meetup,
             title=form.title or meetup.title,
@@ -514,7 +522,7 @@ class MeetupService:
                 await self._redraw(tx, view, now)
             else:  # a series' next date that had no card yet
                 await self._outbox.add(tx, notices.card(view), now)
-        return view, dropped
+        return view, dropped, when
 
     async def _dates_left(self, tx: Tx, meetup: Meetup, now: datetime) -> list[Occurrence]:
         """The meetup's coming dates not cancelled, as the transaction sees it; MeetupClosed

@@ -5,7 +5,7 @@ None of them ever goes to the group: who asks for respite is nobody else's busin
 
 from __future__ import annotations
 
-from bot.domain import CardLocation, Notice, NoticeKind, Sleepover
+from bot.domain import CardLocation, Notice, NoticeKind, RefValue, Sleepover
 
 
 def card(sleepover: Sleepover, reader_id: int, step: str = "ask") -> Notice:
@@ -30,16 +30,21 @@ def card_edit(sleepover: Sleepover, location: CardLocation) -> Notice:
     )
 
 
-def to_family(kind: NoticeKind, sleepover: Sleepover, step: str, tag: str = "") -> Notice | None:
+def to_family(
+    kind: NoticeKind, sleepover: Sleepover, step: str, tag: str = "", asked: tuple[int, ...] = ()
+) -> Notice | None:
     """An answer, a cancellation, a step of an emergency, a reminder or the question after;
     ``step`` (an enum word: yes, declined, proposed, lapsed, seen, escalated, nobody…) says
-    which, ``tag`` keeps repeated steps apart."""
+    which, ``tag`` keeps repeated steps apart; ``asked``: who an escalation reached."""
     if sleepover.family_id is None:
         return None
+    refs: dict[str, RefValue] = {"sleepover": sleepover.id, "to": "family", "step": step}
+    if asked:
+        refs["asked"] = asked
     return Notice(
         kind=kind,
         dedupe_key=f"slp:{sleepover.id}:{kind.value}:family:{step}{tag}",
-        refs={"sleepover": sleepover.id, "to": "family", "step": step},
+        refs=refs,
         constellation_id=sleepover.constellation_id,
         user_id=sleepover.family_id,
     )

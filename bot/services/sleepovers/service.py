@@ -19,6 +19,7 @@ from bot.domain import (
     Feedback,
     NoBedFree,
     NotAllowed,
+    Notice,
     NoticeKind,
     OverSoftLimit,
     Role,
@@ -31,7 +32,7 @@ from bot.domain import (
 )
 from bot.services.sleepovers import notices
 from bot.storage.constellations import ConstellationRepository
-from bot.storage.db import Database, Session, Tx
+from bot.storage.db import Database, Session, Tx, from_db_time
 from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
 from bot.storage.sleepovers import SleepoverRepository
@@ -44,6 +45,8 @@ NICKNAMES_LIMIT = 60
 NOTE_LIMIT = 300
 REASON_LIMIT = 200
 MAX_CHILDREN = 10
+NIGHT_ENDS = 6  # an emergency before 06:00 is about the night under way
+EMERGENCY_OPEN = timedelta(hours=12)  # an emergency nobody answered lapses after this
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,11 @@ class SleepoverService:
 
     def today(self, constellation: Constellation) -> date:
         return self._clock.now().astimezone(ZoneInfo(constellation.timezone)).date()
+
+    def tonight(self, constellation: Constellation) -> date:
+        """The night an emergency is about: before six in the morning, the one under way."""
+        local = self._clock.now().astimezone(ZoneInfo(constellation.timezone))
+        return local.date() - timedelta(days=1) if local.hour < NIGHT_ENDS else local.date()
 
     # -- who ---------------------------------------------------------------------------------
 
@@ -224,13 +232,21 @@ class SleepoverService:
         if not 1 <= children <= MAX_CHILDREN:
             raise ValueError("children")
         now = self._clock.now()
-        if nights.first < self.today(constellation):
-            raise ValueError("past")
         emergency = kind is SleepoverKind.EMERGENCY
+        earliest = self.tonight(constellation) if emergency else self.today(constellation)
+        if nights.first < earliest:
+            raise ValueError("past")
         async with self._db.transaction() as tx:
             if await self._role(tx, constellation.id, family_id) is not Role.MEMBER:
                 raise NotAllowed
-            escalate_at = now + self._emergency_after if emergency else None
+            closed = any(
+                away.covers(night)
+                for away in await self._repo.away(tx, constellation.id, nights.first)
+                for night in nights.dates()
+            )
+            # In a closed period an emergency reaches the backup and the liaison at once:
+            # there is nobody further to go to.
+            escalate_at = now + self._emergency_after if emergency and not closed else None
             sleepover_id = await self._repo.insert(
                 tx,
                 constellation.id,
@@ -270,6 +286,9 @@ class SleepoverService:
             raise SleepoverGone(sleepover)
         if not by_family and sleepover.state is not SleepoverState.CONFIRMED:
             raise SleepoverGone(sleepover)  # an open ask is declined, not cancelled
+        confirmed = sleepover.state is SleepoverState.CONFIRMED
+        if confirmed and sleepover.first_night < self.today(view.constellation):
+            return await self._end_early(view, by_family)
         now = self._clock.now()
         async with self._db.transaction() as tx:
             who = "family" if by_family else "hubhome"
@@ -290,6 +309,28 @@ class SleepoverService:
                 await self._tell_family(
                     tx, NoticeKind.SLEEPOVER_CANCELLED, changed, "cancelled", now
                 )
+        return changed
+
+    async def _end_early(self, view: SleepoverView, by_family: bool) -> SleepoverView:
+        """A stay under way, called off: it ends today. The nights slept stay counted (for
+        the fair shares and the reports); the beds from tonight on free; the other side hears."""
+        sleepover, now = view.sleepover, self._clock.now()
+        today = self.today(view.constellation)
+        slept = (today - sleepover.first_night).days
+        async with self._db.transaction() as tx:
+            if not await self._repo.shorten(tx, sleepover, slept):
+                raise SleepoverGone(sleepover)
+            await self._repo.free(tx, sleepover.id, since=today)
+            changed = await self.view(sleepover.id, tx)
+            await self._plan_times(tx, changed, now)
+            await self._redraw(tx, changed, now)
+            kind = NoticeKind.SLEEPOVER_CANCELLED
+            if by_family:
+                for carer in await self._answerers(tx, changed):
+                    notice = notices.to_carer(kind, changed.sleepover, carer, "ended")
+                    await self._outbox.add(tx, notice, now)
+            else:
+                await self._tell_family(tx, kind, changed, "ended", now)
         return changed
 
     # -- answering ---------------------------------------------------------------------------
@@ -367,7 +408,7 @@ class SleepoverService:
         """Other dates: the family says yes (then the beds are reserved) or no."""
         view = await self.for_answer(sleepover_id, user_id)
         sleepover, now = view.sleepover, self._clock.now()
-        if sleepover.state is not SleepoverState.ASKED:
+        if not sleepover.state.is_open:  # asked, or proposed before: proposed again
             raise SleepoverGone(sleepover)
         if nights.first < self.today(view.constellation):
             raise ValueError("past")
@@ -383,13 +424,18 @@ class SleepoverService:
         return changed
 
     async def answer_proposal(self, sleepover_id: int, user_id: int, yes: bool) -> SleepoverView:
-        """The family takes the dates the hub home proposed (beds reserved now), or not."""
+        """The family takes the dates the hub home proposed, or not. Taken, the beds are
+        reserved now (unless a backup, with beds of their own, proposed them); whoever can
+        answer for the hub home hears it. Raises NoBedFree when the beds went meanwhile."""
         view = await self.view(sleepover_id)
         sleepover = view.sleepover
         if user_id != sleepover.family_id:
             raise SleepoverNotFound(sleepover_id)
-        if sleepover.state is not SleepoverState.PROPOSED or sleepover.proposed_first is None:
+        proposed = sleepover.proposed_first
+        if sleepover.state is not SleepoverState.PROPOSED or proposed is None:
             raise SleepoverGone(sleepover)
+        if yes and proposed < self.today(view.constellation):
+            raise SleepoverGone(sleepover)  # those nights have passed
         now = self._clock.now()
         async with self._db.transaction() as tx:
             if not yes:
@@ -400,22 +446,57 @@ class SleepoverService:
                 await self._repo.take_proposal(tx, sleepover)
                 if not await self._repo.set_state(tx, sleepover, SleepoverState.CONFIRMED, now):
                     raise SleepoverGone(sleepover)
-                answerer = sleepover.answered_by
-                role = await self._role(tx, view.constellation.id, answerer) if answerer else None
-                if role is Role.HUBHOME:
-                    short = await self._repo.reserve(tx, await self._reload(tx, sleepover.id))
+                taken = await self.view(sleepover.id, tx)
+                if not await self._by_backup(tx, taken, sleepover.answered_by):
+                    short = await self._repo.reserve(tx, taken.sleepover)
                     if short:
-                        raise NoBedFree(short)
+                        raise NoBedFree(short)  # rolled back: the proposal stands
             changed = await self.view(sleepover.id, tx)
             if yes:
                 await self._plan_times(tx, changed, now)
+                await self._tell_family(tx, NoticeKind.SLEEPOVER_ANSWER, changed, "yes", now)
             await self._redraw(tx, changed, now)
-            if sleepover.answered_by is not None:
-                kind = NoticeKind.SLEEPOVER_ANSWER
-                tag = "taken" if yes else "refused"
-                notice = notices.to_carer(kind, changed.sleepover, sleepover.answered_by, tag)
+            step = "taken" if yes else "refused"
+            for carer in await self._answerers(tx, changed):
+                notice = notices.to_carer(
+                    NoticeKind.SLEEPOVER_ANSWER, changed.sleepover, carer, step
+                )
                 await self._outbox.add(tx, notice, now)
         return changed
+
+    async def proposal_full(self, sleepover_id: int, user_id: int) -> None:
+        """The family wanted the proposed nights but the beds went: the hub home hears it."""
+        view = await self.view(sleepover_id)
+        if user_id != view.sleepover.family_id:
+            return
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            for carer in await self._answerers(tx, view):
+                notice = notices.to_carer(
+                    NoticeKind.SLEEPOVER_ANSWER, view.sleepover, carer, "full"
+                )
+                await self._outbox.add(tx, notice, now)
+
+    async def _by_backup(self, s: Session, view: SleepoverView, answerer: int | None) -> bool:
+        """Whether ``answerer`` answered as a backup (their own beds), not as the hub home."""
+        if answerer is None or await self._role(s, view.constellation.id, answerer) is Role.HUBHOME:
+            return False
+        return answerer in await self._backups(s, view)
+
+    async def _answerers(self, s: Session, view: SleepoverView) -> list[int]:
+        """Who hears the family's answer: the carer who proposed while they still may answer,
+        else every hub home carer."""
+        proposer = view.sleepover.answered_by
+        if proposer is not None and await self._may_answer_in(s, view, proposer):
+            return [proposer]
+        return await self._carers(s, view.constellation.id)
+
+    async def _may_answer_in(self, s: Session, view: SleepoverView, user_id: int) -> bool:
+        if user_id == view.sleepover.family_id:
+            return False
+        if await self._role(s, view.constellation.id, user_id) is Role.HUBHOME:
+            return True
+        return user_id in await self._backups(s, view)
 
     async def seen(self, sleepover_id: int, user_id: int) -> SleepoverView:
         """An emergency: "seen, I'll call" — the family hears who has it."""
@@ -456,7 +537,7 @@ class SleepoverService:
 
     async def _redraw(self, tx: Tx, view: SleepoverView, now: datetime) -> None:
         for location in await self._repo.cards(tx, view.sleepover.id):
-            await self._outbox.add(tx, notices.card_edit(view.sleepover, location), now)
+            await self._outbox.renew(tx, notices.card_edit(view.sleepover, location), now)
 
     async def _tell_family(
         self,
@@ -483,6 +564,51 @@ class SleepoverService:
         self, tx: Tx, sleepover: Sleepover, chat_id: int, message_id: int
     ) -> None:
         await self._repo.add_card(tx, sleepover.id, chat_id, message_id)
+
+    async def catch_up(self, user_id: int) -> int:
+        """A hub home carer who can be reached now (just linked their chat, or opened their
+        beds): every open ask of theirs that has no card in their chat, and none on its way,
+        gets one. Returns how many."""
+        now, sent = self._clock.now(), 0
+        for constellation in await self.constellations_with_role(user_id, Role.HUBHOME):
+            async with self._db.transaction() as tx:
+                person = await self._people.get(tx, user_id)
+                if person is None or not person.private_chat_linked:
+                    return sent
+                for sleepover in await self._repo.open_of(tx, constellation.id):
+                    if not sleepover.state.is_open or sleepover.family_id == user_id:
+                        continue
+                    if await self._repo.card_in(tx, sleepover.id, user_id) is not None:
+                        continue
+                    if await self._outbox.add(tx, notices.card(sleepover, user_id, "late"), now):
+                        sent += 1
+        return sent
+
+    async def card_undelivered(self, tx: Tx, notice: Notice) -> None:
+        """A card reached nobody (blocked, never started): if the ask, still open, now has no
+        card anywhere and none on its way, the liaison gets it and the family hears so."""
+        sleepover_id = notice.ref("sleepover")
+        sleepover = await self._repo.get(tx, sleepover_id) if sleepover_id else None
+        if sleepover is None or not sleepover.state.is_open:
+            return
+        if await self._repo.cards(tx, sleepover.id):
+            return
+        waiting = await self._outbox.pending_keys(tx, f"slp:{sleepover.id}:card:%")
+        if any(key != notice.dedupe_key for key in waiting):
+            return
+        now = self._clock.now()
+        liaisons = [
+            liaison
+            for liaison in await self._liaisons(tx, sleepover.constellation_id)
+            if liaison != notice.user_id and liaison != sleepover.family_id
+        ]
+        for liaison in liaisons:
+            await self._outbox.add(tx, notices.card(sleepover, liaison, "unreached"), now)
+        told = notices.to_family(
+            NoticeKind.SLEEPOVER_STEP, sleepover, "unreachable", asked=tuple(liaisons)
+        )
+        if told is not None:
+            await self._outbox.add(tx, told, now)
 
     async def card_in(self, sleepover_id: int, chat_id: int) -> bool:
         return await self._repo.card_in(self._db.reader, sleepover_id, chat_id) is not None
@@ -513,7 +639,10 @@ class SleepoverService:
                 await self._tell_family(tx, NoticeKind.SLEEPOVER_FEEDBACK, view, "yes", now)
         for constellation_id, today in await self._todays():
             async with self._db.transaction() as tx:
-                for sleepover_id in await self._repo.lapse_unanswered(tx, constellation_id, today):
+                lapsed = await self._repo.lapse_unanswered(
+                    tx, constellation_id, today, now - EMERGENCY_OPEN
+                )
+                for sleepover_id in lapsed:
                     view = await self.view(sleepover_id, tx)
                     await self._redraw(tx, view, now)
                     await self._tell_family(tx, NoticeKind.SLEEPOVER_ANSWER, view, "lapsed", now)
@@ -529,22 +658,38 @@ class SleepoverService:
         return [(row[0], now.astimezone(ZoneInfo(row[1])).date()) for row in rows]
 
     async def _escalate(self, sleepover: Sleepover, now: datetime) -> None:
-        """Nobody answered the emergency: the backup and the liaison get the card too; the
-        family hears it. Once, then it stays with everyone who has it."""
+        """Nobody answered the emergency: the backup and the liaison get the card too (those
+        the bot can reach); the family hears who was asked, or that nobody could be. Once."""
         async with self._db.transaction() as tx:
             stage = sleepover.escalation_stage
             if not await self._repo.advance_escalation(tx, sleepover.id, stage, None):
                 return
             view = await self.view(sleepover.id, tx)
-            readers = await self._backups(tx, view) + await self._liaisons(
-                tx, view.constellation.id
-            )
-            for reader in dict.fromkeys(readers):
-                if reader != sleepover.family_id:
-                    notice = notices.card(view.sleepover, reader, f"esc{stage + 1}")
-                    await self._outbox.add(tx, notice, now)
+            reachable = await self._reachable(tx, await self._backups(tx, view))
+            readers = [
+                reader
+                for reader in dict.fromkeys(
+                    reachable + await self._liaisons(tx, view.constellation.id)
+                )
+                if reader != sleepover.family_id
+            ]
+            for reader in readers:
+                card = notices.card(view.sleepover, reader, f"esc{stage + 1}")
+                await self._outbox.add(tx, card, now)
             step = "escalated" if readers else "nobody"
-            await self._tell_family(tx, NoticeKind.SLEEPOVER_STEP, view, step, now, str(stage))
+            told = notices.to_family(
+                NoticeKind.SLEEPOVER_STEP, view.sleepover, step, str(stage), tuple(readers)
+            )
+            if told is not None:
+                await self._outbox.add(tx, told, now)
+
+    async def _reachable(self, s: Session, user_ids: list[int]) -> list[int]:
+        found = []
+        for user_id in user_ids:
+            person = await self._people.get(s, user_id)
+            if person is not None and person.private_chat_linked:
+                found.append(user_id)
+        return found
 
     async def next_due(self) -> datetime | None:
         due = await self._repo.next_due(self._db.reader)
@@ -553,16 +698,26 @@ class SleepoverService:
         return min(moments) if moments else None
 
     async def _next_lapse(self) -> datetime | None:
-        """Midnight after the earliest open ask's first night, in its zone."""
-        row = await self._db.reader.fetch_one(
+        """Midnight after the earliest open planned ask's first night, in its zone; or the
+        moment the earliest open emergency has waited ``EMERGENCY_OPEN``."""
+        s = self._db.reader
+        moments = []
+        row = await s.fetch_one(
             "SELECT s.first_night, c.timezone FROM sleepovers s"
             " JOIN constellations c ON c.id = s.constellation_id"
-            " WHERE s.state IN ('asked', 'proposed') ORDER BY s.first_night LIMIT 1"
+            " WHERE s.state IN ('asked', 'proposed') AND s.kind = 'planned'"
+            " ORDER BY s.first_night LIMIT 1"
         )
-        if row is None:
-            return None
-        day = date.fromisoformat(row[0]) + timedelta(days=1)
-        return datetime.combine(day, time(0, 0), ZoneInfo(row[1]))
+        if row is not None:
+            day = date.fromisoformat(row[0]) + timedelta(days=1)
+            moments.append(datetime.combine(day, time(0, 0), ZoneInfo(row[1])))
+        row = await s.fetch_one(
+            "SELECT MIN(asked_at) FROM sleepovers WHERE state IN ('asked', 'proposed')"
+            " AND kind = 'emergency'"
+        )
+        if row is not None and row[0]:
+            moments.append(from_db_time(row[0]) + EMERGENCY_OPEN)
+        return min(moments) if moments else None
 
 
 def _clean(text: str | None, limit: int) -> str | None:

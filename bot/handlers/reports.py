@@ -1,0 +1,214 @@
+"""``/rapport`` (``/report``): the figures for the hub home, the liaison and operators.
+
+In the private chat only. With nothing after it: the last six months of the person's
+constellation (every constellation for an operator), as a chart and a short summary with
+buttons for other periods, another constellation, the spreadsheet and the PDF. ``/rapport
+csv`` and ``/rapport pdf`` send the files at once; ``/rapport 2026-01 2026-06`` or ``/rapport
+jan - jun 2026`` a chosen range; ``/rapport maandelijks uit`` (``aan``) the monthly report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date
+
+from babel.dates import get_month_names
+from telegram import InputFile, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks
+from bot.callbacks import ReportAction, ReportButton
+from bot.commands import names
+from bot.context import BotApplication, BotContext
+from bot.domain import Constellation, NotAllowed
+from bot.figures import Report, add_months, from_month_number
+from bot.handlers.common import command_text, is_group, private_language, reply
+from bot.views.report_files import chart_png, csv_file, pdf_file
+from bot.views.reports import period_text, pick_keyboard, report_keyboard, summary_text
+
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_OFF = {"uit", "off", "stop"}
+_ON = {"aan", "on"}
+_MONTHLY = {"maandelijks", "monthly", "maand"}
+
+
+def _month_words() -> dict[str, int]:
+    words: dict[str, int] = {}
+    for language in ("nl", "en"):
+        for width in ("wide", "abbreviated"):
+            for number, name in get_month_names(width, locale=language).items():
+                words[name.lower().rstrip(".")] = number
+    words["mrt"] = 3
+    return words
+
+
+MONTH_WORDS = _month_words()
+
+
+def read_range(text: str, this_month: date) -> tuple[date, date] | None:
+    """ "2026-01 2026-06", "jan - jun 2026", "maart", "mrt 2026": the months asked for."""
+    found = [date(int(y), int(m), 1) for y, m in _MONTH.findall(text) if 1 <= int(m) <= 12]
+    if found:
+        return min(found), max(found)
+    year_match = re.search(r"\b(\d{4})\b", text)
+    year = int(year_match[1]) if year_match else this_month.year
+    months = [MONTH_WORDS[w] for w in re.findall(r"[a-zé]+", text.lower()) if w in MONTH_WORDS]
+    if not months:
+        return None
+    first, last = date(year, months[0], 1), date(year, months[-1], 1)
+    if last < first:  # "nov - feb": across New Year
+        first = first.replace(year=year - 1)
+    if not year_match and first > this_month:
+        first, last = first.replace(year=first.year - 1), last.replace(year=last.year - 1)
+    return first, last
+
+
+async def report_command(update: Update, context: BotContext) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    services, texts = context.services, context.services.texts
+    language = private_language(context, user)
+    if is_group(chat):
+        await reply(update, texts(language, "report.private_only"))
+        return
+    places = await services.reports.places(user.id)
+    if not places:
+        await reply(update, texts(language, "report.not_allowed"))
+        return
+    raw = command_text(update).strip().lower()
+    words = set(raw.split())
+    if words & _MONTHLY:
+        on = not (words & _OFF)
+        if not (words & (_OFF | _ON)):
+            off = await services.reports.monthly_off(user.id)
+            await reply(
+                update, texts(language, "report.monthly_is_off" if off else "report.monthly_is_on")
+            )
+            return
+        await services.reports.monthly(user.id, on)
+        await reply(
+            update, texts(language, "report.monthly_on" if on else "report.monthly_set_off")
+        )
+        return
+    operator = services.reports.is_operator(user.id)
+    target = 0 if operator else places[0].id
+    this_month = services.reports.this_month(places[0])
+    span = read_range(raw, this_month) if raw else None
+    if raw and span is None and not words & {"csv", "pdf", "spreadsheet", "excel"}:
+        await reply(update, texts(language, "report.range_how"))
+        return
+    first, last = span or (add_months(this_month, -5), this_month)
+    if last > this_month:
+        last = this_month
+    try:
+        report = await services.reports.report(user.id, target or None, first, last, language)
+    except NotAllowed:
+        await reply(update, texts(language, "report.not_allowed"))
+        return
+    if words & {"csv", "spreadsheet", "excel"}:
+        await _send_csv(update, context, report, language)
+        return
+    if "pdf" in words:
+        await _send_pdf(update, context, report, language)
+        return
+    await _send_summary(update, context, report, language, places, operator, target)
+
+
+async def _send_summary(
+    update: Update,
+    context: BotContext,
+    report: Report,
+    language: str,
+    places: list[Constellation],
+    operator: bool,
+    target: int,
+) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    texts = context.services.texts
+    # matplotlib takes a few hundred milliseconds: off the event loop, so other chats go on.
+    image, caption = await asyncio.to_thread(chart_png, report, texts, language)
+    await context.bot.send_photo(
+        chat.id, InputFile(image, filename="rapport.png"), caption=caption, parse_mode=None
+    )
+    this_month = context.services.reports.this_month(places[0])
+    keyboard = report_keyboard(
+        texts,
+        language,
+        target,
+        this_month,
+        report.first,
+        report.last,
+        several=len(places) > 1 or operator,
+    )
+    await context.bot.send_message(
+        chat.id, summary_text(texts, language, report), reply_markup=keyboard
+    )
+
+
+async def _send_csv(update: Update, context: BotContext, report: Report, language: str) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    name = _file_name(report, language)
+    data = csv_file(report, context.services.texts, language)
+    await context.bot.send_document(chat.id, InputFile(data, filename=f"{name}.csv"))
+
+
+async def _send_pdf(update: Update, context: BotContext, report: Report, language: str) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    name = _file_name(report, language)
+    data = await asyncio.to_thread(pdf_file, report, context.services.texts, language)
+    await context.bot.send_document(chat.id, InputFile(data, filename=f"{name}.pdf"))
+
+
+def _file_name(report: Report, language: str) -> str:
+    who = report.title or "constellaties"
+    safe = "".join(c if c.isalnum() else "-" for c in who.lower()).strip("-") or "rapport"
+    period = period_text("en", report.first, report.last).replace(" ", "-").lower()
+    return f"rapport-{safe[:30]}-{period}" if language == "nl" else f"report-{safe[:30]}-{period}"
+
+
+async def button(update: Update, context: BotContext) -> None:
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    if query is None or user is None or chat is None:
+        return
+    services, texts = context.services, context.services.texts
+    language = private_language(context, user)
+    pressed = ReportButton.parse(query.data)
+    if pressed is None or is_group(chat):
+        await query.answer(texts.plain(language, "button.stale"), show_alert=True)
+        return
+    places = await services.reports.places(user.id)
+    operator = services.reports.is_operator(user.id)
+    target = pressed.constellation or None
+    first, last = from_month_number(pressed.first), from_month_number(pressed.last)
+    if pressed.action is ReportAction.PICK:
+        await query.answer()
+        keyboard = pick_keyboard(texts, language, places, first, last, operator=operator)
+        await query.edit_message_reply_markup(keyboard)
+        return
+    try:
+        report = await services.reports.report(user.id, target, first, last, language)
+    except NotAllowed:
+        await query.answer(texts.plain(language, "report.not_allowed_short"), show_alert=True)
+        return
+    await query.answer()
+    if pressed.action is ReportAction.CSV:
+        await _send_csv(update, context, report, language)
+    elif pressed.action is ReportAction.PDF:
+        await _send_pdf(update, context, report, language)
+    else:
+        await _send_summary(
+            update, context, report, language, places, operator, pressed.constellation
+        )
+
+
+def register(app: BotApplication) -> None:
+    only_messages = filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler(names("report"), report_command, only_messages))
+    app.add_handler(
+        CallbackQueryHandler(button, pattern=callbacks.pattern(callbacks.Feature.REPORT))
+    )
