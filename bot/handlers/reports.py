@@ -25,7 +25,7 @@ from bot.domain import Constellation, NotAllowed
 from bot.figures import Report, add_months, from_month_number
 from bot.handlers.common import command_text, is_group, private_language, reply
 from bot.views.report_files import chart_png, csv_file, pdf_file
-from bot.views.reports import period_text, pick_keyboard, report_keyboard, summary_text
+from bot.views.reports import pick_keyboard, report_keyboard, summary_text
 
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _OFF = {"uit", "off", "stop"}
@@ -165,10 +165,12 @@ async def _send_pdf(update: Update, context: BotContext, report: Report, languag
 
 
 def _file_name(report: Report, language: str) -> str:
-    who = report.title or "constellaties"
-    safe = "".join(c if c.isalnum() else "-" for c in who.lower()).strip("-") or "rapport"
-    period = period_text("en", report.first, report.last).replace(" ", "-").lower()
-    return f"rapport-{safe[:30]}-{period}" if language == "nl" else f"report-{safe[:30]}-{period}"
+    """ "rapport-de-linde-2026-07-2026-12": letters, digits and dashes only."""
+    who = report.title or ("constellaties" if language == "nl" else "constellations")
+    words = re.findall(r"[a-z0-9]+", who.lower())
+    span = f"{report.first:%Y-%m}-{report.last:%Y-%m}"
+    prefix = "rapport" if language == "nl" else "report"
+    return "-".join([prefix, *words[:5], span])
 
 
 async def button(update: Update, context: BotContext) -> None:

@@ -320,6 +320,14 @@ async def scene_sleepover(demo: Demo) -> None:
     await demo.tap(demo.hanneke, card, "✅ Ja, kom maar")
 
 
+async def scene_report(demo: Demo) -> None:
+    demo.printer.heading("De cijfers voor de gemeente: een rapport, zonder één gezin te noemen")
+    chat = demo.sim.private_chat(demo.lotte)
+    await demo.say(demo.lotte, chat, "/start")
+    await demo.say(demo.lotte, chat, "/rapport")
+    await demo.tap(demo.lotte, demo.last(chat), "📑 Spreadsheet")
+
+
 SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_setup,
     scene_roles,
@@ -331,6 +339,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_private_line,
     scene_activity,
     scene_sleepover,
+    scene_report,
 ]
 
 
