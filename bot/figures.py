@@ -7,7 +7,7 @@ chart, PDF) and the monthly delivery. The definitions are in the README ("Report
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
 # A count from 1 to SMALL - 1 that comes from families' own actions is shown as "<3": in a
@@ -84,6 +84,34 @@ class Figures:
     families: int = 0
     families_linked: int = 0
     families_active: int = 0  # did anything in the period (asked, helped, answered, wrote)
+
+
+def protect(figures: Figures) -> Figures:
+    """The figures as they may be shown, so that no family can be seen in them.
+
+    With fewer than SMALL families every count that comes from families is theirs: each
+    non-zero one is shown as "<3" (stored as 1, which every format shows so) and the medians
+    go. A category alone at "<3" could be worked out from the total and the others: the next
+    smallest category is merged with it (shown as "<3" too).
+    """
+    if figures.families < SMALL:
+        hidden_counts = {name: min(getattr(figures, name), 1) for name in FAMILY_COUNTS}
+        categories = {kind: min(count, 1) for kind, count in figures.by_category.items()}
+        return replace(
+            figures,
+            **hidden_counts,
+            by_category=categories,
+            take_on_median=None,
+            take_on_p90=None,
+            emergency_answer_median=None,
+        )
+    small = [kind for kind, count in figures.by_category.items() if 0 < count < SMALL]
+    others = sorted((count, kind) for kind, count in figures.by_category.items() if count >= SMALL)
+    if len(small) == 1 and others:
+        categories = dict(figures.by_category)
+        categories[others[0][1]] = 1  # merged with the one small category: both "<3"
+        return replace(figures, by_category=categories)
+    return figures
 
 
 def add_months(first: date, months: int) -> date:

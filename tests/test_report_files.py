@@ -312,7 +312,8 @@ def test_the_caption_says_the_numbers_of_the_chart(chart_nl: tuple[bytes, str]) 
         "feb: <3 hulpvragen, <3 opgepakt, 7× ik kom, 0 logeernachten, <3 nood",
         "mrt: 20 hulpvragen, 18 opgepakt, 22× ik kom, 10 logeernachten, 4 nood",
         "apr: 8 hulpvragen, 8 opgepakt, 11× ik kom, 4 logeernachten, 0 nood",
-        "Aantallen van 1 of 2 staan als <3, zodat geen gezin herkenbaar is.",
+        "<3: een aantal van 1 of 2, een soort samengevoegd met een kleine, of een aantal uit "
+        "minder dan 3 gezinnen, zodat geen gezin herkenbaar is.",
     ]
 
 
@@ -341,7 +342,7 @@ def test_a_long_range_keeps_the_caption_within_telegrams_limit(texts: Translator
     assert units(caption) <= CAPTION_LIMIT
     assert lines[1].startswith("jan 2024: 12 hulpvragen")  # years, as the range spans three
     assert lines[-2] == "…"  # the rest is in the spreadsheet
-    assert lines[-1].startswith("Aantallen van 1 of 2")
+    assert lines[-1].startswith("<3: een aantal van 1 of 2")
 
 
 def test_an_operators_chart_adds_the_constellations_up_before_hiding(
@@ -430,7 +431,8 @@ def test_the_pdf_says_the_title_key_figures_and_definitions(pdf_nl: bytes) -> No
         "Hulpvragen: hulpvragen gesteld in de periode.",
         "Geholpen: afgerond als geholpen.",
         "Gezinnen gekoppeld: daarvan met een gekoppelde privéchat.",
-        "Aantallen van 1 of 2 staan als <3, zodat geen gezin herkenbaar is.",
+        "<3: een aantal van 1 of 2, een soort samengevoegd met een kleine, of een aantal uit "
+        "minder dan 3 gezinnen, zodat geen gezin herkenbaar is.",
         "jan feb mrt apr",  # the chart's months
     ):
         assert expected in text, expected
@@ -457,7 +459,8 @@ def test_the_pdf_in_english(texts: Translator) -> None:
         "By kind: Babysitting 21 · Transport 16 · Advice <3 · Other 3",
         "What the figures count",
         "Helped: closed as helped.",
-        "Counts of 1 or 2 are shown as <3, so that no family can be recognised.",
+        "<3: a count of 1 or 2, a kind merged with a small one, or a count from fewer than 3 "
+        "families, so that no family can be recognised.",
     ):
         assert expected in text, expected
     assert "Partly helped 2" not in text
@@ -466,7 +469,7 @@ def test_the_pdf_in_english(texts: Translator) -> None:
 def test_no_footnote_when_the_page_hides_nothing(texts: Translator) -> None:
     _, text, _ = pdf_text(pdf_file(quiet(REPORT), texts, "nl"))
     assert "<3" not in text
-    assert "Aantallen van 1 of 2" not in text
+    assert "<3: een aantal van 1 of 2" not in text
 
 
 def test_an_operators_page_is_titled_for_all_constellations(texts: Translator) -> None:

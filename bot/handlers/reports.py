@@ -28,6 +28,8 @@ from bot.views.report_files import chart_png, csv_file, pdf_file
 from bot.views.reports import pick_keyboard, report_keyboard, summary_text
 
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+MAX_MONTHS = 36  # a chart of more months is not readable on a phone; the CSV is per month
+EARLIEST = date(2020, 1, 1)
 _OFF = {"uit", "off", "stop"}
 _ON = {"aan", "on"}
 _MONTHLY = {"maandelijks", "monthly", "maand"}
@@ -44,23 +46,55 @@ def _month_words() -> dict[str, int]:
 
 
 MONTH_WORDS = _month_words()
+_MONTH_WORD = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, MONTH_WORDS), key=len, reverse=True)) + r")\.?"
+    r"(?:\s+(\d{4}))?\b"
+)
 
 
 def read_range(text: str, this_month: date) -> tuple[date, date] | None:
-    """ "2026-01 2026-06", "jan - jun 2026", "maart", "mrt 2026": the months asked for."""
-    found = [date(int(y), int(m), 1) for y, m in _MONTH.findall(text) if 1 <= int(m) <= 12]
+    """ "2026-01 2026-06", "jan - jun 2026", "nov 2026 - jan 2027", "maart": the months asked
+    for (None when none can be read). A month without a year takes the year typed after it,
+    else the one before it, else the latest that is not still to come."""
+    try:
+        found = [date(int(y), int(m), 1) for y, m in _MONTH.findall(text) if 1 <= int(m) <= 12]
+    except ValueError:
+        return None
     if found:
         return min(found), max(found)
-    year_match = re.search(r"\b(\d{4})\b", text)
-    year = int(year_match[1]) if year_match else this_month.year
-    months = [MONTH_WORDS[w] for w in re.findall(r"[a-zé]+", text.lower()) if w in MONTH_WORDS]
+    pairs = _MONTH_WORD.findall(text.lower())
+    months = [(MONTH_WORDS[word], int(year) if year else None) for word, year in pairs]
+    months = [(month, year) for month, year in months if month]
     if not months:
         return None
-    first, last = date(year, months[0], 1), date(year, months[-1], 1)
-    if last < first:  # "nov - feb": across New Year
-        first = first.replace(year=year - 1)
-    if not year_match and first > this_month:
-        first, last = first.replace(year=first.year - 1), last.replace(year=last.year - 1)
+    trailing = re.search(r"\b(\d{4})\s*$", text.strip())
+    default = int(trailing[1]) if trailing else None
+    (first_month, first_year), (last_month, last_year) = months[0], months[-1]
+    if last_year is None:
+        last_year = default
+    if last_year is None and first_year is not None:
+        last_year = first_year + (last_month < first_month)  # "november 2025 tot januari"
+    if first_year is None and last_year is not None:
+        first_year = last_year - (first_month > last_month)
+    if first_year is None or last_year is None:  # no year at all: the latest past months
+        last_year = this_month.year - (date(this_month.year, last_month, 1) > this_month)
+        first_year = last_year - (first_month > last_month)
+    try:
+        return date(first_year, first_month, 1), date(last_year, last_month, 1)
+    except ValueError:
+        return None
+
+
+def checked_span(first: date, last: date, this_month: date) -> tuple[date, date] | str:
+    """The months to report, or why not: a month still to come is not reported (the last
+    month is clipped to this one), nor more than MAX_MONTHS, nor before EARLIEST."""
+    if last < first:
+        first, last = last, first
+    if first > this_month:
+        return "report.future"
+    last = min(last, this_month)
+    if first < EARLIEST or (last.year - first.year) * 12 + last.month - first.month >= MAX_MONTHS:
+        return "report.too_long"
     return first, last
 
 
@@ -99,9 +133,11 @@ async def report_command(update: Update, context: BotContext) -> None:
     if raw and span is None and not words & {"csv", "pdf", "spreadsheet", "excel"}:
         await reply(update, texts(language, "report.range_how"))
         return
-    first, last = span or (add_months(this_month, -5), this_month)
-    if last > this_month:
-        last = this_month
+    checked = checked_span(*(span or (add_months(this_month, -5), this_month)), this_month)
+    if isinstance(checked, str):
+        await reply(update, texts(language, checked, n=MAX_MONTHS))
+        return
+    first, last = checked
     try:
         report = await services.reports.report(user.id, target or None, first, last, language)
     except NotAllowed:
@@ -186,7 +222,14 @@ async def button(update: Update, context: BotContext) -> None:
     places = await services.reports.places(user.id)
     operator = services.reports.is_operator(user.id)
     target = pressed.constellation or None
-    first, last = from_month_number(pressed.first), from_month_number(pressed.last)
+    this_month = services.reports.this_month(places[0] if places else None)
+    checked = checked_span(
+        from_month_number(pressed.first), from_month_number(pressed.last), this_month
+    )
+    if isinstance(checked, str):  # a forged or very old button
+        await query.answer(texts.plain(language, "button.stale"), show_alert=True)
+        return
+    first, last = checked
     if pressed.action is ReportAction.PICK:
         await query.answer()
         keyboard = pick_keyboard(texts, language, places, first, last, operator=operator)

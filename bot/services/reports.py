@@ -18,7 +18,15 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain import Constellation, LineMessage, NotAllowed, Notice, NoticeKind, Role
-from bot.figures import SMALL, Figures, Report, add_months, month_key, months_between
+from bot.figures import (
+    SMALL,
+    Figures,
+    Report,
+    add_months,
+    month_key,
+    months_between,
+    protect,
+)
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database, Session, Tx
 from bot.storage.outbox import OutboxRepository
@@ -56,16 +64,18 @@ class _Raw:
         values = {name: self.counts.get(name, 0) for name in ints}
         values.update(families=self.families, families_linked=self.linked)
         values["families_active"] = len(self.active)
-        return Figures(
-            constellation_id=constellation.id if constellation else None,
-            constellation=title,
-            first=first,
-            last=last,
-            by_category=dict(self.categories),
-            take_on_median=_median(self.take_on),
-            take_on_p90=_percentile(self.take_on, 0.9),
-            emergency_answer_median=_median(self.emergency_answer),
-            **values,
+        return protect(
+            Figures(
+                constellation_id=constellation.id if constellation else None,
+                constellation=title,
+                first=first,
+                last=last,
+                by_category=dict(self.categories),
+                take_on_median=_median(self.take_on),
+                take_on_p90=_percentile(self.take_on, 0.9),
+                emergency_answer_median=_median(self.emergency_answer),
+                **values,
+            )
         )
 
 

@@ -530,6 +530,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         )
         """,
     ),
+    (
+        11,
+        """
+        -- The role someone had when they left (their role itself goes back to 'member'): a
+        -- liaison who left is not counted as a family in the months before.
+        ALTER TABLE memberships ADD COLUMN left_role TEXT
+        """,
+    ),
 ]
 
 # Migrations that rebuild a table other tables refer to: they run with foreign keys off (else

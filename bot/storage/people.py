@@ -95,7 +95,7 @@ class MembershipRepository:
         written = await tx.execute(
             "INSERT INTO memberships (constellation_id, user_id, joined_at) VALUES (?, ?, ?)"
             " ON CONFLICT (constellation_id, user_id) DO UPDATE SET"
-            " status = 'active', left_at = NULL, joined_at = excluded.joined_at"
+            " status = 'active', left_at = NULL, left_role = NULL, joined_at = excluded.joined_at"
             " WHERE memberships.status = 'left'",
             (constellation_id, user_id, to_db_time(now)),
         )
@@ -114,9 +114,9 @@ class MembershipRepository:
         if row is None:
             return None
         await tx.execute(
-            "UPDATE memberships SET status = 'left', role = 'member', left_at = ?"
+            "UPDATE memberships SET status = 'left', role = 'member', left_at = ?, left_role = ?"
             " WHERE constellation_id = ? AND user_id = ?",
-            (to_db_time(now), constellation_id, user_id),
+            (to_db_time(now), row[0], constellation_id, user_id),
         )
         return Role(row[0])
 

@@ -199,7 +199,8 @@ class ReportRepository:
         rows = await s.fetch_all(
             "SELECT m.constellation_id, m.user_id, p.private_chat_linked, m.joined_at,"  # noqa: S608 (placeholders only)
             " m.left_at FROM memberships m JOIN people p ON p.user_id = m.user_id"
-            f" WHERE m.role = 'member'{extra}",
+            " WHERE m.role = 'member' AND COALESCE(m.left_role, 'member') = 'member'"
+            f"{extra}",
             params,
         )
         return [
