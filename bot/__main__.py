@@ -1,4 +1,5 @@
-"""Command line: ``constellation-bot [run|demo|backup FILE]`` (``python -m bot`` does the same)."""
+"""Command line: ``constellation-bot [run|demo|backup FILE|doctor]`` (``python -m bot`` does the
+same)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,10 @@ to your constellation's group and type /setup there.
 
 def run(settings: Settings) -> int:
     from bot.app import build_application
+    from bot.health import HealthListenerError
     from bot.storage.checks import DatabaseRefused, check_database
+    from bot.telegram_bot import ANOTHER_COPY, ConstellationBot
+    from bot.webhook import webhook_arguments
 
     token = settings.token.get_secret_value() if settings.token else ""
     # The whole token, and its secret half on its own (the part before the colon is the bot id).
@@ -36,11 +40,20 @@ def run(settings: Settings) -> int:
         return 2
     app = build_application(settings)
     try:
-        # chat_member updates are only sent when asked for explicitly.
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        if settings.webhook_url is None:
+            # chat_member updates are only sent when asked for explicitly.
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+        else:  # behind a reverse proxy: Telegram posts the updates (README, webhook mode)
+            app.run_webhook(**webhook_arguments(settings))
     except DatabaseRefused as exc:  # it changed between the check and the opening
         print(f"constellation-bot: database not used: {exc}", file=sys.stderr)
         return 2
+    except HealthListenerError as exc:
+        print(f"constellation-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    if isinstance(app.bot, ConstellationBot) and app.bot.another_copy:
+        print(f"constellation-bot: {ANOTHER_COPY}", file=sys.stderr)
+        return 3
     return 0
 
 
@@ -66,6 +79,15 @@ def make_backup(settings: Settings, target: Path, *, overwrite: bool) -> int:
     return 0
 
 
+def doctor(settings: Settings) -> int:
+    from bot.doctor import run_doctor
+
+    token = settings.token.get_secret_value() if settings.token else ""
+    # Quiet: only what goes wrong in the libraries, never the token.
+    configure_logging("WARNING", secrets=(token, token.partition(":")[2]))
+    return asyncio.run(run_doctor(settings))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="constellation-bot",
@@ -75,9 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=("run", "demo", "backup"),
-        help="run: long polling against Telegram (default); demo: the built-in simulator;"
-        " backup FILE: a consistent copy of the database, also while the bot runs",
+        choices=("run", "demo", "backup", "doctor"),
+        help="run: the bot against Telegram, by long polling or, with BOT_WEBHOOK_URL, by webhook"
+        " (default); demo: the built-in simulator;"
+        " backup FILE: a consistent copy of the database, also while the bot runs;"
+        " doctor: check the set-up and say what needs fixing (exit 1 if anything does)",
     )
     parser.add_argument("file", nargs="?", type=Path, help="backup: where to write the copy")
     parser.add_argument("--force", action="store_true", help="backup: replace an existing FILE")
@@ -95,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "backup":
         return make_backup(settings, args.file, overwrite=args.force)
+    if args.command == "doctor":
+        return doctor(settings)
     if settings.token is None:
         print(textwrap.dedent(GETTING_STARTED))
         return demo(colour=colour)

@@ -38,6 +38,7 @@ from bot.handlers import (
     start,
     system,
 )
+from bot.health import start_health, stop_health
 from bot.i18n import LANGUAGES, Translator
 from bot.logs import drop_update_dumps
 from bot.scheduler import DeliverAfterUpdates, delivered, run_due_work
@@ -60,7 +61,7 @@ from bot.storage.privacy import PrivacyRepository
 from bot.storage.private_line import LineRepository
 from bot.storage.reports import ReportRepository
 from bot.storage.sleepovers import SleepoverRepository
-from bot.telegram_bot import ConstellationBot
+from bot.telegram_bot import ConstellationBot, stop_if_another_copy
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ def _telegram(settings: Settings, timeout: float) -> ConstellationBot:
             tzinfo=settings.zone,
         ),
         rate_limiter=limiter,
+        conflict_grace=settings.conflict_grace,
     )
 
 
@@ -214,6 +216,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     privacy.register(app)  # /privacy, /forgetme
     private_line.register(app)  # any other private message: to the hub home and back
     system.register_last(app)  # unknown commands, stale buttons, the error handler
+    app.add_error_handler(stop_if_another_copy)  # 409s go on: another copy polls; we stop
     return app
 
 
@@ -225,11 +228,13 @@ async def _post_init(app: Any) -> None:
     await run_due_work(app)
     await privacy.run_retention(app)
     privacy.schedule_retention(app)
+    await start_health(app)  # /healthz, if BOT_HEALTH_PORT is set
     log.info("bot @%s ready", app.bot.username)
 
 
 async def _post_shutdown(app: Any) -> None:
     services: Services = app.bot_data.services
+    await stop_health(app)
     await delivered(app)
     try:
         # What Telegram took but a full disk kept us from writing down: written now if the

@@ -24,6 +24,7 @@ from bot.storage.outbox import OutboxRepository
 
 if TYPE_CHECKING:
     from bot.delivery import Courier
+    from bot.health import HealthListener
 
 
 @dataclass(slots=True)
@@ -58,6 +59,7 @@ class BotData:
         self.wakeup_running = False
         self.wakeup_done = asyncio.Event()  # set each time the wake-up job ran (tests wait)
         self.retention_done = asyncio.Event()  # and the nightly retention job
+        self.health: HealthListener | None = None  # /healthz, while it listens (bot.health)
 
     @property
     def courier(self) -> Courier:

@@ -59,15 +59,28 @@ def redact_records(secrets: Iterable[str]) -> None:
 
 class _NoUpdateDumps(logging.Filter):
     """python-telegram-bot logs a whole batch of updates (texts and names) when it cannot
-    parse one; the bot reads them one by one instead (bot.telegram_bot), so the dump goes."""
+    parse one; the bot reads them one by one instead (bot.telegram_bot), so the dump goes.
+    Its webhook server dumps the one update it could not read: that line keeps the id only."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Error while parsing updates")
+        message = str(record.msg)
+        if message.startswith("Error while parsing updates"):
+            return False
+        if message.startswith("Something went wrong processing the data received"):
+            # logging keeps a lone dict argument as the args themselves.
+            data = record.args[0] if isinstance(record.args, tuple) and record.args else record.args
+            update_id = data.get("update_id") if isinstance(data, dict) else None
+            error = record.exc_info[1] if record.exc_info else None
+            record.msg = "update %s could not be read and was refused: %s"
+            record.args = (update_id, type(error).__name__)
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
 
 
 def drop_update_dumps() -> None:
-    """Install the filter above on python-telegram-bot's bot loggers (once)."""
-    for name in ("telegram.Bot", "telegram.ext.ExtBot"):
+    """Install the filter above on python-telegram-bot's bot and webhook loggers (once)."""
+    for name in ("telegram.Bot", "telegram.ext.ExtBot", "telegram.ext.Updater"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, _NoUpdateDumps) for f in logger.filters):
             logger.addFilter(_NoUpdateDumps())

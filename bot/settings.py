@@ -7,9 +7,17 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from bot.durations import DailyWindow, parse_duration
@@ -17,6 +25,10 @@ from bot.storage.checks import ensure_private_directory
 
 # BotFather tokens look like "123456789:AAH..." (bot id, colon, at least 30 url-safe characters).
 TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
+# What Telegram accepts as setWebhook's secret_token.
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# The only ports Telegram posts webhooks to.
+WEBHOOK_PORTS = (443, 80, 88, 8443)
 
 Language = Literal["nl", "en"]
 
@@ -66,6 +78,25 @@ class Settings(BaseSettings):
     # otherwise make a scripted conversation crawl.
     rate_limit: bool = True
     log_level: str = "INFO"
+    # /healthz (and /metrics) on this port; unset: no listener. 127.0.0.1 keeps it on this
+    # machine (Docker's healthcheck runs inside the container and reaches it there); 0.0.0.0
+    # only when something outside must reach it (Prometheus from another container).
+    health_port: int | None = Field(default=None, ge=0, le=65535)
+    health_host: str = "127.0.0.1"
+    # getUpdates answering 409 Conflict for this long means another copy polls with the same
+    # token: the bot stops (exit code 3). One 409 right after a restart is normal.
+    conflict_grace: timedelta = timedelta(seconds=30)
+    # Where backups are written (the nightly one too): doctor reports the newest one's age.
+    backup_dir: Path | None = None
+    # Webhook mode, for a bot behind a reverse proxy: Telegram posts every update to this
+    # public HTTPS URL instead of the bot asking for updates. Unset: long polling (no open port).
+    webhook_url: str | None = None
+    # Where the bot listens for those posts; the proxy forwards the URL's path to here.
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # Telegram sends it with every post (X-Telegram-Bot-Api-Secret-Token); a request without
+    # it is refused. Required with BOT_WEBHOOK_URL: 1-256 characters of A-Z a-z 0-9 _ -.
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
 
     @field_validator("token", mode="before")
     @classmethod
@@ -113,6 +144,7 @@ class Settings(BaseSettings):
         "announce_ahead",
         "emergency_after",
         "request_timeout",
+        "conflict_grace",
         mode="before",
     )
     @classmethod
@@ -130,6 +162,49 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        url = urlsplit(str(value).strip())
+        if url.scheme != "https" or not url.hostname:
+            raise ValueError("must be the public https:// address Telegram posts to")
+        try:
+            port = url.port
+        except ValueError as exc:
+            raise ValueError("has a port that is not a number") from exc
+        if port not in (None, *WEBHOOK_PORTS):
+            raise ValueError("Telegram posts only to ports 443, 80, 88 and 8443")
+        return url.geturl()
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str) and not value.strip():
+            value = None
+        if value is None:
+            if info.data.get("webhook_url"):
+                raise ValueError("required with BOT_WEBHOOK_URL (1-256 of A-Z a-z 0-9 _ -)")
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not WEBHOOK_SECRET_PATTERN.match(text):
+            # The value itself is never repeated: it is a secret.
+            raise ValueError("use 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
+        return text
+
+    @model_validator(mode="after")
+    def _ports_apart(self) -> Settings:
+        same_port = self.health_port is not None and self.health_port == self.webhook_port
+        if self.webhook_url and same_port and self.health_port != 0:
+            raise ValueError("BOT_HEALTH_PORT and BOT_WEBHOOK_PORT must differ")
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of the webhook URL: the bot listens there, the proxy forwards it as is."""
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @property
     def zone(self) -> ZoneInfo:

@@ -6,18 +6,28 @@ for ever — thousands of calls a second, later updates never handled — and ea
 the whole batch, other members' texts and names included. Here each update is read on its
 own: one that cannot be read is skipped (its id and the error type logged, nothing else), and
 the next call asks Telegram for what comes after it, so it is never fetched again.
+
+It also keeps what the health check asks (``last_contact``: when Telegram last answered a
+call), and notices a second copy of the bot polling with the same token: Telegram then answers
+getUpdates with 409 Conflict, alternately to each copy. One 409 right after a restart is
+normal (the old copy's long poll lingers at Telegram for up to its timeout); 409s that go on for
+longer than ``conflict_grace`` mean another copy, and :attr:`another_copy` is set: the error
+handler :func:`stop_if_another_copy` stops the bot, and it polls no more on its way out (a last
+getUpdates would push the other copy out too).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest
-from telegram.ext import ExtBot
+from telegram.error import BadRequest, Conflict
+from telegram.ext import CallbackContext, ExtBot
 
 log = logging.getLogger(__name__)
 
@@ -25,23 +35,70 @@ log = logging.getLogger(__name__)
 class ConstellationBot(ExtBot[None]):
     """``ExtBot`` whose ``get_updates`` skips what it cannot read."""
 
-    __slots__ = ("_last_batch", "_read_through")
+    __slots__ = (
+        "_another_copy",
+        "_conflict_grace",
+        "_conflicts_since",
+        "_last_batch",
+        "_last_contact",
+        "_last_contact_at",
+        "_read_through",
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, conflict_grace: timedelta = timedelta(seconds=30), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._last_batch: list[dict[str, Any]] = []
         self._read_through: int | None = None  # the highest update id skipped as unreadable
+        self._conflict_grace = conflict_grace.total_seconds()
+        self._conflicts_since: float | None = None  # monotonic time of the first 409 in a row
+        self._another_copy = False
+        # When Telegram last answered a call (monotonic seconds, and the moment for people).
+        self._last_contact: float | None = None
+        self._last_contact_at: datetime | None = None
+
+    @property
+    def another_copy(self) -> bool:
+        """getUpdates kept answering 409 Conflict: another copy polls with this token."""
+        return self._another_copy
+
+    @property
+    def last_contact(self) -> float | None:
+        """``time.monotonic()`` when Telegram last answered a call; None: not yet."""
+        return self._last_contact
+
+    @property
+    def last_contact_at(self) -> datetime | None:
+        """The same moment, as a time of day for people."""
+        return self._last_contact_at
 
     async def _post(self, endpoint: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        if endpoint == "getUpdates" and self.another_copy:
+            return []  # stopping: leave the updates to the other copy
         if endpoint == "getUpdates" and data is not None and self._read_through is not None:
             # Past what could not be read: Telegram forgets it, we never see it again.
             offset = data.get("offset")
             if offset is None or offset <= self._read_through:
                 data["offset"] = self._read_through + 1
-        result = await super()._post(endpoint, data, **kwargs)
+        try:
+            result = await super()._post(endpoint, data, **kwargs)
+        except Conflict:
+            if endpoint == "getUpdates":
+                self._conflict()
+            raise
+        self._last_contact, self._last_contact_at = time.monotonic(), datetime.now(UTC)
         if endpoint == "getUpdates":
+            self._conflicts_since = None
             self._last_batch = list(result) if isinstance(result, list) else []
         return result
+
+    def _conflict(self) -> None:
+        now = time.monotonic()
+        if self._conflicts_since is None:
+            self._conflicts_since = now
+        if now - self._conflicts_since >= self._conflict_grace:
+            self._another_copy = True
 
     async def get_updates(
         self,
@@ -75,6 +132,23 @@ class ConstellationBot(ExtBot[None]):
                 self.insert_callback_data(update)
                 updates.append(update)
         return tuple(updates)
+
+
+ANOTHER_COPY = (
+    "Another copy of the bot is running with this token: stop it first (only one copy may"
+    " poll Telegram; see README, Health, metrics and doctor)"
+)
+
+
+async def stop_if_another_copy(
+    update: object, context: CallbackContext[Any, Any, Any, Any]
+) -> None:
+    """Error handler: a second copy polls with our token; stop rather than fight it."""
+    bot = context.bot
+    conflict = isinstance(context.error, Conflict)
+    if conflict and isinstance(bot, ConstellationBot) and bot.another_copy:
+        log.error("getUpdates keeps answering 409 Conflict: another copy is running")
+        context.application.stop_running()
 
 
 @contextmanager

@@ -139,3 +139,54 @@ def test_meetup_reminders_and_announcement(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("BOT_REMINDERS", "24h,soon")
     with pytest.raises(ConfigError, match="BOT_REMINDERS"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("values", "named", "why"),
+    [
+        ({"BOT_WEBHOOK_URL": "https://bot.example.org/tg"}, "BOT_WEBHOOK_SECRET", "required"),
+        ({"BOT_WEBHOOK_URL": "http://bot.example.org/tg"}, "BOT_WEBHOOK_URL", "https://"),
+        ({"BOT_WEBHOOK_URL": "https:///tg"}, "BOT_WEBHOOK_URL", "https://"),
+        ({"BOT_WEBHOOK_URL": "https://bot.example.org:8080/tg"}, "BOT_WEBHOOK_URL", "8443"),
+        ({"BOT_WEBHOOK_PORT": "70000"}, "BOT_WEBHOOK_PORT", ""),
+        ({"BOT_WEBHOOK_SECRET": "has space"}, "BOT_WEBHOOK_SECRET", "A-Z a-z 0-9 _ -"),
+        ({"BOT_WEBHOOK_SECRET": "ümlaut"}, "BOT_WEBHOOK_SECRET", "A-Z a-z 0-9 _ -"),
+        ({"BOT_WEBHOOK_SECRET": "x" * 257}, "BOT_WEBHOOK_SECRET", "1-256"),
+    ],
+)
+def test_webhook_settings_are_checked(
+    monkeypatch: pytest.MonkeyPatch, values: dict[str, str], named: str, why: str
+) -> None:
+    for variable, value in values.items():
+        monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(named + ":")
+    assert why in message
+    assert "has space" not in message  # a secret is never repeated
+
+
+def test_webhook_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().webhook_url is None  # long polling by default
+    monkeypatch.setenv("BOT_WEBHOOK_URL", "https://bot.example.org/telegram/abc")
+    monkeypatch.setenv("BOT_WEBHOOK_SECRET", "A-z_09" * 40)
+    monkeypatch.setenv("BOT_WEBHOOK_LISTEN", "0.0.0.0")  # noqa: S104 (in a container)
+    monkeypatch.setenv("BOT_WEBHOOK_PORT", "8080")
+    settings = load_settings()
+    assert settings.webhook_path == "/telegram/abc"
+    assert settings.webhook_secret is not None
+    assert len(settings.webhook_secret.get_secret_value()) == 240
+    assert "A-z_09" not in repr(settings)
+    assert (settings.webhook_listen, settings.webhook_port) == ("0.0.0.0", 8080)  # noqa: S104
+
+
+def test_the_health_and_webhook_ports_must_differ(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="must differ"):
+        load_settings(
+            database_path=tmp_path / "bot.db",
+            webhook_url="https://bot.example.org/telegram",
+            webhook_secret="s3cret",
+            webhook_port=8443,
+            health_port=8443,
+        )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -85,6 +86,9 @@ class Courier:
         self._lock = asyncio.Lock()
         # Sent, but the marking failed (storage error): finished before anything else.
         self._unconfirmed: dict[int, Callable[[], Awaitable[None]]] = {}
+        # Notices failed for good since start, per kind (the health check and metrics): a
+        # kind is an enum word, never a name or a text.
+        self.failures: Counter[str] = Counter()
 
     @property
     def busy(self) -> bool:
@@ -351,6 +355,7 @@ class Courier:
                 await kind.on_undelivered(services, tx, notice)
 
         await self._in_transaction(work)
+        self.failures[notice.kind.value] += 1
 
 
 def undelivered(pending: PendingNotice) -> Notice:

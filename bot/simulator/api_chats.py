@@ -51,6 +51,7 @@ _SCOPES = frozenset(
 )
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 _PROFILE_LIMITS = {"name": 64, "description": 512, "short_description": 120}
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _PIN_RIGHTS = "Bad Request: not enough rights to manage pinned messages in the chat"
 
 CommandKey = tuple[str, int | str | None, int | None, str]
@@ -68,7 +69,10 @@ class ChatApi(World):
     def __init__(self, bot: SimUser, *, privacy_mode: bool = True) -> None:
         super().__init__(bot, privacy_mode=privacy_mode)
         self.spec = ApiSpec.load()
-        self.webhook_url = ""
+        self.webhook_url = ""  # set: updates are posted there, getUpdates answers 409
+        self.webhook_secret = ""  # sent with each post as X-Telegram-Bot-Api-Secret-Token
+        self.webhook_max_connections = 40
+        self.webhook_error: tuple[int, str] | None = None  # the last failed post: date, why
         self.bot_profile: dict[tuple[str, str], str] = {}
         self.pinned: dict[int, list[int]] = {}
         self._commands: dict[CommandKey, list[dict[str, str]]] = {}
@@ -207,29 +211,53 @@ class ChatApi(World):
         return [update.to_api() for update in self._updates[:limit]]
 
     async def _delete_webhook(self, params: Params) -> Any:
-        self.webhook_url = ""
+        self.webhook_url = self.webhook_secret = ""
+        self.webhook_error = None
         if params.get("drop_pending_updates"):
             self._updates.clear()
-            self._update_signal.notify()
+        self._update_signal.notify()
         return True
 
     async def _set_webhook(self, params: Params) -> Any:
         url = str(params.get("url") or "")
-        if url and not url.startswith("https://"):
+        if not url:  # Telegram: setWebhook with an empty url removes the webhook
+            return await self._delete_webhook(params)
+        if not url.startswith("https://"):
             raise ApiError(
                 400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
             )
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_RE.fullmatch(str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        connections = int_param(params, "max_connections")
+        if connections is not None and not 1 <= connections <= 100:
+            raise ApiError(400, "Bad Request: bad webhook: max_connections must be 1-100")
+        allowed = params.get("allowed_updates")
+        if allowed is not None:  # as in getUpdates: empty means the default set again
+            self._allowed_updates = frozenset(allowed) if allowed else None
         self.webhook_url = url
+        self.webhook_secret = str(secret or "")
+        self.webhook_max_connections = connections or 40
+        self.webhook_error = None
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        # Wakes the delivery (bot.simulator.server) and ends a waiting long poll.
+        self._update_signal.notify()
         return True
 
     async def _get_webhook_info(self, params: Params) -> Any:
-        return {
+        info: dict[str, Any] = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self.webhook_url:
+            info["max_connections"] = self.webhook_max_connections
+            if self._allowed_updates is not None:
+                info["allowed_updates"] = sorted(self._allowed_updates)
+        if self.webhook_error is not None:
+            info["last_error_date"], info["last_error_message"] = self.webhook_error
+        return info
 
     # -- commands and profile ---------------------------------------------------------------
 

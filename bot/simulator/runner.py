@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -19,9 +20,30 @@ from bot.context import BotApplication
 from bot.scheduler import RETRY_AFTER_ERROR, WAKEUP, delivered, next_wakeup
 from bot.settings import Settings
 from bot.simulator.server import FakeTelegram
+from bot.webhook import webhook_arguments
 
 # How long to wait for a wake-up job that was told to fire now (real seconds).
 WAKEUP_WAIT = 10.0
+# Webhook mode in the simulator: the public address Telegram is told, and its secret.
+WEBHOOK_URL = "https://bot.pleegzorg.example/telegram/updates"
+WEBHOOK_SECRET = "simulated_webhook-secret_0123456789"  # noqa: S105 (not a secret)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def webhook_settings() -> dict[str, Any]:
+    """Settings overrides for webhook mode: the bot listens on a free port of 127.0.0.1."""
+    return {
+        "webhook_url": WEBHOOK_URL,
+        "webhook_listen": "127.0.0.1",
+        "webhook_port": free_port(),
+        "webhook_secret": SecretStr(WEBHOOK_SECRET),
+    }
 
 
 def simulator_settings(sim: FakeTelegram, database_path: Path, **overrides: Any) -> Settings:
@@ -38,7 +60,8 @@ def simulator_settings(sim: FakeTelegram, database_path: Path, **overrides: Any)
 
 
 class RunningBot:
-    """The bot polling the simulator over real HTTP, started and stopped like ``run_polling``.
+    """The bot polling the simulator over real HTTP, started and stopped like ``run_polling``;
+    with a webhook URL in its settings, it takes the simulator's posts like ``run_webhook``.
 
     With ``check_wakeup`` (the tests), every :meth:`settle` also checks that the wake-up job
     is set no later than the earliest work due in the database, so a forgotten re-arm
@@ -65,12 +88,20 @@ class RunningBot:
         if app.post_init is not None:
             await app.post_init(app)
         assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
-        )
+        settings = self.settings
+        if settings.webhook_url is None:
+            await app.updater.start_polling(
+                poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+            )
+        else:
+            # The simulator is the reverse proxy too: it posts to the address the bot listens on.
+            self.sim.webhook_upstream = f"http://{settings.webhook_listen}:{settings.webhook_port}"
+            # Returns once the server listens and setWebhook (allowed_updates with it) is done.
+            await app.updater.start_webhook(**webhook_arguments(settings))
         await app.start()
-        # Updates sent before the first getUpdates would miss the allowed_updates it asks for.
-        await self.sim.wait_polling()
+        if settings.webhook_url is None:
+            # Updates sent before the first getUpdates would miss the allowed_updates it asks for.
+            await self.sim.wait_polling()
 
     async def stop(self) -> None:
         app = self.app
@@ -115,8 +146,8 @@ class RunningBot:
         await self.settle()
 
     async def settle(self) -> None:
-        """Wait until the bot has fetched and fully handled every update sent so far, and
-        delivered what that queued."""
+        """Wait until the bot has fetched (or, by webhook, taken) and fully handled every
+        update sent so far, and delivered what that queued."""
         await self.sim.wait_confirmed()
         await self.app.update_queue.join()
         await delivered(self.app)

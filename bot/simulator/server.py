@@ -15,19 +15,27 @@ The real python-telegram-bot ``Application`` talks to :class:`FakeTelegram` over
 
 Stop the application before the simulator: python-telegram-bot calls getUpdates once more
 while it shuts down.
+
+While the bot has a webhook set (setWebhook), updates are not fetched but posted to it, one at
+a time with the secret token header, as Telegram does; :attr:`FakeTelegram.webhook_upstream`
+plays the agency's reverse proxy (the https URL's path, posted to the bot's own address).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
+from bot.simulator.api_chats import MAX_LONG_POLL
 from bot.simulator.html_check import utf16_len
 from bot.simulator.limits import Limits
 from bot.simulator.methods import BotApi
@@ -36,12 +44,20 @@ from bot.simulator.world import (
     MEDIA_KINDS,
     ApiCall,
     MemberStatus,
+    QueuedUpdate,
     SimChat,
     SimMessage,
     SimUser,
 )
 
-__all__ = ["ANONYMOUS_ADMIN", "CHANNEL_BOT", "DEFAULT_TOKEN", "FakeTelegram", "Fault"]
+__all__ = [
+    "ANONYMOUS_ADMIN",
+    "CHANNEL_BOT",
+    "DEFAULT_TOKEN",
+    "FakeTelegram",
+    "Fault",
+    "WebhookPost",
+]
 
 DEFAULT_TOKEN = "123456:TEST-token-for-the-simulator-0000000"  # noqa: S105 (not a secret)
 # The placeholder senders Telegram puts in ``from`` for messages signed by a chat.
@@ -59,6 +75,22 @@ _DEFAULT_DESCRIPTIONS = {
     500: "Internal Server Error",
     502: "Bad Gateway",
 }
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+# A failed webhook post is tried again after this long (Telegram waits longer; tests cannot).
+_WEBHOOK_RETRY = 0.05
+# Telegram gives an update up after "a reasonable amount of attempts" the bot answered with an
+# error; while the bot cannot be reached at all (a restart), it keeps trying.
+_WEBHOOK_REFUSALS = 5
+_WEBHOOK_TIMEOUT = aiohttp.ClientTimeout(total=10)
+
+
+@dataclass(frozen=True)
+class WebhookPost:
+    """One webhook delivery attempt: which update, where to, and the answer (0: no answer)."""
+
+    update_id: int
+    url: str
+    status: int
 
 
 @dataclass
@@ -176,6 +208,11 @@ class FakeTelegram(BotApi):
         self.limits = limits
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        # The agency's reverse proxy: webhook posts go to this origin ("http://127.0.0.1:8443")
+        # with the webhook URL's path. None: to the webhook URL itself.
+        self.webhook_upstream: str | None = None
+        self.webhook_posts: list[WebhookPost] = []
+        self._delivery: asyncio.Task[None] | None = None
         self._query_counter = 0
         self._media_counter = 0
 
@@ -211,11 +248,17 @@ class FakeTelegram(BotApi):
         self._runner = runner
         self._port = int(runner.addresses[0][1])
         self._stopping = False
+        self._delivery = asyncio.create_task(self._deliver_to_webhook())
 
     async def stop(self) -> None:
         """Answer pending long polls at once and shut the server down."""
         self._stopping = True
         self._update_signal.notify()
+        if self._delivery is not None:
+            self._delivery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivery
+            self._delivery = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -350,6 +393,55 @@ class FakeTelegram(BotApi):
             chat = self.chats.get(chat_id) if isinstance(chat_id, int) else None
             text = f"{method} failed: {error.error_code} {error.description}"
             self._note("error", chat, self.bot.first_name, text, method=method)
+
+    # -- webhook delivery -------------------------------------------------------------------
+
+    async def _deliver_to_webhook(self) -> None:
+        """While a webhook is set, post the oldest queued update to it until the bot answers
+        2xx, then the next: one at a time and in order (max_connections=1 is all we do)."""
+        refusals = 0
+        async with aiohttp.ClientSession(timeout=_WEBHOOK_TIMEOUT) as session:
+            while not self._stopping:
+                if not self.webhook_url or not self._updates:
+                    await self._update_signal.wait(MAX_LONG_POLL)
+                    continue
+                update = self._updates[0]
+                status = await self._post_update(session, update)
+                refusals = refusals + 1 if status >= 300 else 0
+                if 200 <= status < 300 or refusals >= _WEBHOOK_REFUSALS:
+                    refusals = 0
+                    # Delivered (or given up) is confirmed: wait_confirmed() and settle() work
+                    # as in polling.
+                    if self._updates and self._updates[0] is update:
+                        self._updates.pop(0)
+                        self._update_signal.notify()
+                else:
+                    await asyncio.sleep(_WEBHOOK_RETRY)
+
+    def webhook_target(self) -> str:
+        """Where a post to the webhook URL arrives: through the reverse proxy, if there is one."""
+        url = urlsplit(self.webhook_url)
+        if self.webhook_upstream is None:
+            return self.webhook_url
+        path = url.path or "/"
+        return self.webhook_upstream.rstrip("/") + path + (f"?{url.query}" if url.query else "")
+
+    async def _post_update(self, session: aiohttp.ClientSession, update: QueuedUpdate) -> int:
+        """Post one update; the bot's HTTP status, 0 when it could not be reached."""
+        target = self.webhook_target()
+        headers = {SECRET_HEADER: self.webhook_secret} if self.webhook_secret else {}
+        try:
+            async with session.post(target, json=update.to_api(), headers=headers) as response:
+                status, reason = response.status, response.reason or ""
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            status, reason = 0, f"Connection failed: {type(exc).__name__}"
+        self.webhook_posts.append(WebhookPost(update.update_id, target, status))
+        if status == 0:
+            self.webhook_error = (int(time.time()), reason)
+        elif not 200 <= status < 300:
+            why = f"Wrong response from the webhook: {status} {reason}"
+            self.webhook_error = (int(time.time()), why)
+        return status
 
     # -- user actions -----------------------------------------------------------------------
 

@@ -252,7 +252,8 @@ class World:
         """Wait until the bot confirmed every queued update (it has them in its queue).
 
         python-telegram-bot puts fetched updates in ``Application.update_queue`` before it
-        calls getUpdates again with a higher offset, which is what confirms them.
+        calls getUpdates again with a higher offset, which is what confirms them. By webhook,
+        its server queues the posted update before it answers 200, which confirms it.
         """
         if not await self._update_signal.wait_until(lambda: not self._updates, timeout):
             pending = ", ".join(f"{u.update_id}:{u.kind}" for u in self._updates)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
@@ -50,6 +51,15 @@ def _pending(row: aiosqlite.Row) -> PendingNotice:
             report_to=row["report_to"],
         ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """What waits in the outbox (health check, metrics, doctor)."""
+
+    waiting: int  # pending notices, due now or retried later
+    held: int  # of those, held for a group the bot was removed from (not a delivery problem)
+    oldest: datetime | None  # when the oldest waiting notice that is not held was queued
 
 
 _INSERT = (
@@ -196,3 +206,14 @@ class OutboxRepository:
     async def next_due(self, s: Session) -> datetime | None:
         row = await s.fetch_one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
         return from_db_time(row[0]) if row and row[0] else None
+
+    async def backlog(self, s: Session) -> Backlog:
+        """How many notices wait, and since when the oldest one not held for a paused group."""
+        row = await s.fetch_one(
+            "SELECT COUNT(*), COALESCE(SUM(last_error IS 'paused'), 0),"
+            " MIN(CASE WHEN last_error IS NOT 'paused' THEN created_at END)"
+            " FROM outbox WHERE state = 'pending'"
+        )
+        if row is None:
+            return Backlog(0, 0, None)
+        return Backlog(int(row[0]), int(row[1]), from_db_time(row[2]) if row[2] else None)

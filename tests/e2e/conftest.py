@@ -1,4 +1,5 @@
-"""End-to-end fixtures: the real Application polling the fake Bot API over HTTP on 127.0.0.1."""
+"""End-to-end fixtures: the real Application polling the fake Bot API over HTTP on 127.0.0.1
+(or taking its webhook posts: ``webhook_scene``, or ``@both_modes`` on a test using ``scene``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
-from bot.simulator.runner import RunningBot, simulator_settings
+from bot.simulator.runner import RunningBot, simulator_settings, webhook_settings
 from bot.simulator.server import FakeTelegram
 from bot.simulator.world import SimChat, SimMessage, SimUser
 from bot.storage.db import Tx, Written
@@ -127,8 +128,11 @@ async def sim() -> AsyncIterator[FakeTelegram]:
 
 
 @asynccontextmanager
-async def open_scene(sim: FakeTelegram, database: Path, **overrides: Any) -> AsyncIterator[Scene]:
-    """The scene's people and group, with the bot running on ``database`` (settings overridable)."""
+async def open_scene(
+    sim: FakeTelegram, database: Path, *, webhook: bool = False, **overrides: Any
+) -> AsyncIterator[Scene]:
+    """The scene's people and group, with the bot running on ``database`` (settings overridable),
+    polling or, with ``webhook``, taking the simulator's webhook posts."""
     admin = sim.add_user("Sandra", last_name="Admin", language_code="nl")
     hubhome = sim.add_user("Hanneke", last_name="de Vries", language_code="nl")
     liaison = sim.add_user("Lotte", language_code="nl")
@@ -141,17 +145,32 @@ async def open_scene(sim: FakeTelegram, database: Path, **overrides: Any) -> Asy
         admins=[admin],
         creator=admin,
     )
+    mode = webhook_settings() if webhook else {}
     settings = simulator_settings(
-        sim, database, **{"admin_ids": frozenset({operator.id}), **overrides}
+        sim, database, **{"admin_ids": frozenset({operator.id}), **mode, **overrides}
     )
     async with RunningBot(sim, settings, clock=FakeClock(), check_wakeup=True) as running:
         yield Scene(sim, running, group, admin, hubhome, liaison, anna, bert, operator)
 
 
 @pytest.fixture
-async def scene(sim: FakeTelegram, tmp_path: Path) -> AsyncIterator[Scene]:
-    async with open_scene(sim, tmp_path / "bot.db") as opened:
+async def scene(
+    sim: FakeTelegram, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Scene]:
+    webhook = getattr(request, "param", "polling") == "webhook"
+    async with open_scene(sim, tmp_path / "bot.db", webhook=webhook) as opened:
         yield opened
+
+
+@pytest.fixture
+async def webhook_scene(sim: FakeTelegram, tmp_path: Path) -> AsyncIterator[Scene]:
+    """The scene with the bot in webhook mode, as behind an agency's reverse proxy."""
+    async with open_scene(sim, tmp_path / "bot.db", webhook=True) as opened:
+        yield opened
+
+
+# The same scenario with updates fetched by long polling and posted to a webhook.
+both_modes = pytest.mark.parametrize("scene", ["polling", "webhook"], indirect=True)
 
 
 class FullDisk:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.clock import FakeClock
 from bot.domain import RequestState
-from tests.e2e.conftest import Scene
+from tests.e2e.conftest import Scene, both_modes
 
 
 async def _ready(scene: Scene) -> None:
@@ -24,6 +24,7 @@ async def _state(scene: Scene, number: int) -> RequestState:
     return request.state
 
 
+@both_modes
 async def test_post_and_claim_and_resolve(scene: Scene) -> None:
     await _ready(scene)
     await scene.say(
@@ -142,6 +143,7 @@ async def test_claim_race_has_exactly_one_winner(scene: Scene) -> None:
     assert "was je net voor" in texts[1]
 
 
+@both_modes
 async def test_escalation_to_hub_home_then_liaison_survives_restart(scene: Scene) -> None:
     await _ready(scene)
     hub_private = scene.private(scene.hubhome)

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from bot.clock import FakeClock
 from bot.simulator.world import SimMessage, SimUser
-from tests.e2e.conftest import Scene
+from tests.e2e.conftest import Scene, both_modes
 
 BUTTONS = [
     ["✅ Ik kom", "🤔 Misschien", "❌ Ik kom niet"],
@@ -142,6 +142,7 @@ async def test_refusals_plan_nothing(scene: Scene) -> None:
     assert scene.last(scene.group).plain_text.startswith("Er staat nog niets op de agenda.")
 
 
+@both_modes
 async def test_answers_change_and_the_card_counts_them(scene: Scene) -> None:
     await scene.with_roles()
     card = await plan(scene, "/activiteit zaterdag 14:00 | Zwemmen | Sportfondsenbad")

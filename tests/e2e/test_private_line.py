@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.simulator.world import SimMessage, SimUser
-from tests.e2e.conftest import Scene, database_text
+from tests.e2e.conftest import Scene, both_modes, database_text
 
 STALE = "Deze knop werkt niet meer."
 
@@ -33,6 +33,7 @@ def _copy_of(scene: Scene, user: SimUser, header: str) -> SimMessage:
     raise AssertionError(f"no message starting with {header!r} for {user.first_name}")
 
 
+@both_modes
 async def test_text_round_trip_with_two_hub_home_carers(scene: Scene) -> None:
     henk = await _ready(scene)
     anna_chat = scene.private(scene.anna)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.clock import FakeClock
 from bot.storage.constellations import ConstellationRepository
-from tests.e2e.conftest import Scene
+from tests.e2e.conftest import Scene, both_modes
 
 
 async def test_bot_introduces_itself_when_added(scene: Scene) -> None:
@@ -18,6 +18,7 @@ async def test_bot_introduces_itself_when_added(scene: Scene) -> None:
     assert "/setup" in intro[0]
 
 
+@both_modes
 async def test_admin_sets_up_the_constellation(scene: Scene) -> None:
     await scene.set_up()
     done = scene.last(scene.group)

@@ -15,7 +15,7 @@ from icalendar import Calendar
 from bot.clock import FakeClock
 from bot.handlers.privacy import run_retention
 from bot.simulator.world import SimUser
-from tests.e2e.conftest import Scene
+from tests.e2e.conftest import Scene, both_modes
 
 
 def stored(scene: Scene, sql: str) -> list[tuple[object, ...]]:
@@ -23,6 +23,7 @@ def stored(scene: Scene, sql: str) -> list[tuple[object, ...]]:
         return list(db.execute(sql))
 
 
+@both_modes
 async def test_a_planned_sleepover_from_ask_to_confirmation(scene: Scene) -> None:
     await scene.with_roles(linked=(scene.hubhome, scene.anna, scene.liaison))
     chat = scene.private(scene.anna)

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from telegram import (
     Bot,
     ChatMemberAdministrator,
@@ -30,6 +31,7 @@ from telegram.ext import (
 )
 
 from bot.simulator import FakeTelegram, SimChat, SimUser
+from bot.simulator.server import SECRET_HEADER
 
 
 @pytest.fixture
@@ -451,3 +453,50 @@ async def test_transcript_reads_like_a_conversation(sim: FakeTelegram) -> None:
     assert sim.format_transcript() == (
         "[Ouders] Anna de Vries: /vraag\n[Ouders] Constellatie: Kun je\n    helpen?\n    [Ja] [Nee]"
     )
+
+
+async def test_webhook_delivery_mode(sim: FakeTelegram) -> None:
+    """setWebhook switches from getUpdates (now 409) to posts with the secret header, one at
+    a time, until deleteWebhook; a post the receiver refuses is retried."""
+    received: list[tuple[dict[str, Any], str | None]] = []
+    answers = [500]  # the first post is refused, then all are taken
+
+    async def receive(request: web.Request) -> web.Response:
+        received.append((await request.json(), request.headers.get(SECRET_HEADER)))
+        return web.Response(status=answers.pop() if answers else 200)
+
+    receiver = web.Application()
+    receiver.router.add_post("/hook/path", receive)
+    runner = web.AppRunner(receiver)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        sim.webhook_upstream = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        plain = await sim.api("setWebhook", {"url": "http://example.org/hook/path"})
+        assert plain["error_code"] == 400
+        bad = await sim.api("setWebhook", {"url": "https://x.org/h", "secret_token": "a b"})
+        assert bad["error_code"] == 400
+        ok = await sim.api(
+            "setWebhook", {"url": "https://bot.example.org/hook/path", "secret_token": "s3cr-t_"}
+        )
+        assert ok["result"] is True
+        assert (await sim.api("getUpdates"))["error_code"] == 409
+        anna = sim.add_user("Anna")
+        await sim.send_message(anna, sim.private_chat(anna), "een")
+        await sim.send_message(anna, sim.private_chat(anna), "twee")
+        await sim.wait_confirmed()
+        texts = [update["message"]["text"] for update, _ in received]
+        assert texts == ["een", "een", "twee"]  # refused once, then in order
+        assert {secret for _, secret in received} == {"s3cr-t_"}
+        info = (await sim.api("getWebhookInfo"))["result"]
+        assert info["url"] == "https://bot.example.org/hook/path"
+        assert info["pending_update_count"] == 0
+        assert info["last_error_message"].startswith("Wrong response from the webhook: 500")
+        assert (await sim.api("deleteWebhook"))["result"] is True
+        await sim.send_message(anna, sim.private_chat(anna), "drie")
+        polled = await sim.api("getUpdates")
+        assert [u["message"]["text"] for u in polled["result"]] == ["drie"]
+        assert len(received) == 3
+    finally:
+        await runner.cleanup()
