@@ -269,7 +269,9 @@ class NoticeKind(StrEnum):
     REQUEST_RELEASED = "request_released"  # to the requester
     REQUEST_WITHDRAWN = "request_withdrawn"  # to the helper
     ESCALATION = "escalation"  # to the hub home or the liaison, with a claim button
-    ESCALATION_GROUP = "escalation_group"  # nobody with that role: to the group
+    # Nobody with that role can be reached: the other carers hear it privately, once. (The
+    # name is kept from when this went to the group; queued rows of that time render so.)
+    ESCALATION_GROUP = "escalation_group"
     MEMBER_LEFT = "member_left"  # to the hub home
     MEETUP_CARD = "meetup_card"  # an occurrence's card in the group
     MEETUP_CARD_EDIT = "meetup_card_edit"

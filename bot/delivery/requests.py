@@ -161,31 +161,49 @@ def _waited(services: Services, language: str, request: HelpRequest, now: dateti
 
 
 async def _escalation(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
-    """Still open after all this time: to the hub home or liaison (a claim button), or to the
-    group when nobody has that role. Taken on or closed meanwhile, or the reader no longer
-    has that role: nothing to say."""
+    """Still open after all this time: to the hub home or liaison, with a claim button. Taken
+    on or closed meanwhile, or the reader no longer has that role: nothing to say."""
     request = await _readable(services, notice, audience)
     role = notice.token("role")
     if request is None or request.state is not RequestState.OPEN or role is None:
         return None
-    group = notice.kind is NoticeKind.ESCALATION_GROUP
-    if not group and notice.user_id is not None:
+    if notice.user_id is not None:
         now_role = await services.constellations.active_role(
             request.constellation_id, notice.user_id
         )
         if now_role is None or now_role.value != role:
             return None
     texts, language = services.texts, audience.language
-    key = f"notice.escalate_{role}_missing" if group else f"notice.escalate_{role}"
     text = texts(
         language,
-        key,
+        f"notice.escalate_{role}",
         number=request.shown_number,
         requester=someone(texts, language, request.requester_name),
         category=category_label(texts, language, request.category.value),
         waited=_waited(services, language, request, services.clock.now()),
     )
-    return Outgoing(text, None if group else claim_keyboard(texts, language, request))
+    return Outgoing(text, claim_keyboard(texts, language, request))
+
+
+async def _unreachable_role(
+    services: Services, notice: Notice, audience: Audience
+) -> Outgoing | None:
+    """To a carer, privately: nobody with ``role`` can be reached, so reminders cannot go
+    there. Never in the group (it would tell every family that someone failed)."""
+    role = notice.token("role")
+    constellation_id = notice.constellation_id
+    if role is None or constellation_id is None or not audience.private:
+        return None
+    if await services.constellations.active_role(constellation_id, audience.chat_id) is None:
+        return None
+    constellation = await services.constellations.for_id(constellation_id)
+    if constellation is None:
+        return None
+    return Outgoing(
+        services.texts(
+            audience.language, f"notice.unreachable_{role}", constellation=constellation.name
+        )
+    )
 
 
 async def _member_left(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
@@ -252,7 +270,7 @@ KINDS: dict[NoticeKind, Kind] = {
     NoticeKind.REQUEST_RELEASED: Kind(_to_requester),
     NoticeKind.REQUEST_WITHDRAWN: Kind(_withdrawn),
     NoticeKind.ESCALATION: Kind(_escalation),
-    NoticeKind.ESCALATION_GROUP: Kind(_escalation),
+    NoticeKind.ESCALATION_GROUP: Kind(_unreachable_role, unreachable="skip"),
     NoticeKind.MEMBER_LEFT: Kind(_member_left),
     NoticeKind.HUBHOME_UNREACHED: Kind(_unreached),
 }

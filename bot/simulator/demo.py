@@ -192,7 +192,9 @@ async def scene_roles(demo: Demo) -> None:
 
 async def scene_linking(demo: Demo) -> None:
     demo.printer.heading("Privéchat koppelen")
-    await demo.say(demo.anna, demo.group, "Hallo! Anna hier, met Sem (8) en Noor (5).")
+    await demo.say(
+        demo.anna, demo.group, "Hallo! Anna hier, pleeggezin met twee kinderen van 5 en 8."
+    )
     await demo.say(demo.grace, demo.group, "Hi all, Grace here 👋")
     await demo.say(demo.anna, demo.group, "/koppel")
     link_message = demo.sim.last_bot_message(demo.group)
@@ -214,7 +216,7 @@ async def scene_request(demo: Demo) -> None:
     await demo.say(
         demo.anna,
         demo.group,
-        "/hulpvraag #oppas Wie kan vanavond op Sem (8) en Noor (5) passen? "
+        "/hulpvraag #oppas Wie kan vanavond op onze twee (5 en 8) passen? "
         "Wij hebben een training van het bureau, van 19:00 tot 22:00.",
     )
     card = demo.last(demo.group)
@@ -229,8 +231,8 @@ async def scene_escalation(demo: Demo) -> None:
     await demo.say(
         demo.bram,
         demo.group,
-        "/hulpvraag #vervoer Wie kan Daan dinsdag om 15:00 naar de bezoekregeling in Utrecht "
-        "rijden?",
+        "/hulpvraag #vervoer Wie kan onze oudste dinsdag om 15:00 naar de bezoekregeling in "
+        "Utrecht rijden?",
     )
     await demo.later("Twee uur later: nog niemand heeft gereageerd", timedelta(hours=2, minutes=1))
     await demo.later("Weer twee uur later: nog steeds niemand", timedelta(hours=2))
@@ -244,7 +246,7 @@ async def scene_private_request(demo: Demo) -> None:
     await demo.say(demo.anna, chat, "/hulpvraag")
     flow = await demo.tap(demo.anna, demo.last(chat), "☕ Even praten")
     await demo.say(
-        demo.anna, chat, "Het bezoek aan de moeder van Noor ging niet goed. Kunnen we bellen?"
+        demo.anna, chat, "Het bezoek aan de biologische ouders ging niet goed. Kunnen we bellen?"
     )
     flow = demo.last(chat)
     for label in ("Morgen", "Nee, niet dringend", "🏠 Alleen het kerngezin"):
@@ -260,12 +262,16 @@ async def scene_private_line(demo: Demo) -> None:
     hub_chat = demo.sim.private_chat(demo.hanneke)
     await demo.say(demo.anna, chat, "/hubhomeprive")
     asked = await demo.say(
-        demo.anna, chat, "Noor slaapt slecht sinds het bezoek aan haar moeder. Heb jij tips?"
+        demo.anna,
+        chat,
+        "Onze jongste slaapt slecht sinds het bezoek aan haar moeder. Heb jij tips?",
     )
     routed = demo.last(hub_chat)
     # A correction afterwards is not passed on, and Anna is told so.
     await demo.sim.edit_message(
-        demo.anna, asked, "Noor slaapt slecht sinds het bezoek aan haar vader. Heb jij tips?"
+        demo.anna,
+        asked,
+        "Onze jongste slaapt slecht sinds het bezoek aan haar vader. Heb jij tips?",
     )
     await demo.bot.settle()
     demo.printer.flush()

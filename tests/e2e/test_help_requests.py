@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import timedelta
 
 from bot.clock import FakeClock
@@ -281,3 +282,36 @@ async def test_an_english_constellation(scene: Scene) -> None:
     await scene.say(scene.bert, scene.group, "/done 1 partly")
     assert scene.refreshed(card).plain_text.endswith("✅ Done: partly helped")
     assert await _state(scene, 1) is RequestState.RESOLVED
+
+
+async def test_escalations_never_go_to_the_group(scene: Scene) -> None:
+    """The liaison has no linked private chat: the second step reaches nobody. Nothing is
+    posted in the group; the hub home hears privately, once, that the liaison cannot be
+    reached — also when a second request goes the same way."""
+    await _ready(scene)
+    hub_private = scene.private(scene.hubhome)
+    await scene.say(scene.hubhome, hub_private, "/start")
+    clock = scene.bot.app.bot_data.services.clock
+    assert isinstance(clock, FakeClock)
+    group_before = scene.bot_texts(scene.group)
+    await scene.say(scene.anna, scene.group, "/hulpvraag #dringend Kan iemand ophalen?")
+    await scene.say(scene.bert, scene.group, "/hulpvraag #dringend Who can drive?")
+    clock.advance(timedelta(hours=1, minutes=5))
+    await scene.bot.tick()
+    new_in_group = scene.bot_texts(scene.group)[len(group_before) :]
+    assert len(new_in_group) == 2  # the two cards, and nothing else
+    assert not any("open" in text for text in new_in_group)
+    told = [
+        text
+        for text in scene.bot_texts(hub_private)
+        if text.startswith("⚠️ De contactpersoon van De Linde is niet via mij bereikbaar")
+    ]
+    assert len(told) == 1
+    assert stored_count(scene, "SELECT COUNT(*) FROM outbox WHERE chat_id < 0") == 2
+
+
+def stored_count(scene: Scene, sql: str) -> int:
+    with sqlite3.connect(scene.bot.settings.database_path) as db:
+        value = db.execute(sql).fetchone()[0]
+    assert isinstance(value, int)
+    return value

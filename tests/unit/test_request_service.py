@@ -290,7 +290,7 @@ async def test_escalates_to_the_hub_home_then_the_liaison_once_each(kit: Kit) ->
     [first] = await kit.pending()
     refs = {"request": request.id, "role": "hubhome"}
     assert summary(first) == ("escalation", HUB.user_id, None, refs)
-    assert (first.fallback_chat_id, first.reply_to_message_id) == (GROUP, 10)
+    assert (first.fallback_chat_id, first.reply_to_message_id) == (None, None)  # never the group
     stored = await kit.requests.get(request.id)
     assert stored is not None and stored.escalation_stage == 1
     assert stored.next_escalation_at == utc(22, 13)
@@ -320,15 +320,17 @@ async def test_hub_home_only_request_reminds_the_hub_home_again(kit: Kit) -> Non
         await kit.delivered()
 
 
-async def test_without_a_hub_home_the_group_is_asked(kit: Kit) -> None:
+async def test_without_a_hub_home_the_liaison_hears_it_privately_once(kit: Kit) -> None:
+    """Nobody to remind: never the group; the liaison hears privately that the hub home
+    cannot be reached, once for the constellation, however many requests wait."""
     await kit.group(roles=((LIAISON, Role.LIAISON),))
-    request = (await kit.requests.post(GROUP, BERT, TEXT)).request
+    await kit.requests.post(GROUP, BERT, TEXT)
+    await kit.requests.post(GROUP, BERT, TEXT)
     await kit.delivered()
     kit.at(utc(22, 11))
     await kit.requests.tick()
     [notice] = await kit.pending()
-    refs = {"request": request.id, "role": "hubhome"}
-    assert summary(notice) == ("escalation_group", None, GROUP, refs)
+    assert summary(notice) == ("escalation_group", LIAISON.user_id, None, {"role": "hubhome"})
 
 
 async def test_an_escalation_never_goes_to_the_requester(kit: Kit) -> None:

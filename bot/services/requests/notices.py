@@ -151,37 +151,37 @@ def escalations(
     request: HelpRequest,
     role: Role,
     people: list[int],
-    group_card_id: int | None,
     step: str,
 ) -> list[Notice]:
-    """An open request nobody took on, to everyone with ``role`` (with a claim button); with
-    nobody in that role, to the group (never for a hub-home-only request)."""
+    """An open request nobody took on, to everyone with ``role`` who can be reached (with a
+    claim button). Never to the group: a DM that cannot be delivered is not posted there, and
+    with nobody to reach the caller tells the other carers privately (see ``unreachable``)."""
     refs: dict[str, int | str | tuple[int, ...]] = {"request": request.id, "role": role.value}
-    fallback = group_fallback(constellation, request)
-    notices = [
+    return [
         Notice(
             kind=NoticeKind.ESCALATION,
             dedupe_key=f"req:{request.id}:{step}:{user_id}",
             refs=refs,
             constellation_id=constellation.id,
             user_id=user_id,
-            fallback_chat_id=fallback,
-            reply_to_message_id=group_card_id,
         )
         for user_id in people
     ]
-    if not notices and fallback is not None:
-        notices.append(
-            Notice(
-                kind=NoticeKind.ESCALATION_GROUP,
-                dedupe_key=f"req:{request.id}:{step}:group",
-                refs=refs,
-                constellation_id=constellation.id,
-                chat_id=fallback,
-                reply_to_message_id=group_card_id,
-            )
+
+
+def unreachable(constellation: Constellation, role: Role, told: list[int]) -> list[Notice]:
+    """Nobody with ``role`` can be reached privately: those in ``told`` hear it, once per
+    constellation (not once per request) — privately, never in the group."""
+    return [
+        Notice(
+            kind=NoticeKind.ESCALATION_GROUP,
+            dedupe_key=f"unreachable:{constellation.id}:{role.value}:{user_id}",
+            refs={"role": role.value},
+            constellation_id=constellation.id,
+            user_id=user_id,
         )
-    return notices
+        for user_id in told
+    ]
 
 
 def member_left(

@@ -539,13 +539,22 @@ class RequestService:
                 return  # someone else got there first
             people = [
                 m.user_id
-                for m in await self._memberships.with_role(tx, constellation.id, role)
+                for m in await self._memberships.reachable_with_role(tx, constellation.id, role)
                 if m.user_id != request.requester_id  # a carer asking is not asked to help
             ]
-            card_id = await self._group_card_id(tx, constellation, request)
             step = f"esc{stage + 1}:{request.next_escalation_at.timestamp():.0f}"
-            for notice in notices.escalations(constellation, request, role, people, card_id, step):
+            for notice in notices.escalations(constellation, request, role, people, step):
                 await self._outbox.add(tx, notice, now)
+            if not people:  # nobody to reach: the other carers hear it privately, once
+                other = Role.LIAISON if role is Role.HUBHOME else Role.HUBHOME
+                told = [
+                    m.user_id
+                    for m in await self._memberships.reachable_with_role(
+                        tx, constellation.id, other
+                    )
+                ]
+                for notice in notices.unreachable(constellation, role, told):
+                    await self._outbox.add(tx, notice, now)
 
     async def next_due(self) -> datetime | None:
         return await self._requests.next_due(self._db.reader)
