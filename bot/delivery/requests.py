@@ -20,7 +20,7 @@ from bot.domain import (
     Role,
     Visibility,
 )
-from bot.i18n import Html
+from bot.i18n import Html, cut, escape
 from bot.services.requests.visibility import shown_in_group
 from bot.storage.db import Tx
 from bot.views.common import message_link
@@ -31,6 +31,8 @@ from bot.views.requests import (
     request_card_text,
     someone,
 )
+
+ESCALATION_TEXT_LIMIT = 600  # of the request's text in a reminder, in Telegram's units
 
 
 async def _request(services: Services, notice: Notice) -> HelpRequest | None:
@@ -174,15 +176,35 @@ async def _escalation(services: Services, notice: Notice, audience: Audience) ->
         if now_role is None or now_role.value != role:
             return None
     texts, language = services.texts, audience.language
-    text = texts(
-        language,
-        f"notice.escalate_{role}",
-        number=request.shown_number,
-        requester=someone(texts, language, request.requester_name),
-        category=category_label(texts, language, request.category.value),
-        waited=_waited(services, language, request, services.clock.now()),
-    )
-    return Outgoing(text, claim_keyboard(texts, language, request))
+    lines: list[str] = [
+        texts(
+            language,
+            f"notice.escalate_{role}",
+            number=request.shown_number,
+            requester=someone(texts, language, request.requester_name),
+            category=category_label(texts, language, request.category.value),
+            waited=_waited(services, language, request, services.clock.now()),
+        )
+    ]
+    # What it is about, so the reader can decide from the notice itself (the hub home and
+    # the liaison may read every request of their constellation), and where its card is.
+    if request.text:
+        lines.append(f"<i>{escape(cut(request.text, ESCALATION_TEXT_LIMIT))}</i>")
+    link = await _card_link(services, request)
+    if link is not None:
+        lines.append(texts(language, "notice.escalate_card", link=link))
+    return Outgoing("\n\n".join(lines), claim_keyboard(texts, language, request))
+
+
+async def _card_link(services: Services, request: HelpRequest) -> str | None:
+    """A link to the request's card in the group (supergroups have them), if it has one."""
+    if request.visibility is not Visibility.GROUP:
+        return None
+    constellation = await services.constellations.for_id(request.constellation_id)
+    if constellation is None:
+        return None
+    card = await services.requests.card_in(request.id, constellation.chat_id)
+    return message_link(card.chat_id, card.message_id) if card is not None else None
 
 
 async def _unreachable_role(

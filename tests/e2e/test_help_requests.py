@@ -160,10 +160,15 @@ async def test_escalation_to_hub_home_then_liaison_survives_restart(scene: Scene
     clock.advance(timedelta(minutes=2))
     await scene.bot.tick()
     escalation = scene.last(hub_private)
+    # What it is about, and a link to its card in the group (issue 16).
     assert escalation.plain_text == (
         "⏰ Hulpvraag #1 van Anna (🙋 Overig) staat al 31 minuten open en niemand heeft nog"
-        " gereageerd. Kun jij helpen?"
+        " gereageerd. Kun jij helpen?\n\nKan iemand Noor ophalen?\n\n👉 Naar de kaart in de groep"
     )
+    card = scene.sim.bot_messages(scene.group)[-1]
+    assert card.plain_text.startswith("🆘 Hulpvraag #1")
+    links = [e.get("url") for e in escalation.entities if e.get("type") == "text_link"]
+    assert links == [f"https://t.me/c/{str(scene.group.id)[4:]}/{card.message_id}"]
     assert escalation.button_texts == [["🙋 Ik help"]]
     await scene.bot.restart()
     await scene.bot.tick()
