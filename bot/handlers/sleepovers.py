@@ -43,6 +43,7 @@ from bot.domain import (
     SleepoverNotFound,
     SleepoverState,
 )
+from bot.figures import add_months
 from bot.handlers.common import (
     command_text,
     is_group,
@@ -439,8 +440,7 @@ def month_rows(
     """The month as an inline-keyboard calendar: per night the beds taken ("12·1", full
     "12●"); ‹ and › move a month. A tap on a night tells the hub home who sleeps over."""
     cid, first = month.constellation.id, month.first
-    previous = (first.replace(day=1) - date.resolution).replace(day=1)
-    following = (first.replace(day=28) + date.resolution * 4).replace(day=1)
+    previous, following = add_months(first, -1), add_months(first, 1)
     title = format_date(first, "LLLL yyyy", locale=language)
     rows = [
         [

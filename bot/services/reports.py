@@ -160,11 +160,7 @@ class ReportService:
         s = self._db.reader
         if self.is_operator(user_id):
             return await self._constellations.all_active(s)
-        return [
-            c
-            for c in await self._constellations.of_member(s, user_id)
-            if await self._memberships.active_role(s, c.id, user_id) in READERS
-        ]
+        return await self._constellations.of_member(s, user_id, READERS)
 
     def this_month(self, constellation: Constellation | None = None) -> date:
         zone = ZoneInfo(constellation.timezone) if constellation else ZoneInfo("Europe/Amsterdam")

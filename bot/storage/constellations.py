@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain import Constellation, ConstellationStatus
+from bot.domain import Constellation, ConstellationStatus, Role
 from bot.storage.db import Session, Tx, from_db_time, to_db_time
 
 _COLUMNS = (
@@ -75,14 +75,19 @@ class ConstellationRepository:
         )
         return _constellation(row) if row else None
 
-    async def of_member(self, s: Session, user_id: int) -> list[Constellation]:
-        """Active constellations the person is an active member of, oldest first."""
+    async def of_member(
+        self, s: Session, user_id: int, roles: tuple[Role, ...] = ()
+    ) -> list[Constellation]:
+        """Active constellations the person is an active member of (with one of ``roles``,
+        when given), oldest first — one query, whatever the number of constellations."""
         columns = ", ".join(f"c.{name.strip()}" for name in _COLUMNS.split(","))
+        only = f" AND m.role IN ({', '.join('?' for _ in roles)})" if roles else ""
         rows = await s.fetch_all(
             f"SELECT {columns} FROM constellations c JOIN memberships m"  # noqa: S608
             " ON m.constellation_id = c.id"
-            " WHERE m.user_id = ? AND m.status = 'active' AND c.status = 'active' ORDER BY c.id",
-            (user_id,),
+            f" WHERE m.user_id = ? AND m.status = 'active' AND c.status = 'active'{only}"
+            " ORDER BY c.id",
+            (user_id, *(role.value for role in roles)),
         )
         return [_constellation(row) for row in rows]
 

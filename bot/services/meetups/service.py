@@ -279,7 +279,7 @@ class MeetupService:
 
     async def planner_in(self, user_id: int) -> list[Constellation]:
         """The constellations where this person may plan (hub home or liaison)."""
-        return [c for c in await self.of_member(user_id) if await self.may_plan(c, user_id)]
+        return await self._constellations.of_member(self._db.reader, user_id, PLANNERS)
 
     async def next_occurrence(self, meetup: Meetup) -> Occurrence | None:
         """The next planned occurrence still to start (cancelled ones skipped)."""

@@ -20,6 +20,7 @@ from bot.domain import (
     Sleepover,
     SleepoverSettings,
 )
+from bot.figures import add_months
 from bot.services.sleepovers.service import quarter_of
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database
@@ -94,11 +95,8 @@ class BedsService:
 
     async def places(self, user_id: int) -> list[Constellation]:
         """Where the person is hub home or liaison: whose beds they may see."""
-        found = []
-        for constellation in await self._constellations.of_member(self._db.reader, user_id):
-            if await self._role(constellation, user_id) in (Role.HUBHOME, Role.LIAISON):
-                found.append(constellation)
-        return found
+        roles = (Role.HUBHOME, Role.LIAISON)
+        return await self._constellations.of_member(self._db.reader, user_id, roles)
 
     async def may_change(self, constellation: Constellation, user_id: int) -> bool:
         return await self._role(constellation, user_id) is Role.HUBHOME
@@ -167,7 +165,7 @@ class BedsService:
     ) -> Month:
         await self._require(constellation, user_id, Role.HUBHOME, Role.LIAISON)
         first = date(year, month, 1)
-        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        last = add_months(first, 1) - timedelta(days=1)
         s = self._db.reader
         settings = await self._repo.settings(s, constellation.id)
         taken = await self._repo.month(s, constellation.id, first, last)

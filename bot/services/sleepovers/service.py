@@ -30,6 +30,7 @@ from bot.domain import (
     SleepoverSettings,
     SleepoverState,
 )
+from bot.figures import add_months
 from bot.services.sleepovers import notices
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database, Session, Tx, from_db_time
@@ -77,9 +78,9 @@ class Outlook:
 
 
 def quarter_of(day: date) -> tuple[date, date]:
+    """The quarter ``day`` is in: its first day, and the first day after it."""
     first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    last = date(first.year + (first.month == 10), (first.month + 2) % 12 + 1, 1)
-    return first, last
+    return first, add_months(first, 3)
 
 
 class SleepoverService:
@@ -115,12 +116,7 @@ class SleepoverService:
     # -- who ---------------------------------------------------------------------------------
 
     async def constellations_with_role(self, user_id: int, *roles: Role) -> list[Constellation]:
-        s = self._db.reader
-        found = []
-        for constellation in await self._constellations.of_member(s, user_id):
-            if await self._memberships.active_role(s, constellation.id, user_id) in roles:
-                found.append(constellation)
-        return found
+        return await self._constellations.of_member(self._db.reader, user_id, roles)
 
     async def _role(self, s: Session, constellation_id: int, user_id: int) -> Role | None:
         return await self._memberships.active_role(s, constellation_id, user_id)
@@ -168,11 +164,12 @@ class SleepoverService:
             return True
         return user_id in await self._backups(s, view)
 
-    async def may_answer(self, view: SleepoverView, user_id: int) -> bool:
-        """Hub home carers, and a backup of its nights; never the family itself."""
+    async def may_answer(self, view: SleepoverView, user_id: int, s: Session | None = None) -> bool:
+        """Hub home carers, and a backup of its nights; never the family itself (read in
+        ``s``, a use case's transaction, when given)."""
         if user_id == view.sleepover.family_id:
             return False
-        s = self._db.reader
+        s = s or self._db.reader
         if await self._role(s, view.constellation.id, user_id) is Role.HUBHOME:
             return True
         return user_id in await self._backups(s, view)
@@ -487,16 +484,9 @@ class SleepoverService:
         """Who hears the family's answer: the carer who proposed while they still may answer,
         else every hub home carer."""
         proposer = view.sleepover.answered_by
-        if proposer is not None and await self._may_answer_in(s, view, proposer):
+        if proposer is not None and await self.may_answer(view, proposer, s):
             return [proposer]
         return await self._carers(s, view.constellation.id)
-
-    async def _may_answer_in(self, s: Session, view: SleepoverView, user_id: int) -> bool:
-        if user_id == view.sleepover.family_id:
-            return False
-        if await self._role(s, view.constellation.id, user_id) is Role.HUBHOME:
-            return True
-        return user_id in await self._backups(s, view)
 
     async def seen(self, sleepover_id: int, user_id: int) -> SleepoverView:
         """An emergency: "seen, I'll call" — the family hears who has it."""
