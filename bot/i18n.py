@@ -7,9 +7,11 @@ unless it is wrapped in :class:`Html` (text this code built and escaped itself).
 
 from __future__ import annotations
 
+import gettext
 import html
 import re
 import string
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -75,14 +77,38 @@ def placeholders(template: str) -> set[str]:
 
 @cache
 def load_catalog(language: str) -> dict[str, str]:
+    """Singular messages: key -> template."""
+    return dict(_read(language)[0])
+
+
+@cache
+def load_plurals(language: str) -> tuple[dict[str, tuple[str, ...]], Callable[[int], int]]:
+    """Plural messages (``msgid_plural``): key -> the forms, and the catalog's rule picking one."""
+    _, forms, rule = _read(language)
+    return dict(forms), rule
+
+
+@cache
+def _read(
+    language: str,
+) -> tuple[
+    tuple[tuple[str, str], ...], tuple[tuple[str, tuple[str, ...]], ...], Callable[[int], int]
+]:
     path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=language)
-    return {
-        str(message.id): str(message.string)
-        for message in catalog
-        if message.id and isinstance(message.id, str) and message.string
-    }
+    singular: list[tuple[str, str]] = []
+    plural: list[tuple[str, tuple[str, ...]]] = []
+    for message in catalog:
+        if not message.id or not message.string:
+            continue
+        if isinstance(message.id, str):
+            singular.append((message.id, str(message.string)))
+        else:
+            plural.append((str(message.id[0]), tuple(str(form) for form in message.string)))
+    # The catalog's own Plural-Forms expression, as gettext evaluates it.
+    rule = gettext.c2py(catalog.plural_expr)
+    return tuple(singular), tuple(plural), rule
 
 
 def normalise_language(code: str | None, fallback: str) -> str:
@@ -100,9 +126,27 @@ class Translator:
     def __init__(self, default_language: str = "nl") -> None:
         self.default_language = default_language
         self._catalogs = {language: load_catalog(language) for language in LANGUAGES}
+        self._plurals = {language: load_plurals(language) for language in LANGUAGES}
 
     def keys(self, language: str) -> set[str]:
-        return set(self._catalogs[language])
+        return set(self._catalogs[language]) | set(self._plurals[language][0])
+
+    def plural_forms(self, language: str, key: str) -> tuple[str, ...]:
+        return self._plurals[language][0][key]
+
+    def plural_template(self, language: str, key: str, n: int) -> str:
+        forms, rule = self._plurals.get(language) or self._plurals[self.default_language]
+        if key not in forms:
+            forms, rule = self._plurals[self.default_language]
+        chosen = forms[key]
+        return chosen[min(rule(n), len(chosen) - 1)]
+
+    def plural(self, language: str, key: str, n: int, **values: object) -> Html:
+        """A message in the form that fits ``n`` ("1 gezin komt", "3 gezinnen komen"), gettext
+        style; ``{n}`` is the number itself."""
+        template = self.plural_template(language, key, n)
+        filled = {name: escape(value) for name, value in values.items()}
+        return Html(template.format(n=n, **filled))
 
     def template(self, language: str, key: str) -> str:
         catalog = self._catalogs.get(language) or self._catalogs[self.default_language]
@@ -127,13 +171,13 @@ class Translator:
         days, rest = divmod(minutes, 24 * 60) if minutes >= 2 * 24 * 60 else (0, minutes)
         hours, rest = divmod(rest, 60)
         parts = []
-        for amount, one, many in (
-            (days, "time.day", "time.days"),
-            (hours, "time.hour", "time.hours"),
-        ):
+        for amount, key in ((days, "time.day"), (hours, "time.hour")):
             if amount:
-                parts.append(self.plain(language, one if amount == 1 else many).format(n=amount))
+                parts.append(
+                    html.unescape(self.plural_template(language, key, amount)).format(n=amount)
+                )
         if rest or not parts:
-            key = "time.minute" if rest == 1 else "time.minutes"
-            parts.append(self.plain(language, key).format(n=rest))
+            parts.append(
+                html.unescape(self.plural_template(language, "time.minute", rest)).format(n=rest)
+            )
         return self.plain(language, "time.and").join(parts)

@@ -40,14 +40,35 @@ def test_keys_used_in_code_exist(texts: Translator) -> None:
     assert missing == set()
 
 
+def _templates(texts: Translator, language: str, key: str) -> list[str]:
+    try:
+        return [texts.template(language, key)]
+    except KeyError:
+        return list(texts.plural_forms(language, key))
+
+
 def test_same_placeholders_and_valid_html(texts: Translator) -> None:
     for key in texts.keys("nl"):
-        templates = {language: texts.template(language, key) for language in LANGUAGES}
-        assert placeholders(templates["nl"]) == placeholders(templates["en"]), key
-        for language, template in templates.items():
-            filled = template.format(**dict.fromkeys(placeholders(template), "x"))
-            _, error = check_html(filled)
-            assert error is None, f"{language}:{key}: {error}"
+        templates = {language: _templates(texts, language, key) for language in LANGUAGES}
+        names = {frozenset().union(*map(placeholders, forms)) for forms in templates.values()}
+        assert len(names) == 1, key
+        for language, forms in templates.items():
+            for template in forms:
+                filled = template.format(**dict.fromkeys(placeholders(template), "x"))
+                _, error = check_html(filled)
+                assert error is None, f"{language}:{key}: {error}"
+
+
+def test_plural_forms_follow_the_number(texts: Translator) -> None:
+    """gettext plurals: each language's own rule picks the form, and {n} is the number."""
+    assert [texts.duration("nl", m) for m in (1, 2, 61)] == [
+        "1 minuut",
+        "2 minuten",
+        "1 uur en 1 minuut",
+    ]
+    assert texts.duration("en", 3 * 24 * 60 + 120) == "3 days and 2 hours"
+    assert texts.plural("nl", "time.day", 1) == "1 dag"
+    assert texts.plural("en", "time.minute", 0) == "0 minutes"
 
 
 def test_values_are_escaped(texts: Translator) -> None:
