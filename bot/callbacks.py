@@ -66,6 +66,7 @@ class Feature(StrEnum):
     SLEEPOVER = "slp"
     BEDS = "beds"
     REPORT = "rep"
+    MORE = "more"  # "More": the longer explanation behind a short message
 
 
 class RequestAction(StrEnum):
@@ -145,6 +146,13 @@ class ReportAction(StrEnum):
 class ForgetAction(StrEnum):
     YES = "yes"
     NO = "no"
+
+
+class MoreTopic(StrEnum):
+    """What a "More" button explains: the message it sits on says where and for whom."""
+
+    HELP = "help"  # every command (the short /help lists the main ones)
+    SETUP = "setup"  # how the constellation works, after /setup
 
 
 def _enum(kind: type[StrEnum], value: str) -> Any:
@@ -305,6 +313,22 @@ class ForgetButton:
             return None
         action: ForgetAction | None = _enum(ForgetAction, parsed.action)
         return cls(action) if action is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class MoreButton:
+    topic: MoreTopic
+
+    def data(self) -> str:
+        return callback(Feature.MORE.value, self.topic.value)
+
+    @classmethod
+    def parse(cls, data: str | None) -> MoreButton | None:
+        parsed = parse(data)
+        if parsed is None or parsed.feature != Feature.MORE.value or parsed.args:
+            return None
+        topic: MoreTopic | None = _enum(MoreTopic, parsed.action)
+        return cls(topic) if topic is not None else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,10 +26,12 @@ class Command:
     dutch: str | None
     where: Where
     audience: Audience = Audience.EVERYONE
+    # Old spellings that keep working (people's habits) but are never shown.
+    old: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
-        return [self.name, self.dutch] if self.dutch else [self.name]
+        return [self.name, *([self.dutch] if self.dutch else []), *self.old]
 
     def shown_as(self, language: str) -> str:
         """Dutch speakers see the Dutch alias in menus and help; both always work."""
@@ -48,7 +50,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "hulp", Where.BOTH),
     Command("request", "hulpvraag", Where.BOTH),
     Command("cancel", "annuleren", Where.PRIVATE),
-    Command("privateline", "hubhomeprive", Where.PRIVATE),
+    Command("privateline", "privelijn", Where.PRIVATE, old=("hubhomeprive",)),
     Command("requests", "hulpvragen", Where.GROUP),
     Command("claim", "ikhelp", Where.GROUP),
     Command("release", "loslaten", Where.GROUP),
@@ -76,6 +78,8 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 BY_NAME = {command.name: command for command in COMMANDS}
+# Every spelling that works (names, Dutch aliases, old aliases), lower case.
+BY_SPELLING = {spelling: command for command in COMMANDS for spelling in command.names}
 
 
 def names(name: str) -> list[str]:
@@ -89,3 +93,54 @@ def visible(*, in_group: bool, admin: bool) -> list[Command]:
         for command in COMMANDS
         if command.fits(in_group=in_group) and (admin or command.audience is Audience.EVERYONE)
     ]
+
+
+def known(word: str) -> Command | None:
+    """The command a typed word names, in any spelling that works."""
+    return BY_SPELLING.get(word.lower())
+
+
+def nearest(word: str) -> Command | None:
+    """The command someone most likely meant by an unknown word: a typo away (one in a short
+    word, two in a longer one, never in its first letter) or sharing its first four letters
+    (``logeerbed`` -> ``logeren``). None when nothing is that close: then it was probably
+    meant for another bot, or for nobody."""
+    word = word.lower()
+    if len(word) < 3:
+        return None
+    allowed = 1 if len(word) <= 5 else 2
+    best: tuple[tuple[int, int, int], Command] | None = None
+    for spelling, command in BY_SPELLING.items():
+        shared = _shared_start(word, spelling)
+        distance = _typos(word, spelling)
+        typo = distance <= allowed and shared >= 1
+        if not (typo or shared >= 4):
+            continue
+        # A typo beats a shared start; then the longer shared start, then the fewer edits.
+        rank = (0 if typo else 1, -shared, distance)
+        if best is None or rank < best[0]:
+            best = (rank, command)
+    return best[1] if best is not None else None
+
+
+def _shared_start(a: str, b: str) -> int:
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def _typos(a: str, b: str) -> int:
+    """Edits from ``a`` to ``b``: a letter added, dropped, changed, or two swapped."""
+    before: list[int] = []
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row = row, [i] + [0] * len(b)
+        for j, y in enumerate(b, 1):
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                row[j] = min(row[j], before[j - 2] + 1)
+        before = previous
+    return row[-1]

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import TextIO
 
 import aiosqlite
-from telegram import Bot, ChatMemberAdministrator, ChatMemberOwner, ChatMemberRestricted, User
+from telegram import Bot, User
 from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
 
 from bot.domain import Constellation, Role
+from bot.rights import read_rights
 from bot.settings import Settings
 from bot.storage.checks import marker_path
 from bot.storage.constellations import ConstellationRepository
@@ -308,13 +309,12 @@ async def group(
         return bad(f"{where}: not checked, Telegram did not answer ({type(exc).__name__})")
     except TelegramError as exc:
         return bad(f"{where}: Telegram refuses to say ({type(exc).__name__}): add the bot back?")
-    if isinstance(member, ChatMemberAdministrator | ChatMemberOwner):
-        return None
-    if member.status in ("left", "kicked"):
-        return bad(f"{where}: the bot is not in the group ({member.status}): add it back")
-    if isinstance(member, ChatMemberRestricted) and not member.can_send_messages:
+    rights = read_rights(member, privacy=privacy)
+    if not rights.present:
+        return bad(f"{where}: the bot is not in the group ({rights.status}): add it back")
+    if not rights.may_send:
         return bad(f"{where}: the bot may not send messages there: lift the restriction")
-    if privacy:
+    if rights.blind:
         return bad(
             f"{where}: the bot is a member, not an admin, with privacy mode on: it does not see"
             " members who only chat. Make it an admin, or send /setprivacy to @BotFather"

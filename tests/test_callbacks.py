@@ -52,6 +52,8 @@ ROUND_TRIPS = [
     callbacks.LineButton(callbacks.LineAction.PICK, 2, 1234),
     callbacks.LineButton(callbacks.LineAction.LIAISON, 9),
     callbacks.ForgetButton(callbacks.ForgetAction.YES),
+    callbacks.MoreButton(callbacks.MoreTopic.HELP),
+    callbacks.MoreButton(callbacks.MoreTopic.SETUP),
 ]
 
 
@@ -60,7 +62,8 @@ def test_typed_buttons_round_trip(
     button: callbacks.RequestButton
     | callbacks.MeetupButton
     | callbacks.LineButton
-    | callbacks.ForgetButton,
+    | callbacks.ForgetButton
+    | callbacks.MoreButton,
 ) -> None:
     assert type(button).parse(button.data()) == button
     assert len(button.data().encode()) <= callbacks.MAX_BYTES
@@ -83,6 +86,8 @@ def test_typed_buttons_round_trip(
         "forget:v1:yes:1001",  # a confirmation carries nobody
         "forget:v1:maybe",
         "mt:v1:cx:3:everything",
+        "more:v1:help:1001",  # "More" carries nobody and nothing
+        "more:v1:secrets",
     ],
 )
 def test_typed_buttons_refuse_what_was_never_offered(data: str) -> None:
@@ -93,9 +98,10 @@ def test_typed_buttons_refuse_what_was_never_offered(data: str) -> None:
             callbacks.MeetupButton,
             callbacks.LineButton,
             callbacks.ForgetButton,
+            callbacks.MoreButton,
         )
     ]
-    assert parsed == [None, None, None, None]
+    assert parsed == [None, None, None, None, None]
 
 
 def test_an_old_cancel_question_ignores_its_asker_and_an_undated_one_is_stale() -> None:

@@ -19,7 +19,8 @@ from telegram.error import TelegramError
 
 from bot.context import BotContext
 from bot.domain import Constellation, Person
-from bot.i18n import normalise_language
+from bot.i18n import Html, normalise_language
+from bot.rights import BotRights, read_rights
 from bot.services.constellations import Actor
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,28 @@ async def chat_member_status(context: BotContext, chat_id: int, user_id: int) ->
     if member.status == ChatMemberStatus.RESTRICTED:
         return ChatMemberStatus.MEMBER if getattr(member, "is_member", False) else None
     return member.status
+
+
+async def own_rights(context: BotContext, chat_id: int) -> BotRights | None:
+    """The bot's own rights in a group, asked afresh (an admin may promote it at any time);
+    its privacy mode is getMe's, asked at start and again whenever it joins a group (a change
+    at @BotFather only takes effect in a group the bot joins after it). None: Telegram did
+    not say."""
+    try:
+        member = await context.bot.get_chat_member(chat_id, context.bot.id)
+    except TelegramError as exc:
+        log.warning("getChatMember for the bot failed in chat %s: %s", chat_id, type(exc).__name__)
+        return None
+    return read_rights(member, privacy=not context.bot.bot.can_read_all_group_messages)
+
+
+async def blind_warning(context: BotContext, chat_id: int, language: str) -> Html | None:
+    """What a group admin must change when the bot only sees commands there; None when it
+    sees every message (or Telegram did not say: then we do not guess)."""
+    rights = await own_rights(context, chat_id)
+    if rights is None or not rights.blind:
+        return None
+    return context.services.texts(language, "rights.blind", bot=f"@{context.bot.username}")
 
 
 async def actor_in(context: BotContext, chat_id: int, user: User) -> Actor:

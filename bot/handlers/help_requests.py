@@ -17,6 +17,7 @@ from bot.commands import BY_NAME, names
 from bot.context import BotApplication, BotContext
 from bot.domain import (
     AlreadyClaimed,
+    Category,
     Constellation,
     HelpRequest,
     NotAllowed,
@@ -69,12 +70,16 @@ async def post_request(update: Update, context: BotContext) -> None:
     language = await language_for(update, context)
     raw = command_text(update)
     try:
-        await context.services.requests.post(chat.id, person_from(user), raw)
+        posted = await context.services.requests.post(chat.id, person_from(user), raw)
     except NotSetUp:
         await reply(update, texts(language, "common.not_setup"))
     except EmptyRequest:
         command = BY_NAME["request"].shown_as(language)
         await reply(update, texts(language, "request.how", command=command))
+    else:
+        if posted.request.category is Category.SLEEPOVER:
+            # The hub home's beds are asked privately, where nobody else learns who needs respite.
+            await reply(update, texts(language, "sleepover.hint"))
 
 
 async def list_requests(update: Update, context: BotContext) -> None:

@@ -13,6 +13,7 @@ from bot.handlers.common import (
     actor_in,
     chat_member_status,
     group_language,
+    own_rights,
     person_from,
     reply,
 )
@@ -102,7 +103,11 @@ async def members(update: Update, context: BotContext) -> None:
         return
     none = texts(language, "members.none")
     title = texts(language, "members.title", name=constellation.name)
-    footer = texts(language, "members.footer")
+    # Only commands reach a bot that is no admin with privacy mode on: "send a message" would
+    # not help then, and the admins are told what to change.
+    rights = await own_rights(context, chat.id)
+    blind = rights is not None and rights.blind
+    footer = texts(language, "members.footer_blind" if blind else "members.footer")
     # What the names may take: Telegram's limit, less everything else in the message.
     room = MESSAGE_LIMIT - units(to_plain(f"{title}\n\n\n\n\n\n{footer}")) - 3 * 40
     lines = [title, ""]

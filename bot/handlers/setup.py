@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, filters
 
 from bot import callbacks
+from bot.callbacks import Feature, MoreButton, MoreTopic
 from bot.commands import names
 from bot.context import BotApplication, BotContext
-from bot.domain import AlreadySetUp, NotAllowed, NotSetUp
+from bot.domain import AlreadySetUp, Constellation, NotAllowed, NotSetUp
 from bot.handlers.common import (
+    ADMIN_STATUSES,
     PRESENT_STATUSES,
     actor_in,
+    blind_warning,
     chat_member_status,
     group_language,
     is_group,
     language_for,
+    on_pressed_message,
     private_language,
     reply,
 )
 from bot.handlers.keyboards import link_keyboard
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, Html
 from bot.telegram_bot import unless_unchanged
 
 log = logging.getLogger(__name__)
@@ -41,11 +46,13 @@ async def bot_membership_changed(update: Update, context: BotContext) -> None:
     service = context.services.constellations
     texts = context.services.texts
     if was_in == is_in:
+        await _rights_changed(context, change)
         return
     if not is_in:
         if await service.bot_removed(change.chat.id):
             log.info("constellation in chat %s paused: bot removed", change.chat.id)
         return
+    await _refresh_privacy_mode(context)
     constellation = await service.for_chat(change.chat.id)
     if constellation is None:
         language = context.services.settings.language
@@ -59,6 +66,36 @@ async def bot_membership_changed(update: Update, context: BotContext) -> None:
         change.chat.id, texts(constellation.language, "intro.back", name=constellation.name)
     )
     await _recheck_members(context, change.chat.id)
+
+
+async def _refresh_privacy_mode(context: BotContext) -> None:
+    """Ask getMe again: a privacy mode changed at @BotFather takes effect in a group when the
+    bot is added to it, which is now (``context.bot.bot`` is getMe's answer, kept)."""
+    try:
+        await context.bot.get_me()
+    except TelegramError as exc:
+        log.warning("getMe failed: %s", type(exc).__name__)
+
+
+async def _rights_changed(context: BotContext, change: ChatMemberUpdated) -> None:
+    """Made an admin, or no longer one, in a constellation's group: with privacy mode on,
+    that decides whether the bot sees ordinary messages, and the group hears which."""
+    was_admin = change.old_chat_member.status in ADMIN_STATUSES
+    is_admin = change.new_chat_member.status in ADMIN_STATUSES
+    if was_admin == is_admin or context.bot.bot.can_read_all_group_messages:
+        return
+    constellation = await context.services.constellations.for_chat(change.chat.id)
+    if constellation is None:
+        return
+    language = constellation.language
+    if is_admin:
+        text = context.services.texts(language, "rights.seeing")
+    else:
+        warning = await blind_warning(context, change.chat.id, language)
+        if warning is None:
+            return
+        text = warning
+    await context.bot.send_message(change.chat.id, text)
 
 
 async def _recheck_members(context: BotContext, chat_id: int) -> None:
@@ -89,17 +126,57 @@ async def setup(update: Update, context: BotContext) -> None:
         )
     except AlreadySetUp as exc:
         existing = exc.constellation
-        await reply(update, texts(existing.language, "setup.already", name=existing.name))
+        text = texts(existing.language, "setup.already", name=existing.name)
+        warning = await blind_warning(context, chat.id, existing.language)
+        await reply(update, Html(f"{text}\n\n{warning}") if warning else text)
         return
     except NotAllowed:
         language = await language_for(update, context)
         await reply(update, texts(language, "setup.refused"))
         return
     constellation = result.constellation
-    text: str = texts(constellation.language, "setup.done", name=constellation.name)
-    if result.name_was_trimmed:
-        text += "\n\n" + texts(constellation.language, "setup.trimmed")
-    await reply(update, text, reply_markup=link_keyboard(context, constellation))
+    text = await _setup_text(context, constellation, trimmed=result.name_was_trimmed)
+    keyboard = link_keyboard(context, constellation, more=MoreTopic.SETUP)
+    await reply(update, text, reply_markup=keyboard)
+
+
+async def _setup_text(context: BotContext, constellation: Constellation, *, trimmed: bool) -> Html:
+    """What /setup answers: done, the two next steps, and what to change when the bot cannot
+    see the group's messages (checked with Telegram now)."""
+    texts, language = context.services.texts, constellation.language
+    parts = [texts(language, "setup.done", name=constellation.name)]
+    if trimmed:
+        parts.append(texts(language, "setup.trimmed"))
+    warning = await blind_warning(context, constellation.chat_id, language)
+    if warning is not None:
+        parts.append(warning)
+    return Html("\n\n".join(parts))
+
+
+async def setup_more(update: Update, context: BotContext) -> None:
+    """ "More" under the /setup answer: how the constellation works, added to that message.
+    Anyone in the group may press it; it only explains. The press must come from that very
+    message, in a group that is a constellation."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None:
+        return
+    texts = context.services.texts
+    constellation = await context.services.constellations.for_chat(chat.id)
+    if (
+        constellation is None
+        or MoreButton.parse(query.data) != MoreButton(MoreTopic.SETUP)
+        or not on_pressed_message(query)
+    ):
+        language = await language_for(update, context, constellation)
+        await query.answer(texts.plain(language, "button.stale"))
+        return
+    await query.answer()
+    text = await _setup_text(context, constellation, trimmed=False)
+    more = texts(constellation.language, "setup.more")
+    with unless_unchanged():
+        await query.edit_message_text(
+            Html(f"{text}\n\n{more}"), reply_markup=link_keyboard(context, constellation)
+        )
 
 
 def _language_keyboard(context: BotContext) -> InlineKeyboardMarkup:
@@ -187,3 +264,5 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler(names("setup"), setup, filters.UpdateType.MESSAGE))
     app.add_handler(CommandHandler(names("language"), language, filters.UpdateType.MESSAGE))
     app.add_handler(CallbackQueryHandler(language_button, pattern=callbacks.pattern("cfg")))
+    more = rf"{callbacks.pattern(Feature.MORE)}{MoreTopic.SETUP.value}$"
+    app.add_handler(CallbackQueryHandler(setup_more, pattern=more))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.commands import names, visible
+from bot import callbacks
+from bot.callbacks import Feature, MoreButton, MoreTopic
+from bot.commands import names
 from bot.context import BotApplication, BotContext
 from bot.domain import InvalidLink, NotAMember
 from bot.handlers.common import (
@@ -14,12 +16,15 @@ from bot.handlers.common import (
     chat_member_status,
     is_group,
     language_for,
+    on_pressed_message,
     person_from,
     private_language,
     reply,
 )
-from bot.handlers.keyboards import link_keyboard
+from bot.handlers.keyboards import link_keyboard, more_button
 from bot.handlers.meetups import calendar_from_link
+from bot.telegram_bot import unless_unchanged
+from bot.views.help import full_help, short_help
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -76,25 +81,45 @@ async def link(update: Update, context: BotContext) -> None:
     )
 
 
-async def help_command(update: Update, context: BotContext) -> None:
-    """``/help``: the commands that fit this chat and this person's role, in their language."""
+async def _admin_here(update: Update, context: BotContext) -> bool:
+    """Whether the person may manage this group (their help then lists the admin commands)."""
     chat, user = update.effective_chat, update.effective_user
-    texts = context.services.texts
-    if chat is None or user is None:
-        return
+    if not is_group(chat) or chat is None or user is None:
+        return False
+    actor = await actor_in(context, chat.id, user)
+    return context.services.constellations.may_manage(actor)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """``/help``: the main commands for this chat and this person's role, in their language,
+    short enough for one phone screen; "More" shows them all."""
     language = await language_for(update, context)
-    in_group = is_group(chat)
-    admin = False
-    if in_group:
-        actor = await actor_in(context, chat.id, user)
-        admin = context.services.constellations.may_manage(actor)
-    lines = [texts(language, "help.group" if in_group else "help.private"), ""]
-    for command in visible(in_group=in_group, admin=admin):
-        description = texts(language, command.description_key)
-        lines.append(f"/{command.shown_as(language)} — {description}")
-    if in_group and not admin:
-        lines += ["", texts(language, "help.admin_hint")]
-    await reply(update, "\n".join(lines))
+    in_group = is_group(update.effective_chat)
+    admin = await _admin_here(update, context)
+    text = short_help(context.services.texts, language, in_group=in_group, admin=admin)
+    keyboard = InlineKeyboardMarkup([[more_button(context, language, MoreTopic.HELP)]])
+    await reply(update, text, reply_markup=keyboard)
+
+
+async def help_more(update: Update, context: BotContext) -> None:
+    """ "More" under /help: the message becomes the full list, for whoever pressed (anyone in
+    the chat may; in a group an admin's press also lists the admin commands, which are no
+    secret). The press must come from that very message."""
+    query = update.callback_query
+    if query is None:
+        return
+    texts = context.services.texts
+    language = await language_for(update, context)
+    if MoreButton.parse(query.data) != MoreButton(MoreTopic.HELP) or not on_pressed_message(query):
+        await query.answer(texts.plain(language, "button.stale"))
+        return
+    in_group = is_group(update.effective_chat)
+    admin = await _admin_here(update, context)
+    await query.answer()
+    with unless_unchanged():
+        await query.edit_message_text(
+            full_help(texts, language, in_group=in_group, admin=admin), reply_markup=None
+        )
 
 
 def register(app: BotApplication) -> None:
@@ -102,3 +127,5 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("start", start, filters.ChatType.PRIVATE & only_messages))
     app.add_handler(CommandHandler(names("link"), link, only_messages))
     app.add_handler(CommandHandler(names("help"), help_command, only_messages))
+    more = rf"{callbacks.pattern(Feature.MORE)}{MoreTopic.HELP.value}$"
+    app.add_handler(CallbackQueryHandler(help_more, pattern=more))

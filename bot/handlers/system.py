@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, MessageEntity, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -14,6 +14,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.commands import Command, Where, known, nearest
 from bot.context import BotApplication, BotContext
 from bot.domain import MembershipStatus
 from bot.handlers import private_line
@@ -118,18 +119,61 @@ async def record_people(update: Update, context: BotContext) -> None:
         await service.private_chat_started(person_from(user))
 
 
+def _command_word(message: Message) -> str:
+    """The command typed, without its slash and @addressee (``/Logeren@bot`` -> ``logeren``)."""
+    words = (message.text or "").split(maxsplit=1)
+    return words[0][1:].partition("@")[0].lower() if words else ""
+
+
 async def unknown_command(update: Update, context: BotContext) -> None:
-    """An unknown /command: explain in private; in groups only when it was meant for us."""
-    message = update.effective_message
-    if message is None or not message.text:
+    """A /command no feature took: one of ours in the wrong place, a near miss, or unknown.
+
+    One of ours that only works privately, typed in the group: where it works, with a button
+    there. A near miss (``/hlup``, ``/logeerbed``): the command meant, as this chat's language
+    shows it, and where it works. In a group, silence for a command addressed to another bot,
+    and for one nothing like ours (probably another bot's) unless it was addressed to us.
+    """
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or not message.text or chat is None:
         return
-    if (
-        is_group(update.effective_chat)
-        and _addressee(message) != (context.bot.username or "").lower()
-    ):
-        return  # maybe for another bot in the group
+    in_group = is_group(chat)
+    addressee = _addressee(message)
+    for_us = addressee == (context.bot.username or "").lower()
+    if in_group and addressee and not for_us:
+        return  # for another bot in the group
+    texts = context.services.texts
     language = await language_for(update, context)
-    await reply(update, context.services.texts(language, "unknown.command"))
+    word = _command_word(message)
+    command = known(word)
+    if command is not None and not command.fits(in_group=in_group):
+        key = "unknown.private_only" if in_group else "common.group_only"
+        await _point_to(update, context, language, key, command)
+        return
+    meant = nearest(word) if command is None else None
+    if meant is not None:
+        key = "unknown.did_you_mean"
+        if not meant.fits(in_group=in_group):
+            key = "unknown.did_you_mean_private" if in_group else "unknown.did_you_mean_group"
+        await _point_to(update, context, language, key, meant)
+        return
+    if in_group and not for_us:
+        return  # nothing like ours: probably another bot's
+    await reply(update, texts(language, "unknown.command"))
+
+
+async def _point_to(
+    update: Update, context: BotContext, language: str, key: str, command: Command
+) -> None:
+    """Name ``command`` as this chat's language shows it; in a group, a command that works
+    privately comes with a button to the private chat."""
+    texts = context.services.texts
+    keyboard = None
+    if is_group(update.effective_chat) and command.where is Where.PRIVATE:
+        label = texts.plain(language, "unknown.open_private")
+        button = InlineKeyboardButton(label, url=f"https://t.me/{context.bot.username}")
+        keyboard = InlineKeyboardMarkup([[button]])
+    text = texts(language, key, command=command.shown_as(language))
+    await reply(update, text, reply_markup=keyboard)
 
 
 async def stale_button(update: Update, context: BotContext) -> None:

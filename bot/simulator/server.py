@@ -689,6 +689,20 @@ class FakeTelegram(BotApi):
         self._note("event", chat, by.full_name, text)
         await asyncio.sleep(0)
 
+    async def set_bot_admin(self, chat: SimChat, by: SimUser, *, admin: bool) -> None:
+        """``by`` makes the bot an administrator of ``chat`` (or takes that back): Telegram
+        tells the bot with a my_chat_member update only, no message in the group."""
+        self._require_member(by, chat)
+        old = self.member_status(chat, self.bot)
+        if old not in ("administrator", "member"):
+            raise AssertionError(f"the bot is not in {chat.label}")
+        new: MemberStatus = "administrator" if admin else "member"
+        self.set_member_status(chat, self.bot, new)
+        self._enqueue("my_chat_member", self._member_update(chat, by, old, new))
+        what = "made the bot an administrator" if admin else "took the bot's admin rights"
+        self._note("event", chat, by.full_name, f"{by.full_name} {what}")
+        await asyncio.sleep(0)
+
     async def remove_bot_from_group(
         self,
         chat: SimChat,

@@ -279,6 +279,40 @@ async def test_chat_info_members_and_commands(sim: FakeTelegram) -> None:
     assert set(sim.spec.required_fields("ChatFullInfo")) <= set(raw)
 
 
+async def test_privacy_mode_and_the_bots_own_rights(sim: FakeTelegram) -> None:
+    """getMe says whether privacy mode is on; getChatMember about the bot itself says whether
+    it is an admin (every field api.json requires); an admin promotes it later by a
+    my_chat_member update, after which it gets the messages privacy mode kept from it."""
+    anna, group = group_with_bot(sim)
+    seen: list[str] = []
+
+    async def promoted(update: Update, _: object) -> None:
+        change = update.my_chat_member
+        assert change is not None
+        seen.append(f"{change.old_chat_member.status}->{change.new_chat_member.status}")
+
+    async with Bot(sim.token, base_url=sim.base_url) as bot:
+        assert (await bot.get_me()).can_read_all_group_messages is False
+        sim.privacy_mode = False
+        assert (await bot.get_me()).can_read_all_group_messages is True
+        sim.privacy_mode = True
+        assert (await bot.get_chat_member(group.id, sim.bot.id)).status == "member"
+    await sim.send_message(anna, group, "hoi allemaal")
+    assert sim.pending_update_ids() == []  # privacy mode: plain chat never reaches the bot
+    async with running_app(sim, [ChatMemberHandler(promoted, ChatMemberHandler.MY_CHAT_MEMBER)]):
+        await sim.set_bot_admin(group, by=anna, admin=True)
+        await sim.wait_confirmed(timeout=2)
+        await sim.set_bot_admin(group, by=anna, admin=False)
+        await sim.wait_confirmed(timeout=2)
+    assert seen == ["member->administrator", "administrator->member"]
+    await sim.set_bot_admin(group, by=anna, admin=True)
+    raw = (await sim.api("getChatMember", {"chat_id": group.id, "user_id": sim.bot.id}))["result"]
+    assert set(sim.spec.required_fields("ChatMemberAdministrator")) <= set(raw)
+    before = len(sim.pending_update_ids())  # the promotion's update
+    await sim.send_message(anna, group, "nu wel")
+    assert len(sim.pending_update_ids()) == before + 1
+
+
 # PTB warns about RetryAfter.retry_after becoming a timedelta when the error is rendered.
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_faults_rate_limit_and_slow_answers(sim: FakeTelegram) -> None:
