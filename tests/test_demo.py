@@ -17,8 +17,8 @@ async def test_demo_transcript_reads_in_dutch() -> None:
         "Hallo allemaal! 👋 Ik ben de constellatiebot.",
         "✅ Deze groep is nu constellatie De Linde.",
         "[📩 Koppel je privéchat]",
-        "🏠 Hanneke de Vries is nu het kerngezin van deze constellatie.",
-        "🤝 Lotte is nu de contactpersoon van deze constellatie.",
+        "🏠 Hanneke de Vries hoort nu bij het kerngezin van deze constellatie.",
+        "🤝 Lotte is nu contactpersoon van deze constellatie.",
         "✅ Gelukt, Anna! Je privéchat is gekoppeld aan constellatie De Linde.",
         "Done, Grace!",  # an English-speaking carer gets English in private
         "👪 Pleeggezinnen: Anna, Bram, Grace",

@@ -12,7 +12,7 @@ async def test_admin_switches_to_english(scene: Scene) -> None:
     hello = await scene.say(scene.hubhome, scene.group, "hello")
     await scene.say(scene.admin, scene.group, "/hubhome", reply_to=hello)
     assert scene.last(scene.group).plain_text == (
-        "🏠 Hanneke de Vries is now the hub home of this constellation."
+        "🏠 Hanneke de Vries is now part of the hub home of this constellation."
     )
     await scene.say(scene.anna, scene.group, "/members")
     assert "🏠 Hub home: Hanneke de Vries" in scene.last(scene.group).plain_text
@@ -81,7 +81,7 @@ async def test_english_constellation_refusals_and_mistakes(scene: Scene) -> None
     await scene.say(scene.anna, scene.group, "/language nl")
     assert "Only a group admin can change the language." in scene.last(scene.group).plain_text
     await scene.say(scene.anna, scene.group, "/help")
-    assert "/members — Who is in the constellation" in scene.last(scene.group).plain_text
+    assert "👪 /members — who belongs here" in scene.last(scene.group).plain_text
     await scene.say(scene.anna, scene.group, f"/nope@{scene.sim.bot.username}")
     assert "I don't know that command" in scene.last(scene.group).plain_text
 

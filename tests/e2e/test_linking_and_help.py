@@ -56,19 +56,46 @@ async def test_forged_link_and_plain_start(scene: Scene) -> None:
 async def test_help_fits_role_and_language(scene: Scene) -> None:
     await scene.set_up()
     await scene.say(scene.anna, scene.group, "/hulp")
-    member_help = scene.last(scene.group).plain_text
-    assert "/leden — Wie er in de constellatie zit" in member_help
-    assert "/instellen" not in member_help
+    member_help = scene.last(scene.group)
+    assert "👪 /leden — wie erbij hoort" in member_help.plain_text
+    assert "/instellen" not in member_help.plain_text
+    await scene.press(scene.anna, member_help, "ℹ️ Meer uitleg")
+    everything = scene.refreshed(member_help)
+    assert "/leden — Wie er in de constellatie zit" in everything.plain_text
+    assert "/instellen" not in everything.plain_text
+    assert everything.buttons == []  # "More" was pressed: the button is gone
     await scene.say(scene.admin, scene.group, "/help")
-    admin_help = scene.last(scene.group).plain_text
-    assert "/instellen — Deze groep instellen als constellatie (beheerders)" in admin_help
-    assert "/kerngezin" in admin_help
+    admin_help = scene.last(scene.group)
+    assert "Beheerders: /instellen, /kerngezin" in admin_help.plain_text
+    await scene.press(scene.admin, admin_help, "ℹ️ Meer uitleg")
+    everything = scene.refreshed(admin_help).plain_text
+    assert "/instellen — Deze groep instellen als constellatie (beheerders)" in everything
+    assert "/kerngezin" in everything
     private = scene.private(scene.bert)  # Bert's Telegram speaks English
     await scene.say(scene.bert, private, "/help")
-    private_help = scene.last(private).plain_text
-    assert "This is what you can ask me here" in private_help
-    assert "/start — Get to know me" in private_help
-    assert "/members" not in private_help  # group commands are not offered in private
+    private_help = scene.last(private)
+    assert "This is what you can ask me here" in private_help.plain_text
+    assert "/privateline — a private message to the hub home" in private_help.plain_text
+    await scene.press(scene.bert, private_help, "ℹ️ More")
+    everything = scene.refreshed(private_help).plain_text
+    assert "/start — Get to know me" in everything
+    assert "/members" not in everything  # group commands are not offered in private
+
+
+async def test_more_is_checked_on_the_server(scene: Scene) -> None:
+    """"More" only acts on the message that carries it: forged on another message, or
+    pressed again after it was used, it is stale and changes nothing."""
+    await scene.set_up("De Linde")
+    await scene.say(scene.anna, scene.group, "/hulp")
+    short = scene.last(scene.group)
+    await scene.say(scene.anna, scene.group, "/hulpvragen")
+    other = scene.last(scene.group)
+    assert await scene.forge(scene.anna, other, "more:v1:help") == "Deze knop werkt niet meer."
+    assert scene.refreshed(other).plain_text == other.plain_text
+    assert await scene.forge(scene.anna, short, "more:v1:setup") == "Deze knop werkt niet meer."
+    assert scene.refreshed(short).plain_text == short.plain_text
+    await scene.press(scene.bert, short, "ℹ️ Meer uitleg")
+    assert await scene.forge(scene.bert, short, "more:v1:help") == "Deze knop werkt niet meer."
 
 
 async def test_unknown_commands(scene: Scene) -> None:
@@ -118,7 +145,7 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
         "hulp",
         "hulpvraag",
         "annuleren",
-        "hubhomeprive",
+        "privelijn",
         "bijeenkomst",
         "activiteit",
         "agenda",

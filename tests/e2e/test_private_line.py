@@ -47,7 +47,7 @@ async def test_text_round_trip_with_two_hub_home_carers(scene: Scene) -> None:
         "✅ Doorgestuurd naar het kerngezin (Hanneke, Henk). Hun antwoord krijg je hier."
     )
     assert confirmation.button_texts == []  # the liaison has not linked: no offer to include her
-    assert scene.last(scene.group).plain_text.startswith("🤝 Lotte is nu de contactpersoon")
+    assert scene.last(scene.group).plain_text.startswith("🤝 Lotte is nu contactpersoon")
 
     first_copy = _copy_of(scene, scene.hubhome, header)
     await scene.say(

@@ -16,17 +16,17 @@ async def test_admin_gives_roles_by_reply(scene: Scene) -> None:
     hello = await scene.say(scene.hubhome, scene.group, "Hoi allemaal!")
     await scene.say(scene.admin, scene.group, "/kerngezin", reply_to=hello)
     assert scene.last(scene.group).plain_text == (
-        "🏠 Hanneke de Vries is nu het kerngezin van deze constellatie."
+        "🏠 Hanneke de Vries hoort nu bij het kerngezin van deze constellatie."
     )
     assert await _role(scene, scene.hubhome.id) is Role.HUBHOME
 
     note = await scene.say(scene.liaison, scene.group, "Ik ben Lotte van het bureau")
     await scene.say(scene.admin, scene.group, "/liaison", reply_to=note)
-    assert "Lotte is nu de contactpersoon" in scene.last(scene.group).plain_text
+    assert "Lotte is nu contactpersoon" in scene.last(scene.group).plain_text
     assert await _role(scene, scene.liaison.id) is Role.LIAISON
 
     await scene.say(scene.admin, scene.group, "/lid", reply_to=note)
-    assert "Lotte is nu lid" in scene.last(scene.group).plain_text
+    assert "Lotte hoort nu bij de pleeggezinnen" in scene.last(scene.group).plain_text
     assert await _role(scene, scene.liaison.id) is Role.MEMBER
 
 
@@ -90,7 +90,7 @@ async def test_html_in_names_is_shown_literally(scene: Scene) -> None:
     hello = await scene.say(tricky, scene.group, "hi")
     await scene.say(scene.admin, scene.group, "/kerngezin", reply_to=hello)
     confirmation = scene.last(scene.group)
-    assert confirmation.plain_text.startswith("🏠 <i>Eve</i> &amp; <script> is nu")
+    assert confirmation.plain_text.startswith("🏠 <i>Eve</i> &amp; <script> hoort nu bij")
     await scene.say(scene.admin, scene.group, "/members")
     assert "<i>Eve</i> &amp; <script>" in scene.last(scene.group).plain_text
 

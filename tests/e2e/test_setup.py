@@ -15,7 +15,7 @@ async def test_bot_introduces_itself_when_added(scene: Scene) -> None:
     intro = scene.bot_texts(scene.group)
     assert len(intro) == 1  # one introduction, not one per update about the same join
     assert "constellatiebot" in intro[0]
-    assert "/setup" in intro[0]
+    assert "/instellen" in intro[0]  # the Dutch alias, never the English name
 
 
 @both_modes
@@ -23,8 +23,9 @@ async def test_admin_sets_up_the_constellation(scene: Scene) -> None:
     await scene.set_up()
     done = scene.last(scene.group)
     assert "Deze groep is nu constellatie Pleeggezinnen De Linde" in done.plain_text
-    [[button]] = done.buttons
+    [[button], [more]] = done.buttons
     assert button.text == "📩 Koppel je privéchat"
+    assert more.text == "ℹ️ Meer uitleg"
     assert button.url is not None
     assert button.url.startswith(f"https://t.me/{scene.sim.bot.username}?start=")
     stored = await ConstellationRepository().by_chat(
