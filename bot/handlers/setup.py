@@ -140,16 +140,22 @@ async def setup(update: Update, context: BotContext) -> None:
     await reply(update, text, reply_markup=keyboard)
 
 
-async def _setup_text(context: BotContext, constellation: Constellation, *, trimmed: bool) -> Html:
+async def _setup_text(
+    context: BotContext, constellation: Constellation, *, trimmed: bool = False, more: bool = False
+) -> Html:
     """What /setup answers: done, the two next steps, and what to change when the bot cannot
-    see the group's messages (checked with Telegram now)."""
+    see the group's messages (checked with Telegram now); with ``more``, also the operator's
+    way out and how the constellation works."""
     texts, language = context.services.texts, constellation.language
     parts = [texts(language, "setup.done", name=constellation.name)]
     if trimmed:
         parts.append(texts(language, "setup.trimmed"))
     warning = await blind_warning(context, constellation.chat_id, language)
     if warning is not None:
-        parts.append(warning)
+        operator = texts(language, "rights.blind_operator")
+        parts.append(Html(f"{warning}\n{operator}") if more else warning)
+    if more:
+        parts.append(texts(language, "setup.more"))
     return Html("\n\n".join(parts))
 
 
@@ -171,12 +177,9 @@ async def setup_more(update: Update, context: BotContext) -> None:
         await query.answer(texts.plain(language, "button.stale"))
         return
     await query.answer()
-    text = await _setup_text(context, constellation, trimmed=False)
-    more = texts(constellation.language, "setup.more")
+    text = await _setup_text(context, constellation, more=True)
     with unless_unchanged():
-        await query.edit_message_text(
-            Html(f"{text}\n\n{more}"), reply_markup=link_keyboard(context, constellation)
-        )
+        await query.edit_message_text(text, reply_markup=link_keyboard(context, constellation))
 
 
 def _language_keyboard(context: BotContext) -> InlineKeyboardMarkup:

@@ -83,7 +83,7 @@ async def test_help_fits_role_and_language(scene: Scene) -> None:
 
 
 async def test_more_is_checked_on_the_server(scene: Scene) -> None:
-    """"More" only acts on the message that carries it: forged on another message, or
+    """ "More" only acts on the message that carries it: forged on another message, or
     pressed again after it was used, it is stale and changes nothing."""
     await scene.set_up("De Linde")
     await scene.say(scene.anna, scene.group, "/hulp")
