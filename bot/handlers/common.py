@@ -19,7 +19,7 @@ from telegram.error import TelegramError
 
 from bot.context import BotContext
 from bot.domain import Constellation, Person
-from bot.i18n import Html, normalise_language
+from bot.i18n import normalise_language
 from bot.rights import BotRights, read_rights
 from bot.services.constellations import Actor
 
@@ -73,13 +73,11 @@ async def own_rights(context: BotContext, chat_id: int) -> BotRights | None:
     return read_rights(member, privacy=not context.bot.bot.can_read_all_group_messages)
 
 
-async def blind_warning(context: BotContext, chat_id: int, language: str) -> Html | None:
-    """What a group admin must change when the bot only sees commands there; None when it
-    sees every message (or Telegram did not say: then we do not guess)."""
+async def blind_as(context: BotContext, chat_id: int) -> str | None:
+    """The bot's @username when it sees only commands in this group (what its admins must
+    mend); None when it sees every message, or Telegram did not say (then we do not guess)."""
     rights = await own_rights(context, chat_id)
-    if rights is None or not rights.blind:
-        return None
-    return context.services.texts(language, "rights.blind", bot=f"@{context.bot.username}")
+    return f"@{context.bot.username}" if rights is not None and rights.blind else None
 
 
 async def actor_in(context: BotContext, chat_id: int, user: User) -> Actor:

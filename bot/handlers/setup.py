@@ -13,12 +13,12 @@ from bot import callbacks
 from bot.callbacks import Feature, MoreButton, MoreTopic
 from bot.commands import names
 from bot.context import BotApplication, BotContext
-from bot.domain import AlreadySetUp, Constellation, NotAllowed, NotSetUp
+from bot.domain import AlreadySetUp, NotAllowed, NotSetUp
 from bot.handlers.common import (
     ADMIN_STATUSES,
     PRESENT_STATUSES,
     actor_in,
-    blind_warning,
+    blind_as,
     chat_member_status,
     group_language,
     is_group,
@@ -30,6 +30,7 @@ from bot.handlers.common import (
 from bot.handlers.keyboards import link_keyboard
 from bot.i18n import LANGUAGES, Html
 from bot.telegram_bot import unless_unchanged
+from bot.views.setup import blind_warning, setup_answer
 
 log = logging.getLogger(__name__)
 
@@ -87,14 +88,14 @@ async def _rights_changed(context: BotContext, change: ChatMemberUpdated) -> Non
     constellation = await context.services.constellations.for_chat(change.chat.id)
     if constellation is None:
         return
-    language = constellation.language
+    texts, language = context.services.texts, constellation.language
     if is_admin:
-        text = context.services.texts(language, "rights.seeing")
+        text = texts(language, "rights.seeing")
     else:
-        warning = await blind_warning(context, change.chat.id, language)
-        if warning is None:
+        bot = await blind_as(context, change.chat.id)
+        if bot is None:
             return
-        text = warning
+        text = blind_warning(texts, language, bot)
     await context.bot.send_message(change.chat.id, text)
 
 
@@ -127,36 +128,25 @@ async def setup(update: Update, context: BotContext) -> None:
     except AlreadySetUp as exc:
         existing = exc.constellation
         text = texts(existing.language, "setup.already", name=existing.name)
-        warning = await blind_warning(context, chat.id, existing.language)
-        await reply(update, Html(f"{text}\n\n{warning}") if warning else text)
+        bot = await blind_as(context, chat.id)
+        if bot is not None:
+            text = Html(f"{text}\n\n{blind_warning(texts, existing.language, bot)}")
+        await reply(update, text)
         return
     except NotAllowed:
         language = await language_for(update, context)
         await reply(update, texts(language, "setup.refused"))
         return
     constellation = result.constellation
-    text = await _setup_text(context, constellation, trimmed=result.name_was_trimmed)
+    text = setup_answer(
+        texts,
+        constellation.language,
+        constellation.name,
+        trimmed=result.name_was_trimmed,
+        blind_as=await blind_as(context, chat.id),
+    )
     keyboard = link_keyboard(context, constellation, more=MoreTopic.SETUP)
     await reply(update, text, reply_markup=keyboard)
-
-
-async def _setup_text(
-    context: BotContext, constellation: Constellation, *, trimmed: bool = False, more: bool = False
-) -> Html:
-    """What /setup answers: done, the two next steps, and what to change when the bot cannot
-    see the group's messages (checked with Telegram now); with ``more``, also the operator's
-    way out and how the constellation works."""
-    texts, language = context.services.texts, constellation.language
-    parts = [texts(language, "setup.done", name=constellation.name)]
-    if trimmed:
-        parts.append(texts(language, "setup.trimmed"))
-    warning = await blind_warning(context, constellation.chat_id, language)
-    if warning is not None:
-        operator = texts(language, "rights.blind_operator")
-        parts.append(Html(f"{warning}\n{operator}") if more else warning)
-    if more:
-        parts.append(texts(language, "setup.more"))
-    return Html("\n\n".join(parts))
 
 
 async def setup_more(update: Update, context: BotContext) -> None:
@@ -177,7 +167,9 @@ async def setup_more(update: Update, context: BotContext) -> None:
         await query.answer(texts.plain(language, "button.stale"))
         return
     await query.answer()
-    text = await _setup_text(context, constellation, more=True)
+    # The rights are checked again: an admin may have promoted the bot since.
+    bot = await blind_as(context, chat.id)
+    text = setup_answer(texts, constellation.language, constellation.name, blind_as=bot, more=True)
     with unless_unchanged():
         await query.edit_message_text(text, reply_markup=link_keyboard(context, constellation))
 

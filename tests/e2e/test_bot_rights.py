@@ -92,7 +92,7 @@ async def test_when_telegram_does_not_say_the_bot_does_not_guess(scene: Scene) -
 
 
 async def test_setup_more_explains_and_checks_the_rights_again(scene: Scene) -> None:
-    """"Meer uitleg" under /instellen adds how the constellation works and, while the bot is
+    """ "Meer uitleg" under /instellen adds how the constellation works and, while the bot is
     blind, the operator's way out; anyone may press it; the link button stays; the rights
     are checked again at the press."""
     await scene.set_up("De Linde", bot_is_admin=False)

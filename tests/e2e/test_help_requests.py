@@ -115,6 +115,19 @@ async def test_commands_and_refusals(scene: Scene) -> None:
     assert scene.last(scene.group).plain_text == "Deze hulpvraag is al afgesloten."
 
 
+async def test_a_sleepover_request_in_the_group_gets_a_gentle_hint(scene: Scene) -> None:
+    """The request is posted as asked; the requester also hears that the hub home's beds can
+    be asked privately (/logeren), where nobody else learns who needs respite."""
+    await _ready(scene)
+    await scene.say(scene.anna, scene.group, "/hulpvraag #logeren Kan iemand zaterdag?")
+    texts = scene.bot_texts(scene.group)
+    assert any(text.startswith("🆘 Hulpvraag #1 · ") for text in texts[-2:])
+    [hint] = [text for text in texts[-2:] if text.startswith("💡")]
+    assert "/logeren in je chat met mij" in hint
+    await scene.say(scene.anna, scene.group, "/hulpvraag #oppas Wie kan vrijdag?")
+    assert not any(text.startswith("💡") for text in scene.bot_texts(scene.group)[-2:])
+
+
 async def test_list_requests(scene: Scene) -> None:
     await _ready(scene)
     await scene.say(scene.anna, scene.group, "/hulpvragen")

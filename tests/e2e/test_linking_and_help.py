@@ -60,26 +60,26 @@ async def test_help_fits_role_and_language(scene: Scene) -> None:
     assert "👪 /leden — wie erbij hoort" in member_help.plain_text
     assert "/instellen" not in member_help.plain_text
     await scene.press(scene.anna, member_help, "ℹ️ Meer uitleg")
-    everything = scene.refreshed(member_help)
-    assert "/leden — Wie er in de constellatie zit" in everything.plain_text
-    assert "/instellen" not in everything.plain_text
-    assert everything.buttons == []  # "More" was pressed: the button is gone
+    member_all = scene.refreshed(member_help)
+    assert "/leden — Wie er in de constellatie zit" in member_all.plain_text
+    assert "/instellen" not in member_all.plain_text
+    assert member_all.buttons == []  # "More" was pressed: the button is gone
     await scene.say(scene.admin, scene.group, "/help")
     admin_help = scene.last(scene.group)
     assert "Beheerders: /instellen, /kerngezin" in admin_help.plain_text
     await scene.press(scene.admin, admin_help, "ℹ️ Meer uitleg")
-    everything = scene.refreshed(admin_help).plain_text
-    assert "/instellen — Deze groep instellen als constellatie (beheerders)" in everything
-    assert "/kerngezin" in everything
+    admin_all = scene.refreshed(admin_help).plain_text
+    assert "/instellen — Deze groep instellen als constellatie (beheerders)" in admin_all
+    assert "/kerngezin" in admin_all
     private = scene.private(scene.bert)  # Bert's Telegram speaks English
     await scene.say(scene.bert, private, "/help")
     private_help = scene.last(private)
     assert "This is what you can ask me here" in private_help.plain_text
     assert "/privateline — a private message to the hub home" in private_help.plain_text
     await scene.press(scene.bert, private_help, "ℹ️ More")
-    everything = scene.refreshed(private_help).plain_text
-    assert "/start — Get to know me" in everything
-    assert "/members" not in everything  # group commands are not offered in private
+    private_all = scene.refreshed(private_help).plain_text
+    assert "/start — Get to know me" in private_all
+    assert "/members" not in private_all  # group commands are not offered in private
 
 
 async def test_more_is_checked_on_the_server(scene: Scene) -> None:
@@ -102,12 +102,78 @@ async def test_unknown_commands(scene: Scene) -> None:
     await scene.set_up()
     before = len(scene.sim.bot_messages(scene.group))
     await scene.say(scene.anna, scene.group, "/weer")  # maybe for another bot: stay quiet
+    await scene.say(scene.anna, scene.group, "/xyzzy")  # nothing like ours
+    await scene.say(scene.anna, scene.group, "/hulp@other_bot")  # ours, but addressed elsewhere
+    await scene.say(scene.anna, scene.group, "/hlup@other_bot")
     assert len(scene.sim.bot_messages(scene.group)) == before
     await scene.say(scene.anna, scene.group, f"/weer@{scene.sim.bot.username}")
     assert "Die opdracht ken ik niet" in scene.last(scene.group).plain_text
     private = scene.private(scene.bert)
     await scene.say(scene.bert, private, "/nonsense")
     assert "I don't know that command" in scene.last(private).plain_text
+
+
+async def test_near_misses_get_the_command_meant(scene: Scene) -> None:
+    """A typo or a Dutch-looking word close to one of ours: the nearest command, briefly, as
+    the chat's language shows it, and where it works (with a button to the private chat)."""
+    await scene.set_up()
+    await scene.say(scene.anna, scene.group, "/hlup")
+    assert scene.last(scene.group).plain_text == "Bedoel je /hulp?"
+    await scene.say(scene.anna, scene.group, "/logeerbed")
+    pointer = scene.last(scene.group)
+    assert pointer.plain_text == "Bedoel je /logeren? Dat werkt in je privéchat met mij."
+    [[button]] = pointer.buttons
+    assert button.url == f"https://t.me/{scene.sim.bot.username}"
+    await scene.say(scene.anna, scene.group, f"/Agendaa@{scene.sim.bot.username}")
+    assert scene.last(scene.group).plain_text == "Bedoel je /agenda?"
+    private = scene.private(scene.anna)
+    await scene.say(scene.anna, private, "/hulpvraagje")
+    assert scene.last(private).plain_text == "Bedoel je /hulpvraag?"
+    await scene.say(scene.anna, private, "/ledn")
+    assert scene.last(private).plain_text == (
+        "Bedoel je /leden? Dat werkt in de groepschat van je constellatie."
+    )
+    await scene.say(scene.anna, private, "/xyzzy")
+    assert "Die opdracht ken ik niet" in scene.last(private).plain_text
+
+
+async def test_ours_in_the_wrong_place_says_where_it_works(scene: Scene) -> None:
+    await scene.set_up()
+    await scene.say(scene.anna, scene.group, "/rapport")
+    assert "Rapporten vraag je privé bij mij op" in scene.last(scene.group).plain_text
+    await scene.say(scene.anna, scene.group, "/annuleren")
+    pointer = scene.last(scene.group)
+    assert pointer.plain_text == "/annuleren werkt in je privéchat met mij, niet in de groep."
+    assert pointer.buttons[0][0].url == f"https://t.me/{scene.sim.bot.username}"
+    await scene.say(scene.anna, scene.group, "/privelijn")
+    assert scene.last(scene.group).plain_text.startswith("/privelijn werkt in je privéchat")
+    await scene.say(scene.anna, scene.group, "/hubhomeprive")  # the old name: shown as the new
+    assert scene.last(scene.group).plain_text.startswith("/privelijn werkt in je privéchat")
+
+
+async def test_an_english_group_gets_english_names(scene: Scene) -> None:
+    await scene.set_up()
+    await scene.say(scene.admin, scene.group, "/taal en")
+    await scene.say(scene.anna, scene.group, "/hlup")
+    assert scene.last(scene.group).plain_text == "Did you mean /help?"
+    await scene.say(scene.anna, scene.group, "/logeerbed")
+    assert scene.last(scene.group).plain_text == (
+        "Did you mean /sleepover? That works in your private chat with me."
+    )
+    assert scene.last(scene.group).button_texts == [["💬 To the private chat"]]
+    await scene.say(scene.anna, scene.group, "/annuleren")
+    assert scene.last(scene.group).plain_text == (
+        "/cancel works in your private chat with me, not in the group."
+    )
+
+
+async def test_the_old_private_line_name_keeps_working(scene: Scene) -> None:
+    await scene.set_up()
+    private = scene.private(scene.anna)
+    await scene.say(scene.anna, private, "/privelijn")
+    explained = scene.last(private).plain_text
+    await scene.say(scene.anna, private, "/hubhomeprive")
+    assert scene.last(private).plain_text == explained
 
 
 async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> None:
