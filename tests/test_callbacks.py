@@ -51,6 +51,9 @@ ROUND_TRIPS = [
     callbacks.MeetupButton(callbacks.MeetupAction.CANCEL, 3, callbacks.CancelScope.ALL),
     callbacks.LineButton(callbacks.LineAction.PICK, 2, 1234),
     callbacks.LineButton(callbacks.LineAction.LIAISON, 9),
+    callbacks.LineButton(callbacks.LineAction.REPLY, 9),
+    callbacks.LineButton(callbacks.LineAction.STOP, 9),
+    callbacks.LineButton(callbacks.LineAction.MORE, 0),
     callbacks.ForgetButton(callbacks.ForgetAction.YES),
 ]
 

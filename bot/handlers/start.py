@@ -7,7 +7,7 @@ from telegram.ext import CommandHandler, filters
 
 from bot.commands import names, visible
 from bot.context import BotApplication, BotContext
-from bot.domain import InvalidLink, NotAMember
+from bot.domain import Constellation, InvalidLink, NotAMember, Role
 from bot.handlers.common import (
     PRESENT_STATUSES,
     actor_in,
@@ -20,10 +20,25 @@ from bot.handlers.common import (
 )
 from bot.handlers.keyboards import link_keyboard
 from bot.handlers.meetups import calendar_from_link
+from bot.i18n import Html, Translator
+
+
+def _greeting(
+    texts: Translator, language: str, name: str, places: list[tuple[Constellation, Role]]
+) -> Html:
+    """Someone who belongs to a constellation is greeted as known, with what they can do
+    there; anyone else hears what the bot is and how to link."""
+    if not places:
+        return texts(language, "start.plain", name=name)
+    lines = [
+        texts(language, f"start.known_{role.value}", constellation=constellation.name)
+        for constellation, role in places
+    ]
+    return texts(language, "start.known", name=name, places=Html("\n".join(lines)))
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """Private ``/start``: explain the bot, or link the private chat to a constellation."""
+    """Private ``/start``: greet, or link the private chat to a constellation."""
     user = update.effective_user
     texts = context.services.texts
     if user is None:
@@ -33,7 +48,8 @@ async def start(update: Update, context: BotContext) -> None:
     person = person_from(user)
     if not context.args:
         await service.private_chat_started(person)
-        await reply(update, texts(language, "start.plain", name=user.first_name))
+        places = await service.places(user.id)
+        await reply(update, _greeting(texts, language, user.first_name, places))
         return
     if await calendar_from_link(update, context, context.args[0]):
         return
