@@ -20,7 +20,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.keyboards import link_keyboard
 from bot.handlers.meetups import calendar_from_link
-from bot.i18n import Html, Translator
+from bot.i18n import MESSAGE_LIMIT, Html, Translator, fit_lines
 
 
 def _greeting(
@@ -30,11 +30,13 @@ def _greeting(
     there; anyone else hears what the bot is and how to link."""
     if not places:
         return texts(language, "start.plain", name=name)
-    lines = [
+    lines: list[str] = [
         texts(language, f"start.known_{role.value}", constellation=constellation.name)
         for constellation, role in places
     ]
-    return texts(language, "start.known", name=name, places=Html("\n".join(lines)))
+    # Room for the greeting around them; a liaison may serve many constellations.
+    places_text = Html(fit_lines(lines, limit=MESSAGE_LIMIT - 500))
+    return texts(language, "start.known", name=name, places=places_text)
 
 
 async def start(update: Update, context: BotContext) -> None:

@@ -170,9 +170,14 @@ async def test_messages_wait_for_a_reachable_hub_home(scene: Scene) -> None:
         "Het is niet dringend.",
     ]
     assert scene.bot_texts(anna_chat).count("✅ Je bewaarde bericht is nu bij het kerngezin.") == 2
-    # Henk answers the kept copy; Anna gets it.
+    # The bot never had their words to put under the header: Telegram's copy follows it,
+    # with the answer button. Henk answers the kept copy; Anna gets it.
+    assert [m.button_texts for m in copies] == [[["↩️ Antwoorden"]]] * 2
     await scene.say(henk, scene.private(henk), "Ik bel je zo", reply_to=copies[0])
     assert scene.last(anna_chat).plain_text == "🏠 Henk (kerngezin):\n\nIk bel je zo"
+    await scene.press(henk, copies[1], "↩️ Antwoorden")
+    await scene.say(henk, scene.private(henk), "Fijn om te horen")
+    assert scene.last(anna_chat).plain_text == "🏠 Henk (kerngezin):\n\nFijn om te horen"
     # Nothing is delivered twice, also not after a restart.
     await scene.bot.restart()
     assert scene.bot_texts(scene.private(henk)).count(header) == 2
