@@ -143,6 +143,35 @@ async def test_media_go_both_ways_by_telegram_copy(scene: Scene) -> None:
     assert len(scene.sim.calls_to("copyMessage")) == 4 * 2 + 1  # to both carers, and back
 
 
+async def test_words_too_long_to_share_a_message_with_the_header_are_never_cut(
+    scene: Scene,
+) -> None:
+    """Text and header over Telegram's 4096 (an emoji counts two), or a caption and header
+    over 1024: the header goes first and Telegram's copy, whole, follows under it."""
+    await _ready(scene)
+    anna_chat, hub = scene.private(scene.anna), scene.private(scene.hubhome)
+    header = "📨 Bericht van Anna — Constellatie De Linde"
+    long_text = ("Zorgen 😟 " * 450).strip()  # 4049 units: fits, but not with the header
+    await scene.sim.send_message(scene.anna, anna_chat, long_text)
+    await scene.bot.settle()
+    copy = scene.last(hub)
+    assert copy.plain_text == long_text
+    assert copy.reply_to is not None and copy.reply_to.plain_text == header
+    assert copy.button_texts == [["↩️ Antwoorden"]]
+
+    caption = ("Foto 📷 " * 125).strip()  # 999 units: fits a caption, not with the header
+    await scene.sim.send_media(scene.anna, anna_chat, "photo", caption=caption)
+    await scene.bot.settle()
+    photo = scene.last(hub)
+    assert photo.media_kind == "photo"
+    assert photo.plain_text == caption
+    assert photo.reply_to is not None and photo.reply_to.plain_text == header
+    assert photo.button_texts == [["↩️ Antwoorden"]]
+    # Answering either part reaches Anna.
+    await scene.say(scene.hubhome, hub, "Ik lees het", reply_to=photo)
+    assert scene.last(anna_chat).plain_text == "🏠 Hanneke (kerngezin):\n\nIk lees het"
+
+
 async def test_messages_wait_for_a_reachable_hub_home(scene: Scene) -> None:
     henk = await _ready(scene, hub_home_linked=False)
     anna_chat = scene.private(scene.anna)
