@@ -1,49 +1,35 @@
 """The private line: any non-command message in a private chat goes to the hub home.
 
 A member's message is copied to every hub home carer with a header saying who it is from; a
-hub home carer answers by replying to it, and the answer is copied back to the member. Text is
-passed on in memory; media are copied by Telegram (``copyMessage``), never downloaded. Only
-message ids are stored, so replies to old messages still find their way. What Telegram cannot
-take right now (a 5xx, a timeout) goes through the outbox and arrives once, later; messages
-kept until a hub home can be reached are handed to the outbox by the courier.
+hub home carer answers with its "↩️ Antwoorden" button (``line_reply``) or by replying to it,
+and the answer is copied back to the member. Text is passed on in memory; media are copied by
+Telegram (``copyMessage``), never downloaded. Only message ids are stored, so replies to old
+messages still find their way. What Telegram cannot take right now (a 5xx, a timeout) goes
+through the outbox and arrives once, later; messages kept until a hub home can be reached are
+handed to the outbox by the courier.
 """
 
 from __future__ import annotations
 
 import logging
 
-from telegram import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    ReplyParameters,
-    Update,
-)
-from telegram.constants import MessageLimit
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.callbacks import Feature, LineAction, LineButton
 from bot.commands import names
-from bot.context import BotApplication, BotContext, Services
-from bot.domain import (
-    Constellation,
-    LineMessage,
-    Member,
-    NotAllowed,
-    NotAMember,
-    PartlySent,
-    Role,
-)
+from bot.context import BotApplication, BotContext
+from bot.domain import Constellation, NotAllowed, NotAMember, PartlySent, Role
 from bot.handlers.common import (
     on_pressed_message,
     person_from,
     private_language,
     reply,
 )
-from bot.i18n import Html, Translator, normalise_language, to_plain, units
+from bot.handlers.line_copies import copy_to_all, copy_with_header, quoted
+from bot.i18n import Html, Translator, normalise_language
 from bot.services.private_line import (
     Answer,
     AnswerRefused,
@@ -52,129 +38,9 @@ from bot.services.private_line import (
     NotALineReply,
 )
 from bot.telegram_bot import unless_unchanged
-from bot.views.line import answer_keyboard, line_button
+from bot.views.line import line_button
 
 log = logging.getLogger(__name__)
-
-# Media that carry a caption, so the header can ride along in one message.
-CAPTIONED = ("photo", "video", "document", "audio", "voice", "animation")
-
-
-def _language(services: Services, member: Member) -> str:
-    return normalise_language(member.person.language_code, services.settings.language)
-
-
-def _captioned(message: Message) -> bool:
-    return any(getattr(message, kind, None) for kind in CAPTIONED)
-
-
-async def copy_with_header(
-    context: BotContext,
-    to_chat: int,
-    header: str,
-    origin: tuple[int, int],
-    message: Message | None = None,
-    keyboard: InlineKeyboardMarkup | None = None,
-) -> list[int]:
-    """One message where possible (text, or media with a caption), else header + copy.
-
-    Returns the ids of what was sent; ``keyboard`` goes on the one that carries the message.
-    Without ``message`` only the ids are known, so it is header + copy; so it is when the
-    two do not fit in one message (4096 units of text, 1024 of a caption): the words are
-    never cut, Telegram's copy follows as a reply to the header.
-    """
-    bot = context.bot
-    chat_id, message_id = origin
-    # Telegram counts UTF-16 units: an emoji is two, so len() would let a long one through.
-    header_length = units(to_plain(header))
-    if message is not None and message.text is not None:
-        if header_length + 2 + units(message.text) <= MessageLimit.MAX_TEXT_LENGTH:
-            sent = await bot.send_message(
-                to_chat, f"{header}\n\n{message.text_html}", reply_markup=keyboard
-            )
-            return [sent.message_id]
-    elif message is not None and _captioned(message):
-        caption = message.caption or ""
-        if header_length + 2 + units(caption) <= MessageLimit.CAPTION_LENGTH:
-            full = f"{header}\n\n{message.caption_html}" if caption else header
-            copied = await bot.copy_message(
-                to_chat, chat_id, message_id, caption=full, reply_markup=keyboard
-            )
-            return [copied.message_id]
-    head = await bot.send_message(to_chat, header)
-    try:
-        copied = await bot.copy_message(
-            to_chat,
-            chat_id,
-            message_id,
-            reply_parameters=ReplyParameters(head.message_id, allow_sending_without_reply=True),
-            reply_markup=keyboard,
-        )
-    except TelegramError as exc:  # the header is out: a retry sends only the copy
-        raise PartlySent(head.message_id) from exc
-    return [head.message_id, copied.message_id]
-
-
-def quoted(query: CallbackQuery, origin: tuple[int, int]) -> Message | None:
-    """The person's own message that the pressed one answers (Telegram sends it along with
-    the press), if it is ``origin``: so its words can go in one message with the header,
-    as when it was first written. Only what Telegram hands over is used; nothing is kept."""
-    pressed = query.message
-    original = pressed.reply_to_message if isinstance(pressed, Message) else None
-    if original is None or original.from_user is None:
-        return None
-    chat_id, message_id = origin
-    mine = original.chat.id == chat_id and original.from_user.id == chat_id
-    return original if mine and original.message_id == message_id else None
-
-
-async def _copy_to_all(
-    context: BotContext,
-    recipients: list[Member],
-    constellation: Constellation,
-    author_name: str,
-    line: LineMessage,
-    message: Message | None = None,
-) -> tuple[list[tuple[int, int]], dict[int, int | None]]:
-    """Copy a member's message to each recipient now, with the answer button. Returns the
-    copies made, and who Telegram could not take it for right now (the outbox delivers
-    theirs), each with the header that already went out, if one did; a refused chat is
-    unlinked, the others go on."""
-    services = context.services
-    texts = services.texts
-    origin = (line.origin_chat_id, line.origin_message_id)
-    copies: list[tuple[int, int]] = []
-    pending: dict[int, int | None] = {}
-    for recipient in recipients:
-        language = _language(services, recipient)
-        header = texts(
-            language, "line.header_in", name=author_name, constellation=constellation.name
-        )
-        keyboard = answer_keyboard(texts, language, line.id)
-        try:
-            ids = await copy_with_header(
-                context, recipient.user_id, header, origin, message, keyboard
-            )
-        except PartlySent as partly:
-            if isinstance(partly.__cause__, Forbidden | BadRequest):
-                copies.append((recipient.user_id, partly.head))  # the header at least
-            else:
-                pending[recipient.user_id] = partly.head
-            continue
-        except Forbidden:
-            await services.line.unreachable(recipient.user_id)
-            continue
-        except BadRequest as exc:
-            log.warning(
-                "private line copy to %s refused: %s", recipient.user_id, type(exc).__name__
-            )
-            continue
-        except TelegramError as exc:  # 5xx, timeouts, 429 after the limiter's retries
-            log.info("private line copy to %s queued: %s", recipient.user_id, type(exc).__name__)
-            pending[recipient.user_id] = None
-            continue
-        copies += [(recipient.user_id, sent) for sent in ids]
-    return copies, pending
 
 
 # -- a private message -----------------------------------------------------------------------
@@ -187,8 +53,9 @@ async def on_message(update: Update, context: BotContext) -> None:
     services = context.services
     language = private_language(context, user)
     replied = message.reply_to_message
+    # A reply to a passed-on message is the answer; a reply to anything else, a new message.
     if replied is not None and await answer_copy(update, context, replied.message_id):
-        return  # a reply to something else is a new message
+        return
     try:
         constellation = await services.line.constellation_for(user.id)
     except NoConstellation as exc:
@@ -255,7 +122,7 @@ async def _route(
         return
     incoming = await services.line.incoming(constellation, person, message_id)
     try:
-        copies, pending = await _copy_to_all(
+        copies, pending = await copy_to_all(
             context, incoming.recipients, constellation, person.first_name, incoming.line, message
         )
     except BaseException:
@@ -411,7 +278,7 @@ async def _share_with_liaison(update: Update, context: BotContext, line_id: int)
     constellation, line, liaisons = await services.line.share_with_liaison(line_id, user.id)
     # The "passed on" message the button sits on answers the member's own message.
     original = quoted(query, (line.origin_chat_id, line.origin_message_id))
-    copies, pending = await _copy_to_all(
+    copies, pending = await copy_to_all(
         context, liaisons, constellation, user.first_name, line, original
     )
     if not copies and not pending:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import FakeClock
-from bot.simulator.world import SimMessage
+from bot.simulator.world import SimChat, SimMessage
 from tests.e2e.conftest import Scene
 from tests.e2e.test_private_line import _copy_of, _ready
 
@@ -17,6 +17,15 @@ PROMPT = "↩️ Je volgende bericht gaat naar Anna (De Linde). Typ het maar; di
 STOPPED = "Gestopt. Er is niets verstuurd."
 HINT = "Je bent zelf het kerngezin, dus dit bericht stuur ik niet door."
 STALE = "Deze knop werkt niet meer."
+
+
+async def _anna_wrote(scene: Scene, text: str) -> tuple[SimChat, SimChat, SimMessage, int]:
+    """De Linde ready; Anna wrote ``text``. Her chat, Hanneke's, Hanneke's copy, and how many
+    messages Anna has had from the bot by then."""
+    await _ready(scene)
+    anna_chat, hub = scene.private(scene.anna), scene.private(scene.hubhome)
+    await scene.say(scene.anna, anna_chat, text)
+    return anna_chat, hub, scene.last(hub), len(scene.sim.bot_messages(anna_chat))
 
 
 async def _answer_button(scene: Scene, copy: SimMessage) -> SimMessage:
@@ -71,11 +80,7 @@ async def test_press_then_type_and_the_answer_goes_back(scene: Scene) -> None:
 
 
 async def test_stop_cancel_and_half_an_hour_later(scene: Scene) -> None:
-    await _ready(scene)
-    anna_chat, hub = scene.private(scene.anna), scene.private(scene.hubhome)
-    await scene.say(scene.anna, anna_chat, "Hoe gaat het?")
-    copy = scene.last(hub)
-    before = len(scene.sim.bot_messages(anna_chat))
+    anna_chat, hub, copy, before = await _anna_wrote(scene, "Hoe gaat het?")
 
     prompt = await _answer_button(scene, copy)
     stop = prompt.buttons[0][0].callback_data
@@ -174,11 +179,7 @@ async def test_forged_and_other_peoples_presses(scene: Scene) -> None:
 
 
 async def test_the_answer_and_guided_flows_never_take_each_others_text(scene: Scene) -> None:
-    await _ready(scene)
-    anna_chat, hub = scene.private(scene.anna), scene.private(scene.hubhome)
-    await scene.say(scene.anna, anna_chat, "Heb je even?")
-    copy = scene.last(hub)
-    before = len(scene.sim.bot_messages(anna_chat))
+    anna_chat, hub, copy, before = await _anna_wrote(scene, "Heb je even?")
 
     # Pressed, then a flow started: the flow gets what she types.
     prompt = await _answer_button(scene, copy)
