@@ -25,6 +25,7 @@ from bot.handlers import (
     group_members,
     group_settings,
     help_requests,
+    line_reply,
     meetup_flow,
     meetups,
     privacy,
@@ -206,6 +207,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     group_settings.register(app)  # /settings: who may claim
     roles.register(app)  # /hubhome, /liaison, /member, /members
     start.register(app)  # /start with deep links, /link, /help
+    line_reply.register(app)  # the answer after "↩️ Antwoorden": before any flow takes it
     meetup_flow.register(app)  # /meetup, /activity in a private chat: planned step by step
     request_flow.register(app)  # /request in a private chat: the guided flow
     sleepover_flow.register(app)  # /sleepover in a private chat: a family asks the beds

@@ -106,6 +106,9 @@ class LineAction(StrEnum):
     PICK = "pick"  # where this message goes (names it)
     USE = "use"  # where messages go from now on
     LIAISON = "liaison"  # let the liaison read along with one message
+    REPLY = "reply"  # a carer answers this routed message with their next message
+    STOP = "stop"  # that answer is off after all
+    MORE = "more"  # the rest of the private line's explanation
 
 
 class SleepoverAction(StrEnum):
@@ -276,7 +279,7 @@ class MeetupButton:
 @dataclass(frozen=True, slots=True)
 class LineButton:
     action: LineAction
-    target: int  # a constellation (PICK, USE) or a routed message (LIAISON)
+    target: int  # a constellation (PICK, USE), a routed message (LIAISON, REPLY, STOP); MORE: 0
     message_id: int | None = None  # with PICK: the message in the person's chat to pass on
 
     def data(self) -> str:

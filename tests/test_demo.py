@@ -36,7 +36,7 @@ async def test_demo_transcript_reads_in_dutch() -> None:
         # the private line, both ways
         "📨 Bericht van Anna — Constellatie De Linde",
         "🏠 Hanneke (kerngezin):",
-        "✅ Je antwoord is bij Anna.",
+        "✅ Je antwoord is naar Anna gestuurd.",
         "✏️ Een gewijzigd bericht geef ik niet door. Stuur de nieuwe versie als nieuw bericht.",
     ):
         assert expected in transcript

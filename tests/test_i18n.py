@@ -74,9 +74,6 @@ def test_plural_forms_follow_the_number(texts: Translator) -> None:
 # A command as a message names it ("/instellen"), not a closing tag or a path ("</b>", "a/b").
 COMMAND_IN_TEXT = re.compile(r"(?<![<\w/.@])/([a-z]+)\b")
 OTHER_BOTS_COMMANDS = {"setprivacy"}  # @BotFather's, for whoever runs the bot
-# line.* is rewritten on another branch (issue 16, the private line's explanation) and still
-# names the old alias there; remove this once that branch is merged.
-NOT_YET = {("nl", "hubhomeprive"): {"line.pick"}}
 
 
 def _commands_named(texts: Translator, language: str) -> dict[str, set[str]]:
@@ -96,12 +93,7 @@ def test_each_language_names_commands_as_its_menu_shows_them(texts: Translator) 
         named = _commands_named(texts, language)
         shown = {command.shown_as(language) for command in COMMANDS}
         spelled = {name for command in COMMANDS for name in command.names}
-        wrong = {
-            word: keys - NOT_YET.get((language, word), set())
-            for word, keys in named.items()
-            if word in spelled - shown
-        }
-        wrong = {word: keys for word, keys in wrong.items() if keys}
+        wrong = {word: keys for word, keys in named.items() if word in spelled - shown}
         assert wrong == {}, f"{language}: named as the other language's menu shows them"
         unknown = set(named) - spelled - OTHER_BOTS_COMMANDS
         assert unknown == set(), f"{language}: no such command"

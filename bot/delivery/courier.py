@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 
-from telegram import Bot, ReplyParameters
+from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -223,7 +223,7 @@ class Courier:
                 )
             return (out.edit,)
         if out.copy_of is not None and out.head is not None:
-            return await self._copy_under(chat_id, out.copy_of, out.head)
+            return await self._copy_under(chat_id, out.copy_of, out.head, out.keyboard)
         reply = (
             ReplyParameters(out.reply_to, allow_sending_without_reply=True)
             if out.reply_to
@@ -238,18 +238,24 @@ class Courier:
         )
         if out.copy_of is None:
             return (message.message_id,)
-        return await self._copy_under(chat_id, out.copy_of, message.message_id)
+        return await self._copy_under(chat_id, out.copy_of, message.message_id, out.keyboard)
 
     async def _copy_under(
-        self, chat_id: int, origin: tuple[int, int], head: int
+        self,
+        chat_id: int,
+        origin: tuple[int, int],
+        head: int,
+        keyboard: InlineKeyboardMarkup | None,
     ) -> tuple[int, ...]:
-        """Telegram's copy of a message, under its header ``head`` (already sent)."""
+        """Telegram's copy of a message (with the keyboard), under its header ``head``
+        (already sent)."""
         try:
             copy = await self._bot.copy_message(
                 chat_id,
                 origin[0],
                 origin[1],
                 reply_parameters=ReplyParameters(head, allow_sending_without_reply=True),
+                reply_markup=keyboard,
             )
         except TelegramError as exc:
             raise PartlySent(head) from exc

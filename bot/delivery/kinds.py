@@ -35,7 +35,8 @@ class Outgoing:
     keyboard: InlineKeyboardMarkup | None = None
     edit: int | None = None  # edit this message instead of sending a new one
     reply_to: int | None = None
-    copy_of: tuple[int, int] | None = None  # ``text`` is a header; this message follows it
+    # ``text`` is a header; this message follows it (with ``keyboard``, if any)
+    copy_of: tuple[int, int] | None = None
     head: int | None = None  # the header already went out (an earlier try): only the copy
     quiet: bool = False  # no notification sound
     drawn: object = None  # the state it shows, to tell later whether it is still current

@@ -6,6 +6,7 @@ from bot.context import Services
 from bot.delivery.kinds import Audience, Kind, Outgoing, Sent
 from bot.domain import LineMessage, Notice, NoticeKind, Role
 from bot.storage.db import Tx
+from bot.views.line import answer_keyboard
 from bot.views.requests import someone
 
 
@@ -17,8 +18,9 @@ async def _line(services: Services, notice: Notice) -> LineMessage | None:
 async def _copy(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
     """A member's message to a hub home carer (or the liaison they asked to read along), or
     an answer back to the member: a header saying who wrote it, then Telegram copies the
-    message itself (never downloaded). A carer who no longer has that role gets nothing, nor
-    does a member who has left the constellation (the answerer is told)."""
+    message itself (never downloaded; a carer's copy carries the answer button). A carer
+    who no longer has that role gets nothing, nor does a member who has left the
+    constellation (the answerer is told)."""
     line = await _line(services, notice)
     if line is None:
         return None  # erased meanwhile
@@ -34,15 +36,19 @@ async def _copy(services: Services, notice: Notice, audience: Audience) -> Outgo
     texts, language = services.texts, audience.language
     author = await services.constellations.person(line.author_id)
     name = someone(texts, language, author.first_name if author else None)
+    keyboard = None
     if line.author_id == line.member_id:
         header = texts(language, "line.header_in", name=name, constellation=constellation.name)
+        keyboard = answer_keyboard(texts, language, line.id)
     else:
         role = await services.line.role(constellation, line.author_id)
         key = "line.header_liaison" if role is Role.LIAISON else "line.header_hubhome"
         header = texts(language, key, name=name[:1].upper() + name[1:])
     origin = (line.origin_chat_id, line.origin_message_id)
-    # An earlier try got the header out but not the copy: only the copy follows it now.
-    return Outgoing(header, copy_of=origin, head=notice.ref("head"), drawn=line)
+    # An earlier try got the header out but not the copy: only the copy follows it now. The
+    # bot never has the words of a message it sends later, so the header cannot go inside
+    # it: Telegram's copy follows as a reply to the header, with the answer button.
+    return Outgoing(header, keyboard, copy_of=origin, head=notice.ref("head"), drawn=line)
 
 
 async def _copied(

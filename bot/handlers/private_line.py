@@ -1,11 +1,12 @@
 """The private line: any non-command message in a private chat goes to the hub home.
 
 A member's message is copied to every hub home carer with a header saying who it is from; a
-hub home carer answers by replying to it, and the answer is copied back to the member. Text is
-passed on in memory; media are copied by Telegram (``copyMessage``), never downloaded. Only
-message ids are stored, so replies to old messages still find their way. What Telegram cannot
-take right now (a 5xx, a timeout) goes through the outbox and arrives once, later; messages
-kept until a hub home can be reached are handed to the outbox by the courier.
+hub home carer answers with its "↩️ Antwoorden" button (``line_reply``) or by replying to it,
+and the answer is copied back to the member. Text is passed on in memory; media are copied by
+Telegram (``copyMessage``), never downloaded. Only message ids are stored, so replies to old
+messages still find their way. What Telegram cannot take right now (a 5xx, a timeout) goes
+through the outbox and arrives once, later; messages kept until a hub home can be reached are
+handed to the outbox by the courier.
 """
 
 from __future__ import annotations
@@ -13,22 +14,22 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
-from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.callbacks import Feature, LineAction, LineButton
 from bot.commands import names
-from bot.context import BotApplication, BotContext, Services
-from bot.domain import Constellation, Member, NotAllowed, NotAMember, PartlySent, Role
+from bot.context import BotApplication, BotContext
+from bot.domain import Constellation, NotAllowed, NotAMember, PartlySent, Role
 from bot.handlers.common import (
     on_pressed_message,
     person_from,
     private_language,
     reply,
 )
-from bot.i18n import Html, Translator, normalise_language, to_plain, units
+from bot.handlers.line_copies import copy_to_all, copy_with_header, quoted
+from bot.i18n import Html, Translator, normalise_language
 from bot.services.private_line import (
     Answer,
     AnswerRefused,
@@ -37,103 +38,9 @@ from bot.services.private_line import (
     NotALineReply,
 )
 from bot.telegram_bot import unless_unchanged
+from bot.views.line import line_button
 
 log = logging.getLogger(__name__)
-
-# Media that carry a caption, so the header can ride along in one message.
-CAPTIONED = ("photo", "video", "document", "audio", "voice", "animation")
-
-
-def _language(services: Services, member: Member) -> str:
-    return normalise_language(member.person.language_code, services.settings.language)
-
-
-def _captioned(message: Message) -> bool:
-    return any(getattr(message, kind, None) for kind in CAPTIONED)
-
-
-async def copy_with_header(
-    context: BotContext,
-    to_chat: int,
-    header: str,
-    origin: tuple[int, int],
-    message: Message | None = None,
-) -> list[int]:
-    """One message where possible (text, or media with a caption), else header + copy.
-
-    Returns the ids of what was sent. Without ``message`` (a kept message delivered later)
-    only the ids are known, so it is always header + copy.
-    """
-    bot = context.bot
-    chat_id, message_id = origin
-    # Telegram counts UTF-16 units: an emoji is two, so len() would let a long one through.
-    header_length = units(to_plain(header))
-    if message is not None and message.text is not None:
-        if header_length + 2 + units(message.text) <= MessageLimit.MAX_TEXT_LENGTH:
-            sent = await bot.send_message(to_chat, f"{header}\n\n{message.text_html}")
-            return [sent.message_id]
-    elif message is not None and _captioned(message):
-        caption = message.caption or ""
-        if header_length + 2 + units(caption) <= MessageLimit.CAPTION_LENGTH:
-            full = f"{header}\n\n{message.caption_html}" if caption else header
-            copied = await bot.copy_message(to_chat, chat_id, message_id, caption=full)
-            return [copied.message_id]
-    head = await bot.send_message(to_chat, header)
-    try:
-        copied = await bot.copy_message(
-            to_chat,
-            chat_id,
-            message_id,
-            reply_parameters=ReplyParameters(head.message_id, allow_sending_without_reply=True),
-        )
-    except TelegramError as exc:  # the header is out: a retry sends only the copy
-        raise PartlySent(head.message_id) from exc
-    return [head.message_id, copied.message_id]
-
-
-async def _copy_to_all(
-    context: BotContext,
-    recipients: list[Member],
-    constellation: Constellation,
-    author_name: str,
-    origin: tuple[int, int],
-    message: Message | None = None,
-) -> tuple[list[tuple[int, int]], dict[int, int | None]]:
-    """Copy a member's message to each recipient now. Returns the copies made, and who
-    Telegram could not take it for right now (the outbox delivers theirs), each with the
-    header that already went out, if one did; a refused chat is unlinked, the others go on."""
-    services = context.services
-    copies: list[tuple[int, int]] = []
-    pending: dict[int, int | None] = {}
-    for recipient in recipients:
-        header = services.texts(
-            _language(services, recipient),
-            "line.header_in",
-            name=author_name,
-            constellation=constellation.name,
-        )
-        try:
-            ids = await copy_with_header(context, recipient.user_id, header, origin, message)
-        except PartlySent as partly:
-            if isinstance(partly.__cause__, Forbidden | BadRequest):
-                copies.append((recipient.user_id, partly.head))  # the header at least
-            else:
-                pending[recipient.user_id] = partly.head
-            continue
-        except Forbidden:
-            await services.line.unreachable(recipient.user_id)
-            continue
-        except BadRequest as exc:
-            log.warning(
-                "private line copy to %s refused: %s", recipient.user_id, type(exc).__name__
-            )
-            continue
-        except TelegramError as exc:  # 5xx, timeouts, 429 after the limiter's retries
-            log.info("private line copy to %s queued: %s", recipient.user_id, type(exc).__name__)
-            pending[recipient.user_id] = None
-            continue
-        copies += [(recipient.user_id, sent) for sent in ids]
-    return copies, pending
 
 
 # -- a private message -----------------------------------------------------------------------
@@ -145,19 +52,10 @@ async def on_message(update: Update, context: BotContext) -> None:
         return
     services = context.services
     language = private_language(context, user)
-    if message.reply_to_message is not None:
-        try:
-            answer = await services.line.answer(
-                user.id, message.reply_to_message.message_id, person_from(user), message.message_id
-            )
-        except NotALineReply:
-            pass  # a reply to something else: treat it as a new message
-        except AnswerRefused as refused:
-            await reply(update, _refusal(services.texts, language, refused))
-            return
-        else:
-            await _deliver_answer(update, context, answer, message)
-            return
+    replied = message.reply_to_message
+    # A reply to a passed-on message is the answer; a reply to anything else, a new message.
+    if replied is not None and await answer_copy(update, context, replied.message_id):
+        return
     try:
         constellation = await services.line.constellation_for(user.id)
     except NoConstellation as exc:
@@ -173,29 +71,30 @@ async def on_message(update: Update, context: BotContext) -> None:
             text = services.texts(language, "line.pick_again", old=exc.gone.name)
         else:
             text = services.texts(language, "line.pick")
-        await reply(
-            update,
+        # Under the message it asks about (Telegram hands that back with the press).
+        await message.reply_text(
             text,
-            reply_markup=_choice_keyboard(exc.options, LineAction.PICK, message.message_id),
+            reply_markup=InlineKeyboardMarkup(
+                _choices(exc.options, LineAction.PICK, message.message_id)
+            ),
+            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
         )
         return
     await _route(context, constellation, user.id, message.message_id, message)
 
 
-def _choice_keyboard(
+def _choices(
     options: list[Constellation], action: LineAction, message_id: int | None = None
-) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
+) -> list[list[InlineKeyboardButton]]:
+    return [
         [
-            [
-                InlineKeyboardButton(
-                    constellation.name,
-                    callback_data=LineButton(action, constellation.id, message_id).data(),
-                )
-            ]
-            for constellation in options
+            InlineKeyboardButton(
+                constellation.name,
+                callback_data=LineButton(action, constellation.id, message_id).data(),
+            )
         ]
-    )
+        for constellation in options
+    ]
 
 
 async def _route(
@@ -222,10 +121,9 @@ async def _route(
         await context.bot.send_message(user_id, hint, reply_parameters=reply_to)
         return
     incoming = await services.line.incoming(constellation, person, message_id)
-    origin = (user_id, message_id)
     try:
-        copies, pending = await _copy_to_all(
-            context, incoming.recipients, constellation, person.first_name, origin, message
+        copies, pending = await copy_to_all(
+            context, incoming.recipients, constellation, person.first_name, incoming.line, message
         )
     except BaseException:
         services.line.let_go(incoming.line)  # the courier passes it on after the lease
@@ -251,7 +149,7 @@ async def _route(
     await context.bot.send_message(user_id, text, reply_markup=keyboard, reply_parameters=reply_to)
 
 
-def _refusal(texts: Translator, language: str, refused: AnswerRefused) -> Html:
+def refusal(texts: Translator, language: str, refused: AnswerRefused) -> Html:
     """Why an answer is not passed on (it is not sent anywhere else either)."""
     if refused.constellation is None:
         return texts(language, "line.member_gone")
@@ -261,6 +159,26 @@ def _refusal(texts: Translator, language: str, refused: AnswerRefused) -> Html:
     given_as = refused.given_as
     role = given_as.value if given_as in (Role.HUBHOME, Role.LIAISON) else "any"
     return texts(language, f"line.answer_refused_{role}", constellation=name)
+
+
+async def answer_copy(update: Update, context: BotContext, copy_message_id: int) -> bool:
+    """The message answers the routed message this copy (in the person's own chat) is of:
+    passed back, or refused with the reason. False if it is no copy of a routed message."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    services = context.services
+    try:
+        answer = await services.line.answer(
+            user.id, copy_message_id, person_from(user), message.message_id
+        )
+    except NotALineReply:
+        return False
+    except AnswerRefused as refused:
+        language = private_language(context, user)
+        await reply(update, refusal(services.texts, language, refused))
+        return True
+    await _deliver_answer(update, context, answer, message)
+    return True
 
 
 async def _deliver_answer(
@@ -307,7 +225,8 @@ async def _deliver_answer(
 
 
 async def button(update: Update, context: BotContext) -> None:
-    """Choosing a constellation, or including the liaison: each re-checked on the server."""
+    """Choosing a constellation, including the liaison, or reading more: each re-checked on
+    the server. (The answer button is ``line_reply``'s.)"""
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
     if query is None or user is None or chat is None:
         return
@@ -317,8 +236,16 @@ async def button(update: Update, context: BotContext) -> None:
     pressed = LineButton.parse(query.data)
     # A pick names the message to pass on, and each button edits its own message: only the
     # button on the question the bot asked, in the person's own chat.
-    if pressed is None or chat.id != user.id or not on_pressed_message(query):
+    if (
+        pressed is None
+        or pressed.action in (LineAction.REPLY, LineAction.STOP)
+        or chat.id != user.id
+        or not on_pressed_message(query)
+    ):
         await query.answer(texts.plain(language, "button.stale"))
+        return
+    if pressed.action is LineAction.MORE:
+        await _explain_more(update, context)
         return
     try:
         if pressed.action is LineAction.LIAISON:
@@ -336,7 +263,8 @@ async def button(update: Update, context: BotContext) -> None:
                 texts(language, "line.chosen", constellation=constellation.name)
             )
         if pressed.action is LineAction.PICK and message_id is not None:
-            await _route(context, constellation, user.id, message_id, None)
+            original = quoted(query, (user.id, message_id))
+            await _route(context, constellation, user.id, message_id, original)
     except (NotAMember, NotAllowed):
         await query.answer(texts.plain(language, "button.stale"), show_alert=True)
 
@@ -348,12 +276,10 @@ async def _share_with_liaison(update: Update, context: BotContext, line_id: int)
     texts = services.texts
     language = private_language(context, user)
     constellation, line, liaisons = await services.line.share_with_liaison(line_id, user.id)
-    copies, pending = await _copy_to_all(
-        context,
-        liaisons,
-        constellation,
-        user.first_name,
-        (line.origin_chat_id, line.origin_message_id),
+    # The "passed on" message the button sits on answers the member's own message.
+    original = quoted(query, (line.origin_chat_id, line.origin_message_id))
+    copies, pending = await copy_to_all(
+        context, liaisons, constellation, user.first_name, line, original
     )
     if not copies and not pending:
         await query.answer(texts.plain(language, "line.liaison_unreachable"), show_alert=True)
@@ -364,31 +290,54 @@ async def _share_with_liaison(update: Update, context: BotContext, line_id: int)
 
 
 async def explain(update: Update, context: BotContext) -> None:
-    """``/privateline``: how it works, and (for several constellations) where messages go."""
+    """``/privateline``: how it works in short (more behind a button), and (for several
+    constellations) where messages go."""
     user = update.effective_user
     if user is None:
         return
     services = context.services
+    texts = services.texts
     language = private_language(context, user)
     options = await services.line.options(user.id)
     if not options:
-        await reply(update, services.texts(language, "line.unknown"))
+        await reply(update, texts(language, "line.unknown"))
         return
     try:
         current = await services.line.constellation_for(user.id)
     except NeedsChoice:
         current = None
-    text = services.texts(language, "line.explain")
-    keyboard = None
+    text = texts(language, "line.explain")
+    rows = [[line_button(texts, language, "line.button_more", LineAction.MORE, 0)]]
     if len(options) > 1:
         where = (
-            services.texts(language, "line.current", constellation=current.name)
+            texts(language, "line.current", constellation=current.name)
             if current
-            else services.texts(language, "line.pick")
+            else texts(language, "line.pick")
         )
         text = Html(f"{text}\n\n{where}")
-        keyboard = _choice_keyboard(options, LineAction.USE)
-    await reply(update, text, reply_markup=keyboard)
+        rows = [*_choices(options, LineAction.USE), *rows]
+    await reply(update, text, reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def _explain_more(update: Update, context: BotContext) -> None:
+    """The rest of the explanation, in the same message; a choice of constellation stays."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None and isinstance(query.message, Message)
+    texts = context.services.texts
+    language = private_language(context, user)
+    await query.answer()
+    markup = query.message.reply_markup
+    rows = [
+        row
+        for row in (markup.inline_keyboard if markup is not None else ())
+        if all(button.callback_data != query.data for button in row)
+    ]
+    more = texts(language, "line.explain_more", days=context.services.settings.retention_days)
+    with unless_unchanged():
+        await query.edit_message_text(
+            Html(f"{query.message.text_html}\n\n{more}"),
+            reply_markup=InlineKeyboardMarkup(rows) if rows else None,
+        )
 
 
 def register(app: BotApplication) -> None:

@@ -24,11 +24,11 @@ from bot.handlers.common import (
 from bot.handlers.keyboards import link_keyboard, more_button
 from bot.handlers.meetups import calendar_from_link
 from bot.telegram_bot import unless_unchanged
-from bot.views.help import full_help, short_help
+from bot.views.help import full_help, greeting, short_help
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """Private ``/start``: explain the bot, or link the private chat to a constellation."""
+    """Private ``/start``: greet, or link the private chat to a constellation."""
     user = update.effective_user
     texts = context.services.texts
     if user is None:
@@ -38,7 +38,10 @@ async def start(update: Update, context: BotContext) -> None:
     person = person_from(user)
     if not context.args:
         await service.private_chat_started(person)
-        await reply(update, texts(language, "start.plain", name=user.first_name))
+        places = await service.places(user.id)
+        await reply(update, greeting(texts, language, user.first_name, places))
+        # A hub home carer reachable now gets the sleepover asks that waited for them.
+        await context.services.sleepovers.catch_up(user.id)
         return
     if await calendar_from_link(update, context, context.args[0]):
         return

@@ -95,6 +95,16 @@ class ConstellationService:
         """The person's role in the constellation; None if they are not an active member."""
         return await self._memberships.active_role(self._db.reader, constellation_id, user_id)
 
+    async def places(self, user_id: int) -> list[tuple[Constellation, Role]]:
+        """The active constellations the person actively belongs to, with their role."""
+        reader = self._db.reader
+        places = []
+        for constellation in await self._constellations.of_member(reader, user_id):
+            role = await self._memberships.active_role(reader, constellation.id, user_id)
+            if role is not None:
+                places.append((constellation, role))
+        return places
+
     async def set_members_may_claim(
         self, chat_id: int, allowed: bool, actor: Actor
     ) -> Constellation:

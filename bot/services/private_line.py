@@ -92,6 +92,16 @@ class Incoming:
 
 
 @dataclass(frozen=True, slots=True)
+class Answerable:
+    """A routed message its reader may answer now, and as whom."""
+
+    constellation: Constellation
+    original: LineMessage
+    role: Role  # hub home or liaison
+    member: Person | None  # its writer; None once erased
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     constellation: Constellation
     original: LineMessage  # the routed message being answered
@@ -360,21 +370,21 @@ class PrivateLineService:
 
     # -- hub home (or liaison) → member -------------------------------------------------------
 
-    async def answer(
-        self, chat_id: int, reply_to_message_id: int, replier: Person, message_id: int
-    ) -> Answer:
-        """A reply to a routed message: who it goes back to, checked against today's roles."""
+    async def answerable(self, chat_id: int, copy_message_id: int, replier_id: int) -> Answerable:
+        """Whether an answer to this copy (in the replier's own chat) may go back, and to whom:
+        checked against today's roles, every time (a reply, a press on its button, and the
+        message that follows the press)."""
         reader = self._db.reader
-        copy = await self._lines.by_copy(reader, chat_id, reply_to_message_id)
-        if copy is None and await self._lines.copy_ended(reader, chat_id, reply_to_message_id):
+        copy = await self._lines.by_copy(reader, chat_id, copy_message_id)
+        if copy is None and await self._lines.copy_ended(reader, chat_id, copy_message_id):
             raise AnswerRefused(None)  # never a new message: it was meant for that member
         if copy is None or copy[0].author_id != copy[0].member_id:
-            raise NotALineReply(reply_to_message_id)
+            raise NotALineReply(copy_message_id)
         original, given_as = copy
         constellation = await self._constellations.by_id(reader, original.constellation_id)
         if constellation is None:
-            raise NotALineReply(reply_to_message_id)
-        role = await self.role(constellation, replier.user_id)
+            raise NotALineReply(copy_message_id)
+        role = await self.role(constellation, replier_id)
         # Only in the role the copy was given in (a former hub home carer who is now the
         # liaison may not answer what the member sent the hub home).
         if role not in ANSWERING_ROLES or (given_as is not None and given_as != role):
@@ -384,19 +394,28 @@ class PrivateLineService:
         if member is not None and await self.role(constellation, member.user_id) is None:
             # Its writer left (or was removed): words about a foster child stay here.
             raise AnswerRefused(constellation, left=member.first_name)
+        return Answerable(constellation, original, role, member)
+
+    async def answer(
+        self, chat_id: int, reply_to_message_id: int, replier: Person, message_id: int
+    ) -> Answer:
+        """An answer to a routed message (``reply_to_message_id``: the replier's copy of it):
+        who it goes back to, checked against today's roles."""
+        able = await self.answerable(chat_id, reply_to_message_id, replier.user_id)
+        now = self._clock.now()
         async with self._db.transaction() as tx:
             line = await self._lines.add(
                 tx,
-                constellation_id=constellation.id,
-                member_id=original.member_id,
+                constellation_id=able.constellation.id,
+                member_id=able.original.member_id,
                 author_id=replier.user_id,
                 origin_chat_id=chat_id,
                 origin_message_id=message_id,
                 state=LineState.WAITING,
-                now=self._clock.now(),
+                now=now,
             )
-            await count_line_message(self._counts, tx, constellation, line, self._clock.now())
-        return Answer(constellation, original, line, role, member)
+            await count_line_message(self._counts, tx, able.constellation, line, now)
+        return Answer(able.constellation, able.original, line, able.role, able.member)
 
     async def answered(self, answer: Answer, copies: list[tuple[int, int]]) -> None:
         """The answer reached the member (or is queued for them, ``copies`` empty)."""
@@ -421,13 +440,16 @@ class PrivateLineService:
         await self._lines.add_copies(tx, line.id, copies, Role.MEMBER)
         if not await self._lines.mark_answered(tx, original_id, line.author_id):
             return
-        skip = {line.author_id, line.member_id}
+        # Once per person, under the first of their copies (a header and Telegram's copy of
+        # the message are two copies of one message).
+        under: dict[int, int] = {}
         for chat_id, copy_id in await self._lines.copies(tx, original_id):
-            if chat_id in skip:
-                continue
+            if chat_id not in (line.author_id, line.member_id):
+                under.setdefault(chat_id, copy_id)
+        for chat_id, copy_id in under.items():
             notice = Notice(
                 kind=NoticeKind.LINE_ANSWERED,
-                dedupe_key=f"line:{original_id}:answered:{chat_id}:{copy_id}",
+                dedupe_key=f"line:{original_id}:answered:{chat_id}",
                 refs={"answerer": line.author_id},
                 constellation_id=line.constellation_id,
                 user_id=chat_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from bot.domain import Category, WhenKind
@@ -36,6 +37,15 @@ WHEN_TAGS: dict[str, WhenKind] = {
     "thisweek": WhenKind.WEEK,
 }
 _TAG = re.compile(r"(?<!\w)#(\w+)")
+# The urgency tag typed with "!" ("!dringend", "!!urgent"): understood and removed like "#".
+_BANG_TAG = re.compile(r"(?<![\w!])!+(?:dringend|urgent)(?!\w)[:.,]?", re.IGNORECASE)
+# "!" leading the text, with or without a space ("!Kan iemand", "! Kan iemand", "!!"): urgent.
+_LEADING_BANG = re.compile(r"!+\s*")
+
+
+def _readable(text: str) -> bool:
+    """Whether there is anything to read: a letter, a digit or an emoji, not only marks."""
+    return any(char.isalnum() or unicodedata.category(char) == "So" for char in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +58,8 @@ class ParsedRequest:
 
 
 def parse_request(raw: str) -> ParsedRequest:
-    """Tags anywhere are understood and removed; the first category tag wins."""
+    """Tags anywhere are understood and removed; the first category tag wins. A "!" leading
+    the text marks the request urgent; text with nothing to read is no request."""
     category = Category.OTHER
     when = WhenKind.NONE
     urgent = False
@@ -66,16 +77,22 @@ def parse_request(raw: str) -> ParsedRequest:
             return match.group(0)  # not ours: keep it as the person wrote it
         return ""
 
-    text = _TAG.sub(take, raw)
-    lines = []
+    text, bangs = _BANG_TAG.subn("", raw)
+    urgent = bangs > 0
+    text = _TAG.sub(take, text)
+    lines: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
-        # "!" on its own, or leading the text, marks the request urgent.
-        if stripped == "!" or stripped.startswith("! ") or stripped == "!!":
+        leading = _LEADING_BANG.match(stripped)
+        # Marks leading the text, or a line of marks alone; only the marks go, never the
+        # first word. ("!Let op" further down is just how someone writes.)
+        if leading and (not lines or leading.end() == len(stripped)):
             urgent = True
-            stripped = stripped.lstrip("!").strip()
+            stripped = stripped[leading.end() :]
         if stripped:
             lines.append(" ".join(stripped.split()))
     body = "\n".join(lines)
+    if not _readable(body):
+        body = ""  # "?!", "...": nothing anyone could help with
     trimmed = units(body) > TEXT_LIMIT
     return ParsedRequest(category, urgent, when, cut(body, TEXT_LIMIT), trimmed)

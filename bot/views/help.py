@@ -1,9 +1,10 @@
-"""``/help``: a short answer that fits one phone screen, and every command behind "More"."""
+"""`/help` and `/start`: short answers for one phone screen, every command behind "More"."""
 
 from __future__ import annotations
 
 from bot.commands import visible
-from bot.i18n import Html, Translator
+from bot.domain import Constellation, Role
+from bot.i18n import MESSAGE_LIMIT, Html, Translator, fit_lines
 
 
 def short_help(texts: Translator, language: str, *, in_group: bool, admin: bool) -> Html:
@@ -23,3 +24,19 @@ def full_help(texts: Translator, language: str, *, in_group: bool, admin: bool) 
     if in_group and not admin:
         lines += ["", texts(language, "help.admin_hint")]
     return Html("\n".join(lines))
+
+
+def greeting(
+    texts: Translator, language: str, name: str, places: list[tuple[Constellation, Role]]
+) -> Html:
+    """Someone who belongs to a constellation is greeted as known, with what they can do
+    there; anyone else hears what the bot is and how to link."""
+    if not places:
+        return texts(language, "start.plain", name=name)
+    lines: list[str] = [
+        texts(language, f"start.known_{role.value}", constellation=constellation.name)
+        for constellation, role in places
+    ]
+    # Room for the greeting around them; a liaison may serve many constellations.
+    places_text = Html(fit_lines(lines, limit=MESSAGE_LIMIT - 500))
+    return texts(language, "start.known", name=name, places=places_text)

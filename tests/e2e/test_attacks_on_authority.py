@@ -574,7 +574,7 @@ async def test_a_choice_that_no_longer_holds_is_asked_again_and_old_buttons_are_
     assert scene.last(scene.private(scene.hubhome)).plain_text.endswith("Eerste vraag")
     await scene.say(scene.anna, anna, "/hubhomeprive")
     choice = scene.last(anna)
-    assert choice.button_texts == [["De Linde"], ["De Eik"]]
+    assert choice.button_texts == [["De Linde"], ["De Eik"], ["ℹ️ Meer uitleg"]]
     await scene.sim.user_leaves(scene.group, scene.anna)
     await scene.bot.settle()
     carers_before = texts_in(scene, scene.private(scene.hubhome), scene.private(scene.bert))

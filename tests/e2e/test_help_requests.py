@@ -252,6 +252,26 @@ async def test_quiet_hours_hold_back_a_non_urgent_reminder(scene: Scene) -> None
     assert scene.last(hub_private).plain_text.startswith("⏰ Hulpvraag #3 van Anna")
 
 
+async def test_a_leading_mark_makes_it_urgent_and_marks_alone_are_no_request(
+    scene: Scene,
+) -> None:
+    """ "!Kan iemand…" is urgent (no space needed), and keeps its first word; "!" or "?!" alone
+    posts nothing and explains how to ask."""
+    await _ready(scene)
+    await scene.say(scene.anna, scene.group, "/hulpvraag !Kan iemand vanavond oppassen?")
+    card = scene.last(scene.group)
+    assert card.plain_text.splitlines()[:4] == [
+        "🆘 Hulpvraag #1 · 🙋 Overig · 🔴 Dringend",
+        "Van: Anna",
+        "",
+        "Kan iemand vanavond oppassen?",
+    ]
+    for marks in ("!", "?!", "!!"):
+        await scene.say(scene.anna, scene.group, f"/hulpvraag {marks}")
+        assert scene.last(scene.group).plain_text.startswith("Zo vraag je hulp")
+    assert "Hulpvraag #2" not in "\n".join(scene.bot_texts(scene.group))
+
+
 async def test_a_request_for_today_expires_at_midnight(scene: Scene) -> None:
     await _ready(scene)
     clock = scene.bot.app.bot_data.services.clock

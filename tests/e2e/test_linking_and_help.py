@@ -53,6 +53,49 @@ async def test_forged_link_and_plain_start(scene: Scene) -> None:
     assert "Hallo Anna! 👋 Ik ben de constellatiebot" in scene.last(private).plain_text
 
 
+async def test_start_greets_known_people_as_known_whatever_their_role(scene: Scene) -> None:
+    """No "link your chat" for someone already in a constellation: what they can do there."""
+    await scene.with_roles()
+    greetings = {}
+    for person in (scene.hubhome, scene.liaison, scene.anna, scene.bert):
+        private = scene.private(person)
+        await scene.say(person, private, "/start")
+        greetings[person.first_name] = scene.last(private).plain_text
+    assert greetings["Hanneke"] == (
+        "Hallo Hanneke! 👋 Je privéchat is gekoppeld: ik kan je hier berichten sturen.\n\n"
+        "🏠 De Linde: je bent het kerngezin. Berichten van gezinnen komen hier binnen; "
+        "antwoorden doe je met ↩️ Antwoorden eronder. Je bedden: /bedden.\n\n"
+        "Alles wat ik kan: /hulp"
+    )
+    assert "🤝 De Linde: je bent de contactpersoon." in greetings["Lotte"]
+    assert "Cijfers: /rapport." in greetings["Lotte"]
+    assert (
+        "👪 De Linde: stuur mij hier een bericht voor het kerngezin (/privelijn)."
+        in (greetings["Anna"])
+    )
+    assert greetings["Bert"].startswith("Hello Bert! 👋 Your private chat is linked")
+    assert (
+        "👪 De Linde: send me a message here for the hub home (/privateline)."
+        in (greetings["Bert"])
+    )
+    for greeting in greetings.values():
+        assert "/koppel" not in greeting and "/link" not in greeting
+        assert "Koppel je privéchat" not in greeting and "Link your private chat" not in greeting
+    for person in (scene.hubhome, scene.liaison, scene.anna, scene.bert):
+        assert await _person_linked(scene, person.id)
+
+    # In two constellations: both, each with the role held there.
+    other = await scene.another_constellation("De Eik", [scene.anna])
+    hello = await scene.say(scene.anna, other, "Hoi")
+    await scene.say(scene.admin, other, "/kerngezin", reply_to=hello)
+    await scene.say(scene.anna, scene.private(scene.anna), "/start")
+    lines = scene.last(scene.private(scene.anna)).plain_text.split("\n")
+    assert [line.split(":")[0] for line in lines if line.startswith(("👪", "🏠"))] == [
+        "👪 De Linde",
+        "🏠 De Eik",
+    ]
+
+
 async def test_help_fits_role_and_language(scene: Scene) -> None:
     await scene.set_up()
     await scene.say(scene.anna, scene.group, "/hulp")

@@ -40,8 +40,9 @@ async def test_text_round_trip_with_two_hub_home_carers(scene: Scene) -> None:
     await scene.say(scene.anna, anna_chat, "Het gaat niet <b>goed</b> met Noor na het bezoek.")
     header = "📨 Bericht van Anna — Constellatie De Linde"
     for carer in (scene.hubhome, henk):
-        copy = scene.last(scene.private(carer))
+        copy = scene.last(scene.private(carer))  # one message: the header and the words
         assert copy.plain_text == f"{header}\n\nHet gaat niet <b>goed</b> met Noor na het bezoek."
+        assert copy.button_texts == [["↩️ Antwoorden"]]
     confirmation = scene.last(anna_chat)
     assert confirmation.plain_text == (
         "✅ Doorgestuurd naar het kerngezin (Hanneke, Henk). Hun antwoord krijg je hier."
@@ -59,7 +60,8 @@ async def test_text_round_trip_with_two_hub_home_carers(scene: Scene) -> None:
     assert (
         scene.last(anna_chat).plain_text == "🏠 Hanneke (kerngezin):\n\nZal ik je vanavond bellen?"
     )
-    assert scene.last(scene.private(scene.hubhome)).plain_text == "✅ Je antwoord is bij Anna."
+    sent = scene.last(scene.private(scene.hubhome))
+    assert sent.plain_text == "✅ Je antwoord is naar Anna gestuurd."
     told = scene.last(scene.private(henk))
     assert told.plain_text == "✅ Hanneke heeft dit beantwoord."
     henk_copy = _copy_of(scene, henk, header)
@@ -84,7 +86,7 @@ async def test_text_round_trip_with_two_hub_home_carers(scene: Scene) -> None:
 
 
 async def test_media_go_both_ways_by_telegram_copy(scene: Scene) -> None:
-    await _ready(scene)
+    henk = await _ready(scene)
     anna_chat = scene.private(scene.anna)
     hub_chat = scene.private(scene.hubhome)
     await scene.sim.send_media(scene.anna, anna_chat, "photo", caption="Zijn tekening van vandaag")
@@ -117,10 +119,57 @@ async def test_media_go_both_ways_by_telegram_copy(scene: Scene) -> None:
     assert back.plain_text == "🏠 Hanneke (kerngezin):"
     await scene.say(scene.hubhome, hub_chat, "Mooi!", reply_to=sticker.reply_to)
     assert scene.last(anna_chat).plain_text == "🏠 Hanneke (kerngezin):\n\nMooi!"
+    # Henk hears once per message answered, though the sticker reached him as two (header
+    # and sticker): under his photo, and under the sticker's header.
+    told = [
+        message
+        for message in scene.sim.bot_messages(scene.private(henk))
+        if message.plain_text == "✅ Hanneke heeft dit beantwoord."
+    ]
+    henk_headers = [
+        message.message_id
+        for message in scene.sim.bot_messages(scene.private(henk))
+        if message.plain_text.startswith("📨 Bericht van Anna")
+    ]
+    assert [message.reply_to.message_id for message in told if message.reply_to] == [
+        henk_headers[0],  # the photo, its caption headed
+        henk_headers[2],  # the sticker's header
+    ]
+    assert sticker.button_texts == [["↩️ Antwoorden"]]  # the button rides on the sticker
+    assert photo.button_texts == voice.button_texts == [["↩️ Antwoorden"]]
     # Files are re-sent by Telegram itself: the bot never downloads or uploads them.
     assert scene.sim.calls_to("getFile") == []
     assert scene.sim.calls_to("sendPhoto") == [] and scene.sim.calls_to("sendVoice") == []
     assert len(scene.sim.calls_to("copyMessage")) == 4 * 2 + 1  # to both carers, and back
+
+
+async def test_words_too_long_to_share_a_message_with_the_header_are_never_cut(
+    scene: Scene,
+) -> None:
+    """Text and header over Telegram's 4096 (an emoji counts two), or a caption and header
+    over 1024: the header goes first and Telegram's copy, whole, follows under it."""
+    await _ready(scene)
+    anna_chat, hub = scene.private(scene.anna), scene.private(scene.hubhome)
+    header = "📨 Bericht van Anna — Constellatie De Linde"
+    long_text = ("Zorgen 😟 " * 450).strip()  # 4049 units: fits, but not with the header
+    await scene.sim.send_message(scene.anna, anna_chat, long_text)
+    await scene.bot.settle()
+    copy = scene.last(hub)
+    assert copy.plain_text == long_text
+    assert copy.reply_to is not None and copy.reply_to.plain_text == header
+    assert copy.button_texts == [["↩️ Antwoorden"]]
+
+    caption = ("Foto 📷 " * 125).strip()  # 999 units: fits a caption, not with the header
+    await scene.sim.send_media(scene.anna, anna_chat, "photo", caption=caption)
+    await scene.bot.settle()
+    photo = scene.last(hub)
+    assert photo.media_kind == "photo"
+    assert photo.plain_text == caption
+    assert photo.reply_to is not None and photo.reply_to.plain_text == header
+    assert photo.button_texts == [["↩️ Antwoorden"]]
+    # Answering either part reaches Anna.
+    await scene.say(scene.hubhome, hub, "Ik lees het", reply_to=photo)
+    assert scene.last(anna_chat).plain_text == "🏠 Hanneke (kerngezin):\n\nIk lees het"
 
 
 async def test_messages_wait_for_a_reachable_hub_home(scene: Scene) -> None:
@@ -150,9 +199,14 @@ async def test_messages_wait_for_a_reachable_hub_home(scene: Scene) -> None:
         "Het is niet dringend.",
     ]
     assert scene.bot_texts(anna_chat).count("✅ Je bewaarde bericht is nu bij het kerngezin.") == 2
-    # Henk answers the kept copy; Anna gets it.
+    # The bot never had their words to put under the header: Telegram's copy follows it,
+    # with the answer button. Henk answers the kept copy; Anna gets it.
+    assert [m.button_texts for m in copies] == [[["↩️ Antwoorden"]]] * 2
     await scene.say(henk, scene.private(henk), "Ik bel je zo", reply_to=copies[0])
     assert scene.last(anna_chat).plain_text == "🏠 Henk (kerngezin):\n\nIk bel je zo"
+    await scene.press(henk, copies[1], "↩️ Antwoorden")
+    await scene.say(henk, scene.private(henk), "Fijn om te horen")
+    assert scene.last(anna_chat).plain_text == "🏠 Henk (kerngezin):\n\nFijn om te horen"
     # Nothing is delivered twice, also not after a restart.
     await scene.bot.restart()
     assert scene.bot_texts(scene.private(henk)).count(header) == 2
@@ -174,7 +228,7 @@ async def test_without_any_hub_home_the_message_waits_for_one(scene: Scene) -> N
 
 
 async def test_the_liaison_reads_along_only_when_asked(scene: Scene) -> None:
-    await _ready(scene)
+    henk = await _ready(scene)
     liaison_chat = scene.private(scene.liaison)
     await scene.say(scene.liaison, liaison_chat, "/start")
     seen = len(scene.sim.bot_messages(liaison_chat))
@@ -198,7 +252,25 @@ async def test_the_liaison_reads_along_only_when_asked(scene: Scene) -> None:
         "✅ Doorgestuurd naar het kerngezin en naar de contactpersoon. Hun antwoord krijg je hier."
     )
     header = "📨 Bericht van Anna — Constellatie De Linde"
-    copy = _copy_of(scene, scene.liaison, header)
+    # One message, header and words together (no second bubble), with the answer button.
+    assert len(scene.sim.bot_messages(liaison_chat)) == seen + 1
+    copy = scene.last(liaison_chat)
+    assert copy.plain_text == f"{header}\n\nIk maak me zorgen over de voogd"
+    assert copy.button_texts == [["↩️ Antwoorden"]]
+
+    # Henk answers first: Lotte and Hanneke each hear it once, under their copy.
+    henk_copy = _copy_of(scene, henk, header)
+    await scene.say(henk, scene.private(henk), "Ik bel haar", reply_to=henk_copy)
+    for carer in (scene.liaison, scene.hubhome):
+        told = [
+            message
+            for message in scene.sim.bot_messages(scene.private(carer))
+            if message.plain_text == "✅ Henk heeft dit beantwoord."
+        ]
+        assert len(told) == 1, carer.first_name
+        assert told[0].reply_to is not None
+        assert told[0].reply_to.message_id == _copy_of(scene, carer, header).message_id
+
     await scene.say(scene.liaison, liaison_chat, "Ik neem contact op", reply_to=copy)
     assert scene.last(anna_chat).plain_text == "🤝 Lotte (contactpersoon):\n\nIk neem contact op"
     # A later message goes to the hub home only again.
@@ -218,13 +290,19 @@ async def test_someone_in_two_constellations_chooses_once(scene: Scene) -> None:
     await scene.say(scene.anna, anna_chat, "Wie neemt zaterdag de taart mee?")
     pick = scene.last(anna_chat)
     assert pick.plain_text.startswith("Naar het kerngezin van welke constellatie")
+    assert pick.plain_text.endswith("wisselen kan met /privelijn.")
     assert pick.button_texts == [["De Linde"], ["De Eik"]]
+    assert pick.reply_to is not None  # under the message it asks about
+    assert pick.reply_to.plain_text == "Wie neemt zaterdag de taart mee?"
     assert "Wie neemt zaterdag" not in "\n".join(scene.bot_texts(scene.private(scene.bert)))
     await scene.press(scene.anna, pick, "De Eik")
     assert scene.refreshed(pick).plain_text == "Je berichten gaan naar het kerngezin van De Eik."
-    bert_texts = scene.bot_texts(scene.private(scene.bert))
-    assert "📨 Message from Anna — Constellation De Eik" in bert_texts  # Bert reads English
-    assert "Wie neemt zaterdag de taart mee?" in bert_texts
+    # One message, header and words together, as when nobody had to choose; Bert reads English.
+    copy = scene.last(scene.private(scene.bert))
+    assert copy.plain_text == (
+        "📨 Message from Anna — Constellation De Eik\n\nWie neemt zaterdag de taart mee?"
+    )
+    assert copy.button_texts == [["↩️ Reply"]]
 
     await scene.say(scene.anna, anna_chat, "En de slingers?")  # no question the second time
     assert scene.last(scene.private(scene.bert)).plain_text.endswith("En de slingers?")
@@ -264,6 +342,16 @@ async def test_strangers_are_shown_how_to_link_and_explain_works(scene: Scene) -
         "Ik weet nog niet bij welke constellatie je hoort"
     )
     await scene.say(scene.anna, scene.private(scene.anna), "/hubhomeprive")
-    text = scene.last(scene.private(scene.anna)).plain_text
+    explained = scene.last(scene.private(scene.anna))
+    text = explained.plain_text
     assert text.startswith("Privélijn naar het kerngezin")
-    assert "niet wat erin staat" in text
+    # One phone screen: a few short paragraphs; the rest is behind a button.
+    assert len(text) < 400 and text.count("\n") <= 6
+    assert explained.button_texts == [["ℹ️ Meer uitleg"]]
+    assert "niet wat erin staat" not in text
+    await scene.press(scene.anna, explained, "ℹ️ Meer uitleg")
+    more = scene.refreshed(explained)
+    assert more.plain_text.startswith(text)
+    assert "↩️ Antwoorden" in more.plain_text and "/privelijn" in more.plain_text
+    assert "niet wat erin staat; na 90 dagen ook dat niet meer" in more.plain_text
+    assert more.button_texts == []

@@ -1,0 +1,216 @@
+"""Answering the private line by button: "↩️ Antwoorden" under a member's message.
+
+A hub home carer (or the liaison) presses it, and their next message goes back to that
+member — no long-press "Beantwoorden" needed; Telegram's own reply still works. The press, and
+the message that follows it, are each checked on the server: the person still answers for
+that constellation, in the role they got the message in, and its routing still exists.
+
+What is waiting lives in ``user_data`` (ids and a deadline, never words or names) and ends
+when the answer went, with its stop button or ``/cancel``, after :data:`WINDOW`, or when the
+person turns to something else: any command, or a button a guided flow took. So a flow
+never takes the answer, and the answer never takes a flow's text: whatever the person did
+last is what their next message is for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.callbacks import Feature, LineAction, LineButton
+from bot.commands import names
+from bot.context import BotApplication, BotContext
+from bot.handlers.common import on_pressed_message, private_language, reply
+from bot.handlers.private_line import answer_copy, refusal
+from bot.services.private_line import AnswerRefused, NotALineReply
+from bot.views.line import line_button
+
+KEY = "line_reply"
+WINDOW = timedelta(minutes=30)  # the texts say "een half uur"
+# Runs after every feature has handled an update (group 0): to see what the person did.
+AFTERWARDS = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Awaiting:
+    """The next message of this person answers the routed message ``line_id``."""
+
+    line_id: int
+    copy_id: int  # their copy of it, in their own chat
+    prompt_id: int  # "your next message goes to …", with the stop button
+    until: datetime
+
+
+class _Awaiting(filters.MessageFilter):
+    """Messages from someone whose next message answers a member."""
+
+    def __init__(self, app: BotApplication) -> None:
+        super().__init__(name="awaiting_answer")
+        self._app = app
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        data = self._app.user_data.get(user.id) if user is not None else None
+        return data is not None and isinstance(data.get(KEY), Awaiting)
+
+
+def _current(context: BotContext) -> Awaiting | None:
+    awaiting = (context.user_data or {}).get(KEY)
+    return awaiting if isinstance(awaiting, Awaiting) else None
+
+
+async def _end(context: BotContext, chat_id: int, *, stopped: bool, language: str) -> None:
+    """Nothing is waiting any more; its prompt says it stopped, or (sent) loses its button."""
+    awaiting = _current(context)
+    if context.user_data is not None:
+        context.user_data.pop(KEY, None)
+    if awaiting is None:
+        return
+    prompt = awaiting.prompt_id
+    with contextlib.suppress(BadRequest):  # gone, or too old to edit: nothing to mend
+        if stopped:
+            text = context.services.texts(language, "flow.cancelled")
+            await context.bot.edit_message_text(text, chat_id=chat_id, message_id=prompt)
+        else:
+            await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=prompt)
+
+
+# -- the buttons -----------------------------------------------------------------------------
+
+
+async def pressed(update: Update, context: BotContext) -> None:
+    """ "↩️ Antwoorden" under a copy, or "✖️ Stoppen" under the prompt it brought."""
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    if query is None or user is None or chat is None or context.user_data is None:
+        return
+    services = context.services
+    texts = services.texts
+    language = private_language(context, user)
+    button = LineButton.parse(query.data)
+    copy = query.message
+    # Only a button on the message itself, in the person's own chat: the message pressed,
+    # not the data, says which routed message this is.
+    if (
+        button is None
+        or chat.id != user.id
+        or not isinstance(copy, Message)
+        or not on_pressed_message(query)
+    ):
+        await query.answer(texts.plain(language, "button.stale"))
+        return
+    if button.action is LineAction.STOP:
+        awaiting = _current(context)
+        if awaiting is None or awaiting.prompt_id != copy.message_id:
+            await query.answer(texts.plain(language, "button.stale"))
+            return
+        await query.answer()
+        await _end(context, user.id, stopped=True, language=language)
+        return
+    try:
+        able = await services.line.answerable(user.id, copy.message_id, user.id)
+    except NotALineReply:
+        await query.answer(texts.plain(language, "button.stale"), show_alert=True)
+        return
+    except AnswerRefused as refused:
+        await query.answer()
+        await copy.reply_text(refusal(texts, language, refused), do_quote=True)
+        return
+    if able.original.id != button.target:
+        await query.answer(texts.plain(language, "button.stale"), show_alert=True)
+        return
+    if able.member is None:
+        await query.answer()
+        await copy.reply_text(texts(language, "line.member_gone"), do_quote=True)
+        return
+    await query.answer()
+    await _end(context, user.id, stopped=True, language=language)  # an earlier one stops
+    stop = line_button(texts, language, "flow.button_cancel", LineAction.STOP, able.original.id)
+    prompt = await copy.reply_text(
+        texts(
+            language,
+            "line.reply_prompt",
+            name=able.member.first_name,
+            constellation=able.constellation.name,
+        ),
+        reply_markup=InlineKeyboardMarkup([[stop]]),
+        reply_parameters=ReplyParameters(copy.message_id, allow_sending_without_reply=True),
+    )
+    until = services.clock.now() + WINDOW
+    context.user_data[KEY] = Awaiting(able.original.id, copy.message_id, prompt.message_id, until)
+
+
+# -- the message after the press -------------------------------------------------------------
+
+
+async def next_message(update: Update, context: BotContext) -> None:
+    """The answer: to the member of the copy pressed (a Telegram reply to a copy goes to
+    that one's member instead), checked again now; too late, it goes nowhere and the carer
+    hears so."""
+    message, user = update.effective_message, update.effective_user
+    awaiting = _current(context)
+    if message is None or user is None or awaiting is None:
+        return
+    services = context.services
+    language = private_language(context, user)
+    replied = message.reply_to_message
+    if replied is not None and await answer_copy(update, context, replied.message_id):
+        await _end(context, user.id, stopped=False, language=language)
+        return
+    if services.clock.now() >= awaiting.until:
+        await _end(context, user.id, stopped=True, language=language)
+        await reply(update, services.texts(language, "line.reply_lapsed"))
+        return
+    await _end(context, user.id, stopped=False, language=language)
+    if not await answer_copy(update, context, awaiting.copy_id):
+        # Its routing is gone (past retention, or erased): said plainly, sent nowhere.
+        await reply(update, services.texts(language, "line.member_gone"))
+
+
+async def cancelled(update: Update, context: BotContext) -> None:
+    """``/cancel`` while an answer waits: that stops (a flow under it stays)."""
+    user = update.effective_user
+    if user is None:
+        return
+    language = private_language(context, user)
+    await _end(context, user.id, stopped=True, language=language)
+    await reply(update, context.services.texts(language, "flow.cancelled"))
+
+
+async def turned_elsewhere(update: Update, context: BotContext) -> None:
+    """After a command, or a press a guided flow took: the person is doing something else,
+    so their next message is not the answer any more."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.id != user.id or _current(context) is None:
+        return
+    if update.callback_query is not None:
+        flows = [
+            handler
+            for handler in context.application.handlers.get(0, [])
+            if isinstance(handler, ConversationHandler)
+        ]
+        if not any(flow.check_update(update) for flow in flows):
+            return
+    await _end(context, user.id, stopped=True, language=private_language(context, user))
+
+
+def register(app: BotApplication) -> None:
+    """Before the guided flows: while an answer waits, the next message is the answer."""
+    awaiting = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & _Awaiting(app)
+    app.add_handler(CommandHandler(names("cancel"), cancelled, awaiting))
+    app.add_handler(MessageHandler(awaiting & ~filters.COMMAND, next_message))
+    line = rf"^{Feature.LINE.value}:{callbacks.VERSION}:({LineAction.REPLY}|{LineAction.STOP}):"
+    app.add_handler(CallbackQueryHandler(pressed, pattern=line))
+    app.add_handler(MessageHandler(awaiting & filters.COMMAND, turned_elsewhere), AFTERWARDS)
+    app.add_handler(CallbackQueryHandler(turned_elsewhere), AFTERWARDS)
