@@ -819,3 +819,14 @@ async def test_retention_clears_notes_of_declined_and_lapsed_asks_too(scene: Sce
         ("declined", None, None, None),
         ("unanswered", None, None, None),
     ]
+
+
+async def test_a_plain_start_is_enough_for_a_kept_ask_to_reach_the_hub_home(scene: Scene) -> None:
+    """The hub home opens her private chat with a plain /start (no link button): the ask kept
+    for her arrives as a card at once, without her having to open /bedden first."""
+    await scene.with_roles(linked=(scene.anna,))
+    await send(scene, "/logeren zaterdag | 1 kind")
+    hub = scene.private(scene.hubhome)
+    await scene.say(scene.hubhome, hub, "/start")
+    await scene.bot.tick()
+    assert cards(scene, hub, "L1"), "the kept ask did not reach the hub home after /start"
