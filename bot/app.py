@@ -14,7 +14,7 @@ from telegram import (
     LinkPreviewOptions,
 )
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.clock import Clock, SystemClock
@@ -61,7 +61,7 @@ from bot.storage.privacy import PrivacyRepository
 from bot.storage.private_line import LineRepository
 from bot.storage.reports import ReportRepository
 from bot.storage.sleepovers import SleepoverRepository
-from bot.telegram_bot import ConstellationBot, stop_if_another_copy
+from bot.telegram_bot import ChatRateLimiter, ConstellationBot, stop_if_another_copy
 
 log = logging.getLogger(__name__)
 
@@ -150,13 +150,14 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     )
 
 
-def _telegram(settings: Settings, timeout: float) -> ConstellationBot:
+def _telegram(settings: Settings, timeout: float, clock: Clock) -> ConstellationBot:
     """The Bot API client: python-telegram-bot's ExtBot with our defaults and timeouts, the
     rate limiter, and updates read one by one (see bot.telegram_bot)."""
     assert settings.token is not None
     drop_update_dumps()
-    # Keeps us inside Telegram's limits and retries a 429 after the time Telegram asks.
-    limiter = AIORateLimiter(max_retries=3) if settings.rate_limit else None
+    # Keeps us inside Telegram's limits and retries a 429 after the time Telegram asks (that
+    # chat alone waits).
+    limiter = ChatRateLimiter(max_retries=3, clock=clock) if settings.rate_limit else None
     return ConstellationBot(
         settings.token.get_secret_value(),
         base_url=settings.api_base_url,
@@ -184,11 +185,12 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
         raise ValueError("build_application needs a token")
     services = build_services(settings, clock or SystemClock())
     timeout = settings.request_timeout.total_seconds()
-    # Updates one at a time; after each that changed anything, what it queued is delivered.
+    # Each chat's updates in order, different chats at once; after each update that changed
+    # anything, what it queued is delivered.
     processor = DeliverAfterUpdates()
     builder = (
         ApplicationBuilder()
-        .bot(_telegram(settings, timeout))
+        .bot(_telegram(settings, timeout, services.clock))
         .concurrent_updates(processor)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .post_init(_post_init)
