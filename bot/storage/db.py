@@ -18,7 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import sqlite3
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -66,12 +68,86 @@ class Written:
     lastrowid: int | None
 
 
+# The tables every update looks up (which constellation a chat is, who someone is, their
+# role) and that change seldom: committed reads of only these are kept in memory (ReadCache).
+CACHED_TABLES = frozenset({"constellations", "people", "memberships"})
+_READ_TABLES = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)", re.IGNORECASE)
+_CACHED_NAMED = re.compile(r"\b(?:constellations|people|memberships)\b", re.IGNORECASE)
+# What the clock or chance decides is never kept.
+_VOLATILE = re.compile(r"\b(?:now|current_\w+|random\w*|julianday)\b", re.IGNORECASE)
+CACHE_ROWS = 4096  # results kept at most (a few hundred kB; the least recently used go)
+
+
+class ReadCache:
+    """Committed lookups in :data:`CACHED_TABLES`, by statement and parameters, until a write
+    may have changed them.
+
+    Any statement of a transaction that names one of those tables (and any DELETE or other
+    statement, whose cascades reach anywhere) empties the cache, and so does the end of that
+    transaction (commit or rollback): whatever was read meanwhile, before the commit, goes
+    too. A lookup that was already under way when the cache was emptied is not kept.
+    """
+
+    def __init__(self, size: int = CACHE_ROWS) -> None:
+        self._size = size
+        self._rows: OrderedDict[tuple[str, tuple[Any, ...]], list[aiosqlite.Row]] = OrderedDict()
+        self._kind: dict[str, bool] = {}  # statement -> whether it may be kept
+        self.epoch = 0  # counts emptyings
+        self.hits = 0
+        self.misses = 0
+
+    def keeps(self, sql: str) -> bool:
+        kept = self._kind.get(sql)
+        if kept is None:
+            tables = _READ_TABLES.findall(sql)
+            kept = (
+                bool(tables)
+                and all(table.lower() in CACHED_TABLES for table in tables)
+                and _VOLATILE.search(sql) is None
+            )
+            if len(self._kind) >= self._size:
+                self._kind.clear()  # statements built with their values in them: forget them
+            self._kind[sql] = kept
+        return kept
+
+    def get(self, key: tuple[str, tuple[Any, ...]]) -> list[aiosqlite.Row] | None:
+        rows = self._rows.get(key)
+        if rows is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._rows.move_to_end(key)
+        return rows
+
+    def put(self, key: tuple[str, tuple[Any, ...]], rows: list[aiosqlite.Row], epoch: int) -> None:
+        if epoch != self.epoch:
+            return  # read before a write was committed: maybe stale already
+        self._rows[key] = rows
+        if len(self._rows) > self._size:
+            self._rows.popitem(last=False)
+
+    def clear(self) -> None:
+        self.epoch += 1
+        self._rows.clear()
+
+    @staticmethod
+    def touched_by(sql: str) -> bool:
+        """Whether a write statement may change what is kept."""
+        head = sql.lstrip()[:6].upper()
+        if head not in ("INSERT", "UPDATE"):
+            return True
+        return _CACHED_NAMED.search(sql) is not None
+
+
 class Session:
     """Reads on one connection. Every await on it is one round trip to its thread, so each
-    method takes exactly one."""
+    method takes exactly one — or none, for a lookup the cache (if it has one) still holds."""
 
-    def __init__(self, connection: Callable[[], aiosqlite.Connection]) -> None:
+    def __init__(
+        self, connection: Callable[[], aiosqlite.Connection], cache: ReadCache | None = None
+    ) -> None:
         self._connection = connection
+        self._cache = cache
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -79,21 +155,43 @@ class Session:
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         """The first row of a lookup (the whole result is read: keep it to a row or a few)."""
-        rows = await self.conn.execute_fetchall(sql, tuple(params))
-        return next(iter(rows), None)
+        rows = await self._rows(sql, tuple(params))
+        return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        return list(await self.conn.execute_fetchall(sql, tuple(params)))
+        return list(await self._rows(sql, tuple(params)))
+
+    async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[aiosqlite.Row]:
+        cache = self._cache
+        if cache is None or not cache.keeps(sql):
+            return list(await self.conn.execute_fetchall(sql, params))
+        key = (sql, params)
+        rows = cache.get(key)
+        if rows is None:
+            epoch = cache.epoch
+            rows = list(await self.conn.execute_fetchall(sql, params))
+            cache.put(key, rows, epoch)
+        return rows
 
 
 class Tx(Session):
     """The connection of one write transaction: writes, and reads that see them."""
 
-    def __init__(self, connection: Callable[[], aiosqlite.Connection]) -> None:
+    def __init__(
+        self, connection: Callable[[], aiosqlite.Connection], cache: ReadCache | None = None
+    ) -> None:
         super().__init__(connection)
         self.changed = False  # whether any statement changed a row
+        self._kept = cache  # the readers' cache, emptied by what this writes
+        self.touched_cache = False
+
+    def _writes(self, sql: str) -> None:
+        if self._kept is not None and ReadCache.touched_by(sql):
+            self._kept.clear()
+            self.touched_cache = True
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> Written:
+        self._writes(sql)
         cursor = await self.conn.execute(sql, tuple(params))
         self.changed |= cursor.rowcount != 0
         return Written(cursor.rowcount, cursor.lastrowid)
@@ -101,11 +199,13 @@ class Tx(Session):
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         values = [tuple(row) for row in rows]
         if values:
+            self._writes(sql)
             await self.conn.executemany(sql, values)
             self.changed = True
 
     async def returning(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """A write with ``RETURNING``: the rows it returned."""
+        self._writes(sql)
         rows = list(await self.conn.execute_fetchall(sql, tuple(params)))
         self.changed |= bool(rows)
         return rows
@@ -121,7 +221,8 @@ class Database:
         # One writer: SQLite allows one anyway, and an asyncio lock keeps transactions from
         # interleaving on the shared connection.
         self._write_lock = asyncio.Lock()
-        self.reader = Session(self._reader_connection)
+        self.cache = ReadCache()
+        self.reader = Session(self._reader_connection, self.cache)
         # Counts committed transactions that changed rows: whoever remembers it can tell
         # whether anything changed since.
         self.generation = 0
@@ -228,19 +329,23 @@ class Database:
         async with self._write_lock:
             conn = self._writer_connection()
             await conn.execute("BEGIN IMMEDIATE")
-            tx = Tx(self._writer_connection)
+            tx = Tx(self._writer_connection, self.cache)
             try:
-                yield tx
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            try:
-                await conn.execute("COMMIT")
-            except BaseException:
-                # A commit that failed (disk full) leaves the transaction open: end it.
-                if conn.in_transaction:
+                try:
+                    yield tx
+                except BaseException:
                     await conn.execute("ROLLBACK")
-                raise
+                    raise
+                try:
+                    await conn.execute("COMMIT")
+                except BaseException:
+                    # A commit that failed (disk full) leaves the transaction open: end it.
+                    if conn.in_transaction:
+                        await conn.execute("ROLLBACK")
+                    raise
+            finally:
+                if tx.touched_cache:  # also what was read while it was not committed yet
+                    self.cache.clear()
             if tx.changed:
                 self.generation += 1
 
