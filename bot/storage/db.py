@@ -82,61 +82,73 @@ class ReadCache:
     """Committed lookups in :data:`CACHED_TABLES`, by statement and parameters, until a write
     may have changed them.
 
-    Any statement of a transaction that names one of those tables (and any DELETE or other
-    statement, whose cascades reach anywhere) empties the cache, and so does the end of that
-    transaction (commit or rollback): whatever was read meanwhile, before the commit, goes
-    too. A lookup that was already under way when the cache was emptied is not kept.
+    When a transaction that changed rows of one of those tables ends (commit or rollback),
+    every lookup that read that table is dropped (any DELETE or other statement, whose
+    cascades reach anywhere, drops them all). A lookup that was under way meanwhile is not
+    kept: it may have read the rows from before the commit.
     """
 
     def __init__(self, size: int = CACHE_ROWS) -> None:
         self._size = size
-        self._rows: OrderedDict[tuple[str, tuple[Any, ...]], list[aiosqlite.Row]] = OrderedDict()
-        self._kind: dict[str, bool] = {}  # statement -> whether it may be kept
-        self.epoch = 0  # counts emptyings
+        self._rows: OrderedDict[_Key, tuple[list[aiosqlite.Row], frozenset[str]]] = OrderedDict()
+        self._kind: dict[str, frozenset[str]] = {}  # statement -> the tables it reads (kept)
+        self._epochs = dict.fromkeys(CACHED_TABLES, 0)  # counts each table's changes
         self.hits = 0
         self.misses = 0
 
-    def keeps(self, sql: str) -> bool:
+    def tables(self, sql: str) -> frozenset[str]:
+        """The cached tables a lookup reads; empty if it may not be kept."""
         kept = self._kind.get(sql)
         if kept is None:
-            tables = _READ_TABLES.findall(sql)
-            kept = (
-                bool(tables)
-                and all(table.lower() in CACHED_TABLES for table in tables)
-                and _VOLATILE.search(sql) is None
-            )
+            tables = frozenset(table.lower() for table in _READ_TABLES.findall(sql))
+            if not tables <= CACHED_TABLES or _VOLATILE.search(sql) is not None:
+                tables = frozenset()
             if len(self._kind) >= self._size:
                 self._kind.clear()  # statements built with their values in them: forget them
-            self._kind[sql] = kept
+            self._kind[sql] = kept = tables
         return kept
 
-    def get(self, key: tuple[str, tuple[Any, ...]]) -> list[aiosqlite.Row] | None:
-        rows = self._rows.get(key)
-        if rows is None:
+    def epoch(self, tables: frozenset[str]) -> tuple[int, ...]:
+        return tuple(self._epochs[table] for table in sorted(tables))
+
+    def get(self, key: _Key) -> list[aiosqlite.Row] | None:
+        entry = self._rows.get(key)
+        if entry is None:
             self.misses += 1
             return None
         self.hits += 1
         self._rows.move_to_end(key)
-        return rows
+        return entry[0]
 
-    def put(self, key: tuple[str, tuple[Any, ...]], rows: list[aiosqlite.Row], epoch: int) -> None:
-        if epoch != self.epoch:
-            return  # read before a write was committed: maybe stale already
-        self._rows[key] = rows
+    def put(
+        self, key: _Key, rows: list[aiosqlite.Row], tables: frozenset[str], epoch: tuple[int, ...]
+    ) -> None:
+        if epoch != self.epoch(tables):
+            return  # read while one of its tables changed: maybe stale already
+        self._rows[key] = (rows, tables)
         if len(self._rows) > self._size:
             self._rows.popitem(last=False)
 
-    def clear(self) -> None:
-        self.epoch += 1
-        self._rows.clear()
+    def changed(self, tables: frozenset[str]) -> None:
+        """Rows of ``tables`` changed: what was read from them goes."""
+        for table in tables:
+            self._epochs[table] += 1
+        if tables >= CACHED_TABLES:
+            self._rows.clear()
+            return
+        for key in [key for key, (_, read) in self._rows.items() if read & tables]:
+            del self._rows[key]
 
     @staticmethod
-    def touched_by(sql: str) -> bool:
-        """Whether a write statement may change what is kept."""
+    def written_by(sql: str) -> frozenset[str]:
+        """The cached tables a write statement may change."""
         head = sql.lstrip()[:6].upper()
         if head not in ("INSERT", "UPDATE"):
-            return True
-        return _CACHED_NAMED.search(sql) is not None
+            return CACHED_TABLES
+        return frozenset(name.lower() for name in _CACHED_NAMED.findall(sql))
+
+
+_Key = tuple[str, tuple[Any, ...]]
 
 
 class Session:
@@ -163,51 +175,49 @@ class Session:
 
     async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[aiosqlite.Row]:
         cache = self._cache
-        if cache is None or not cache.keeps(sql):
+        tables = cache.tables(sql) if cache is not None else frozenset()
+        if cache is None or not tables:
             return list(await self.conn.execute_fetchall(sql, params))
         key = (sql, params)
         rows = cache.get(key)
         if rows is None:
-            epoch = cache.epoch
+            epoch = cache.epoch(tables)
             rows = list(await self.conn.execute_fetchall(sql, params))
-            cache.put(key, rows, epoch)
+            cache.put(key, rows, tables, epoch)
         return rows
 
 
 class Tx(Session):
     """The connection of one write transaction: writes, and reads that see them."""
 
-    def __init__(
-        self, connection: Callable[[], aiosqlite.Connection], cache: ReadCache | None = None
-    ) -> None:
-        super().__init__(connection)
+    def __init__(self, connection: Callable[[], aiosqlite.Connection]) -> None:
+        super().__init__(connection)  # never cached: it reads what it has not committed yet
         self.changed = False  # whether any statement changed a row
-        self._kept = cache  # the readers' cache, emptied by what this writes
-        self.touched_cache = False
+        # The cached tables whose rows this changed: their lookups go when it ends.
+        self.changed_tables: frozenset[str] = frozenset()
 
-    def _writes(self, sql: str) -> None:
-        if self._kept is not None and ReadCache.touched_by(sql):
-            self._kept.clear()
-            self.touched_cache = True
+    def _wrote(self, sql: str, rows: int) -> None:
+        if rows:  # -1: unknown (a statement SQLite does not count, executemany)
+            self.changed_tables |= ReadCache.written_by(sql)
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> Written:
-        self._writes(sql)
         cursor = await self.conn.execute(sql, tuple(params))
         self.changed |= cursor.rowcount != 0
+        self._wrote(sql, cursor.rowcount)
         return Written(cursor.rowcount, cursor.lastrowid)
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         values = [tuple(row) for row in rows]
         if values:
-            self._writes(sql)
             await self.conn.executemany(sql, values)
             self.changed = True
+            self._wrote(sql, -1)
 
     async def returning(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """A write with ``RETURNING``: the rows it returned."""
-        self._writes(sql)
         rows = list(await self.conn.execute_fetchall(sql, tuple(params)))
         self.changed |= bool(rows)
+        self._wrote(sql, -1)
         return rows
 
 
@@ -329,7 +339,7 @@ class Database:
         async with self._write_lock:
             conn = self._writer_connection()
             await conn.execute("BEGIN IMMEDIATE")
-            tx = Tx(self._writer_connection, self.cache)
+            tx = Tx(self._writer_connection)
             try:
                 try:
                     yield tx
@@ -344,8 +354,8 @@ class Database:
                         await conn.execute("ROLLBACK")
                     raise
             finally:
-                if tx.touched_cache:  # also what was read while it was not committed yet
-                    self.cache.clear()
+                if tx.changed_tables:  # also what was read while it was not committed yet
+                    self.cache.changed(tx.changed_tables)
             if tx.changed:
                 self.generation += 1
 
