@@ -348,6 +348,10 @@ async def _share_with_liaison(update: Update, context: BotContext, line_id: int)
     texts = services.texts
     language = private_language(context, user)
     constellation, line, liaisons = await services.line.share_with_liaison(line_id, user.id)
+    if not liaisons:
+        await query.answer(texts.plain(language, "line.liaison_unreachable"), show_alert=True)
+        return
+    await query.answer()  # first: the copies take a call or two per liaison
     copies, pending = await _copy_to_all(
         context,
         liaisons,
@@ -355,11 +359,10 @@ async def _share_with_liaison(update: Update, context: BotContext, line_id: int)
         user.first_name,
         (line.origin_chat_id, line.origin_message_id),
     )
-    if not copies and not pending:
-        await query.answer(texts.plain(language, "line.liaison_unreachable"), show_alert=True)
+    if not copies and not pending:  # every liaison refused it just now
+        await reply(update, texts(language, "line.liaison_unreachable"))
         return
     await services.line.passed_on(line, copies, pending, tell_later=False, to=Role.LIAISON)
-    await query.answer()
     await query.edit_message_text(texts(language, "line.sent_with_liaison"))
 
 
