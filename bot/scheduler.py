@@ -44,8 +44,8 @@ async def run_due_work(app: AnyApplication) -> None:
         await deliver(app)
 
 
-async def deliver(app: AnyApplication) -> None:
-    """Send what is due, then set the wake-up for whatever is due next."""
+async def deliver(app: AnyApplication, *, rearm: bool = True) -> None:
+    """Send what is due, then (``rearm``) set the wake-up for whatever is due next."""
     data: BotData = app.bot_data
     data.delivery_failed = False
     db = data.services.db
@@ -57,7 +57,8 @@ async def deliver(app: AnyApplication) -> None:
         data.delivery_failed = True
         log.error("delivery round stopped: %s", type(exc).__name__, exc_info=exc)
     finally:
-        await schedule_next(app, failed=data.delivery_failed)
+        if rearm:
+            await schedule_next(app, failed=data.delivery_failed)
 
 
 def kick(app: AnyApplication) -> None:
@@ -72,12 +73,18 @@ def kick(app: AnyApplication) -> None:
 
 
 async def _deliver_until_quiet(app: AnyApplication) -> None:
+    """Rounds until no update asked for another, then the wake-up is set once (working out
+    the next due moment takes a query per kind of work: not after every round of a busy
+    minute)."""
     data: BotData = app.bot_data
-    while True:
-        data.deliver_again = False
-        await deliver(app)
-        if not data.deliver_again:
-            return
+    try:
+        while True:
+            data.deliver_again = False
+            await deliver(app, rearm=False)
+            if not data.deliver_again:
+                return
+    finally:
+        await schedule_next(app, failed=data.delivery_failed)
 
 
 async def delivered(app: AnyApplication) -> None:
