@@ -15,12 +15,14 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import cli
 from bench.harness import (
+    Arrival,
     BenchTelegram,
     BotProcess,
     Tally,
@@ -97,6 +99,11 @@ class ClaimResult:
         }
 
 
+def _edit_of(card: SimMessage) -> Callable[[Arrival], bool]:
+    shown = str(card.message_id)
+    return lambda a: a.method == "editMessageText" and str(a.params.get("message_id")) == shown
+
+
 async def one_at_a_time(
     sim: BenchTelegram, presser: SimUser, cards: list[SimMessage]
 ) -> list[float]:
@@ -105,13 +112,7 @@ async def one_at_a_time(
     for card in cards:
         data = claim_button(card)
         assert data is not None, "the card has no Ik help button"
-        shown = str(card.message_id)
-        edited = Tally(
-            sim,
-            lambda a, shown=shown: (
-                a.method == "editMessageText" and str(a.params.get("message_id")) == shown
-            ),
-        )
+        edited = Tally(sim, _edit_of(card))
         answer = Tally(sim, lambda a: a.method == "answerCallbackQuery")
         pressed_at = time.monotonic()
         await sim.press_forged(presser, card, data)
