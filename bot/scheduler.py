@@ -77,14 +77,17 @@ async def _deliver_until_quiet(app: AnyApplication) -> None:
     the next due moment takes a query per kind of work: not after every round of a busy
     minute)."""
     data: BotData = app.bot_data
-    try:
-        while True:
-            data.deliver_again = False
-            await deliver(app, rearm=False)
-            if not data.deliver_again:
-                return
-    finally:
-        await schedule_next(app, failed=data.delivery_failed)
+    while True:
+        try:
+            while True:
+                data.deliver_again = False
+                await deliver(app, rearm=False)
+                if not data.deliver_again:
+                    break
+        finally:
+            await schedule_next(app, failed=data.delivery_failed)
+        if not data.deliver_again:  # nobody asked again while the wake-up was being set
+            return
 
 
 async def delivered(app: AnyApplication) -> None:
