@@ -7,6 +7,7 @@ lost, and the database's state guards make sure no step repeats.
 
 Delivering and re-arming are one call (:func:`deliver`), and handlers make neither: after
 every update that changed the database, :class:`DeliverAfterUpdates` starts a delivery round.
+It also runs the updates of different chats at the same time, each chat's in order.
 So whatever a handler queued goes out at once, and whatever could not go out is retried by a
 wake-up that is always set. A round that fails (a storage error) still re-arms, a minute on.
 """
@@ -15,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.context import AnyApplication, BotContext, BotData, Services
@@ -41,8 +44,8 @@ async def run_due_work(app: AnyApplication) -> None:
         await deliver(app)
 
 
-async def deliver(app: AnyApplication) -> None:
-    """Send what is due, then set the wake-up for whatever is due next."""
+async def deliver(app: AnyApplication, *, rearm: bool = True) -> None:
+    """Send what is due, then (``rearm``) set the wake-up for whatever is due next."""
     data: BotData = app.bot_data
     data.delivery_failed = False
     db = data.services.db
@@ -54,7 +57,8 @@ async def deliver(app: AnyApplication) -> None:
         data.delivery_failed = True
         log.error("delivery round stopped: %s", type(exc).__name__, exc_info=exc)
     finally:
-        await schedule_next(app, failed=data.delivery_failed)
+        if rearm:
+            await schedule_next(app, failed=data.delivery_failed)
 
 
 def kick(app: AnyApplication) -> None:
@@ -69,11 +73,20 @@ def kick(app: AnyApplication) -> None:
 
 
 async def _deliver_until_quiet(app: AnyApplication) -> None:
+    """Rounds until no update asked for another, then the wake-up is set once (working out
+    the next due moment takes a query per kind of work: not after every round of a busy
+    minute)."""
     data: BotData = app.bot_data
     while True:
-        data.deliver_again = False
-        await deliver(app)
-        if not data.deliver_again:
+        try:
+            while True:
+                data.deliver_again = False
+                await deliver(app, rearm=False)
+                if not data.deliver_again:
+                    break
+        finally:
+            await schedule_next(app, failed=data.delivery_failed)
+        if not data.deliver_again:  # nobody asked again while the wake-up was being set
             return
 
 
@@ -85,28 +98,77 @@ async def delivered(app: AnyApplication) -> None:
 
 
 class DeliverAfterUpdates(BaseUpdateProcessor):
-    """Updates one at a time, as python-telegram-bot does by default; after each one that
-    changed the database, a delivery round (see :func:`kick`)."""
+    """Different chats at the same time, each chat's (and each person's) updates in order;
+    after each update that changed the database, a delivery round (see :func:`kick`).
 
-    def __init__(self) -> None:
-        super().__init__(max_concurrent_updates=1)
+    python-telegram-bot handles one update at a time by default, so one chat whose reply
+    waited for Telegram (a 429's ``retry_after``, a slow answer) held up every other chat.
+    Here an update waits only for the updates before it in its own chat and of its own
+    sender: what one person does stays in order (the guided conversations and their
+    ``user_data`` included: a person's updates never run at the same time), and nobody
+    waits for somebody else's chat. At most ``running`` updates run at once; an update
+    waiting for its chat does not count, so one busy chat cannot fill the slots.
+    """
+
+    def __init__(self, running: int = 64) -> None:
+        # python-telegram-bot's own bound counts waiting updates too: it only caps memory.
+        super().__init__(max_concurrent_updates=WAITING_UPDATES)
         self.app: AnyApplication | None = None
+        self._running = asyncio.Semaphore(running)
+        # One lock per chat and per person with updates waiting or running; dropped when done.
+        self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         app = self.app
         assert app is not None, "attach the application first"
-        before = app.bot_data.services.db.generation
+        async with AsyncExitStack() as held:
+            # Always in the same order (by id): two updates can never each hold what the
+            # other waits for.
+            for key in sorted(_keys(update)):
+                await held.enter_async_context(self._turn(key))
+            async with self._running:
+                before = app.bot_data.services.db.generation
+                try:
+                    await coroutine
+                finally:
+                    if app.bot_data.services.db.generation != before:
+                        kick(app)
+
+    @asynccontextmanager
+    async def _turn(self, key: int) -> AsyncIterator[None]:
+        """Wait for this chat's (or person's) earlier updates; asyncio's lock is first come,
+        first served, so they keep Telegram's order."""
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
         try:
-            await coroutine
+            async with lock:
+                yield
         finally:
-            if app.bot_data.services.db.generation != before:
-                kick(app)
+            users[0] -= 1
+            if not users[0]:
+                del self._locks[key]
 
     async def initialize(self) -> None:
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
         """Nothing to release."""
+
+
+WAITING_UPDATES = 4096
+
+
+def _keys(update: object) -> set[int]:
+    """Whose turn an update waits for: its chat and its sender. Telegram's ids do not
+    collide: groups are negative, and a private chat's id is its person's (one key)."""
+    if not isinstance(update, Update):
+        return {0}  # nothing of ours: one at a time, like the others without a chat
+    keys = set()
+    if update.effective_chat is not None:
+        keys.add(update.effective_chat.id)
+    if update.effective_user is not None:
+        keys.add(update.effective_user.id)
+    return keys or {0}
 
 
 async def _wakeup(context: BotContext) -> None:

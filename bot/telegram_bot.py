@@ -18,16 +18,21 @@ getUpdates would push the other copy out too).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest, Conflict
-from telegram.ext import CallbackContext, ExtBot
+from telegram.error import BadRequest, Conflict, RetryAfter
+from telegram.ext import AIORateLimiter, CallbackContext, ExtBot
+
+from bot.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -160,3 +165,99 @@ def unless_unchanged() -> Iterator[None]:
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+
+
+# -- Telegram's rate limits, per chat ---------------------------------------------------------
+
+_RETRIES_HERE: ContextVar[bool] = ContextVar("retries_here", default=True)
+
+
+@contextmanager
+def no_waiting_for_429() -> Iterator[None]:
+    """Calls made in here are not retried by the rate limiter: a 429 (or a chat still
+    waiting out an earlier one) is raised at once. The courier retries a notice itself, later,
+    so one chat's wait does not hold up a delivery round for every other chat."""
+    token = _RETRIES_HERE.set(False)
+    try:
+        yield
+    finally:
+        _RETRIES_HERE.reset(token)
+
+
+JSON = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+class ChatRateLimiter(AIORateLimiter):
+    """python-telegram-bot's ``AIORateLimiter`` (30 messages a second overall, 20 a minute per
+    group), except after a 429: Telegram's ``retry_after`` then holds back only the chat
+    the 429 was for, not every chat (``AIORateLimiter`` stops all sending meanwhile, so one
+    group over its limit delayed the answers in every other chat by seconds).
+
+    A reply made from a handler waits out the chat's ``retry_after`` and is tried again
+    (``max_retries`` times); a call made under :func:`no_waiting_for_429` is not.
+    """
+
+    def __init__(self, *, max_retries: int, clock: Clock) -> None:
+        super().__init__(max_retries=max_retries)
+        self._clock = clock  # the bot's clock, as the outbox's retries use it
+        # Per chat (None: calls without one): until when Telegram asked us to wait.
+        self._held: dict[str | None, datetime] = {}
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSON]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> JSON:
+        chat_id = data.get("chat_id")
+        chat = None if chat_id is None else str(chat_id)
+        waits = _RETRIES_HERE.get()
+        retries = (rate_limit_args or self._max_retries) if waits else 0
+        for attempt in range(retries + 1):
+            left = self._left(chat)
+            if left > 0:
+                if not waits:  # Telegram would refuse it: say so without asking
+                    raise RetryAfter(math.ceil(left))
+                await asyncio.sleep(left)
+            try:
+                return await self._run_request(
+                    chat=chat is not None,
+                    group=_group(chat_id),
+                    allow_paid_broadcast=bool(data.get("allow_paid_broadcast", False)),
+                    callback=callback,
+                    args=args,
+                    kwargs=kwargs,
+                )
+            except RetryAfter as exc:
+                # The same 0.1 s margin as AIORateLimiter's.
+                wait = exc._retry_after.total_seconds() + 0.1
+                until = self._clock.now() + timedelta(seconds=max(self._left(chat), wait))
+                self._held[chat] = until
+                if attempt == retries:
+                    raise
+                log.info("429 in one chat: it waits %.1f s, the others go on", wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _left(self, chat: str | None) -> float:
+        """Seconds this chat still has to wait after a 429 (0: none)."""
+        until = self._held.get(chat)
+        if until is None:
+            return 0.0
+        left = (until - self._clock.now()).total_seconds()
+        if left <= 0:
+            del self._held[chat]
+            return 0.0
+        return left
+
+
+def _group(chat_id: object) -> str | int | bool:
+    """What AIORateLimiter limits per group: a negative (group) id or a @username."""
+    if isinstance(chat_id, str):
+        try:
+            chat_id = int(chat_id)
+        except ValueError:
+            return chat_id
+    return chat_id if isinstance(chat_id, int) and chat_id < 0 else False

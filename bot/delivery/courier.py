@@ -6,7 +6,8 @@ full) the courier remembers the notice in memory, stops the round, and the next 
 finishes that marking: it never sends the notice again. Only a process that dies between
 Telegram's answer and the marking sends that one notice again after a restart.
 
-Failures: a 429 waits as long as Telegram asks; a 5xx, a timeout or a dropped connection is
+Failures: a 429 waits as long as Telegram asks (that notice only: the round goes on, and the
+rate limiter does not hold it up); a 5xx, a timeout or a dropped connection is
 tried again after a back-off (10 s, doubling, at most an hour); after ``GIVE_UP_AFTER`` the
 courier gives up and tells whoever the notice is about (``report_to``). A 403 on a DM unlinks
 the person's private chat and uses the group where the notice has a fallback; Telegram
@@ -46,7 +47,7 @@ from bot.domain import (
 )
 from bot.i18n import Html, normalise_language
 from bot.storage.db import Tx
-from bot.telegram_bot import unless_unchanged
+from bot.telegram_bot import no_waiting_for_429, unless_unchanged
 
 log = logging.getLogger(__name__)
 
@@ -99,22 +100,24 @@ class Courier:
 
         Raises the storage error that stopped the round, if one did.
         """
+        # A 429 makes that one notice wait (it is retried as Telegram asks), not the round.
         async with self._lock:
-            await self._finish_unconfirmed()
-            await self._services.line.release_kept()
-            # A notice renewed while it was being sent (a card that changed again) comes back
-            # with a new version and is drawn again in the same round.
-            tried: set[tuple[int, int]] = set()
-            while True:
-                batch = await self._services.outbox.due(
-                    self._services.db.reader, self._services.clock.now(), BATCH
-                )
-                fresh = [p for p in batch if (p.id, p.version) not in tried]
-                if not fresh:
-                    return len(tried)
-                for pending in fresh:
-                    tried.add((pending.id, pending.version))
-                    await self._deliver(pending)
+            with no_waiting_for_429():
+                await self._finish_unconfirmed()
+                await self._services.line.release_kept()
+                # A notice renewed while it was being sent (a card that changed again) comes back
+                # with a new version and is drawn again in the same round.
+                tried: set[tuple[int, int]] = set()
+                while True:
+                    batch = await self._services.outbox.due(
+                        self._services.db.reader, self._services.clock.now(), BATCH
+                    )
+                    fresh = [p for p in batch if (p.id, p.version) not in tried]
+                    if not fresh:
+                        return len(tried)
+                    for pending in fresh:
+                        tried.add((pending.id, pending.version))
+                        await self._deliver(pending)
 
     async def finish_marking(self) -> None:
         """Write down what Telegram took but the disk could not record (before stopping)."""

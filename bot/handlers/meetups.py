@@ -428,15 +428,14 @@ async def _calendar(update: Update, context: BotContext, language: str, occurren
         return
     person = await services.constellations.person(user.id)
     if person is not None and person.private_chat_linked:
+        in_private = not is_group(chat)
+        key = "meetup.calendar_here" if in_private else "meetup.calendar_sent"
+        await query.answer(services.texts.plain(language, key))  # first; the file follows
         try:
             await send_calendar(context, user.id, language, view, dates)
-        except Forbidden:
+        except Forbidden:  # blocked since: the next press offers the link to start again
             await services.constellations.private_chat_lost(user.id)
-        else:
-            in_private = not is_group(chat)
-            key = "meetup.calendar_here" if in_private else "meetup.calendar_sent"
-            await query.answer(services.texts.plain(language, key))
-            return
+        return
     link = f"https://t.me/{context.bot.username}?start={CALENDAR_PAYLOAD}{view.occurrence.id}"
     await query.answer(url=link)
 

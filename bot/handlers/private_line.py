@@ -276,16 +276,19 @@ async def _share_with_liaison(update: Update, context: BotContext, line_id: int)
     texts = services.texts
     language = private_language(context, user)
     constellation, line, liaisons = await services.line.share_with_liaison(line_id, user.id)
+    if not liaisons:
+        await query.answer(texts.plain(language, "line.liaison_unreachable"), show_alert=True)
+        return
+    await query.answer()  # first: the copies take a call or two per liaison
     # The "passed on" message the button sits on answers the member's own message.
     original = quoted(query, (line.origin_chat_id, line.origin_message_id))
     copies, pending = await copy_to_all(
         context, liaisons, constellation, user.first_name, line, original
     )
-    if not copies and not pending:
-        await query.answer(texts.plain(language, "line.liaison_unreachable"), show_alert=True)
+    if not copies and not pending:  # every liaison refused it just now
+        await reply(update, texts(language, "line.liaison_unreachable"))
         return
     await services.line.passed_on(line, copies, pending, tell_later=False, to=Role.LIAISON)
-    await query.answer()
     await query.edit_message_text(texts(language, "line.sent_with_liaison"))
 
 

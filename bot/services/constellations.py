@@ -15,6 +15,7 @@ from bot.domain import (
     ConstellationStatus,
     InvalidLink,
     Member,
+    MembershipStatus,
     NotAllowed,
     NotAMember,
     NotSetUp,
@@ -51,6 +52,16 @@ def clean_name(raw: str, limit: int = NAME_LIMIT) -> tuple[str, bool]:
     if len(text) <= limit:
         return text, False
     return text[: limit - 1].rstrip() + "…", True
+
+
+def _same_names(known: Person, now: Person) -> bool:
+    """Whether what Telegram says about a person is what the bot has stored."""
+    return (known.first_name, known.last_name, known.username, known.language_code) == (
+        now.first_name,
+        now.last_name,
+        now.username,
+        now.language_code,
+    )
 
 
 class ConstellationService:
@@ -155,10 +166,15 @@ class ConstellationService:
         return SetupResult(created, trimmed)
 
     async def record_member(self, chat_id: int, person: Person) -> Member | None:
-        """Remember someone who spoke in a constellation's group; None if it is no constellation."""
+        """Remember someone who spoke in a constellation's group; None if it is no constellation.
+        Nothing is written (no transaction at all) when the bot already knows them so."""
         constellation = await self.for_chat(chat_id)
         if constellation is None:
             return None
+        known = await self._memberships.get(self._db.reader, constellation.id, person.user_id)
+        active = known is not None and known.status is MembershipStatus.ACTIVE
+        if active and known is not None and _same_names(known.person, person):
+            return known
         async with self._db.transaction() as tx:
             return await self._join(tx, constellation.id, person, self._clock.now())
 
@@ -208,6 +224,9 @@ class ConstellationService:
 
     async def private_chat_started(self, person: Person) -> None:
         """The person wrote to the bot privately, so Telegram now lets the bot DM them."""
+        known = await self.person(person.user_id)
+        if known is not None and known.private_chat_linked and _same_names(known, person):
+            return  # nothing new: nothing written
         now = self._clock.now()
         async with self._db.transaction() as tx:
             await self._private_chat_open(tx, person, now)

@@ -9,6 +9,7 @@ month's report is queued for the hub home and the liaison, once (``report_runs``
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 from collections import Counter
 from collections.abc import Callable
@@ -31,7 +32,14 @@ from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database, Session, Tx
 from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository
-from bot.storage.reports import FamilyRow, ReportRepository, RequestRow, StayRow
+from bot.storage.reports import (
+    Act,
+    DateRow,
+    FamilyRow,
+    ReportRepository,
+    RequestRow,
+    StayRow,
+)
 
 MONTHLY_AT = time(9, 0)
 READERS = (Role.HUBHOME, Role.LIAISON)
@@ -107,6 +115,27 @@ async def count_line_message(
         start = datetime.combine(local.replace(day=1), time(0), zone)
         if not await repo.wrote_before(tx, constellation.id, line.member_id, start, line.id):
             await repo.count(tx, constellation.id, month, "line_conversations")
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """What the figures of a period are counted from, read in one go."""
+
+    requests: list[RequestRow]
+    acts: list[Act]
+    dates: list[DateRow]
+    kept: list[tuple[int, str, str, int]]
+    stays: list[StayRow]
+    families: list[FamilyRow]
+    now: datetime
+
+
+def _span(months: list[date]) -> tuple[datetime, datetime]:
+    """From a day before the first month to a day after the last (in UTC): every time
+    zone's months fall inside."""
+    start = datetime.combine(months[0], time(0), UTC) - timedelta(days=1)
+    end = datetime.combine(add_months(months[-1], 1), time(0), UTC) + timedelta(days=1)
+    return start, end
 
 
 def _count_request(raw: _Raw, request: RequestRow) -> None:
@@ -199,9 +228,27 @@ class ReportService:
         all_of_them: bool = False,
     ) -> Report:
         """The report over ``constellations``: one query per table for the whole period,
-        each row put in its constellation's month (in that constellation's time zone)."""
+        each row put in its constellation's month (in that constellation's time zone).
+
+        The rows are read on the database's thread and counted in a worker thread: for an
+        operator's thousand constellations that takes seconds, and other chats go on."""
         months = months_between(first, last)
-        raws = await self._collect(constellations, months, all_of_them=all_of_them)
+        rows = await self._read(constellations, months, all_of_them=all_of_them)
+        return await asyncio.to_thread(
+            self._figures, constellations, months, rows, language, all_of_them=all_of_them
+        )
+
+    def _figures(
+        self,
+        constellations: list[Constellation],
+        months: list[date],
+        read: _Rows,
+        language: str,
+        *,
+        all_of_them: bool,
+    ) -> Report:
+        first, last = months[0], months[-1]
+        raws = self._collect(constellations, months, read)
         total, month_rows, rows = _Raw(), [], []
         for constellation in constellations:
             whole = _Raw()
@@ -225,16 +272,31 @@ class ReportService:
             language=language,
         )
 
-    async def _collect(
+    async def _read(
         self, constellations: list[Constellation], months: list[date], *, all_of_them: bool
+    ) -> _Rows:
+        """Every row the figures of these months need, one query per table."""
+        s = self._db.reader
+        ids = None if all_of_them else [c.id for c in constellations]
+        # A day either side: every zone's month falls inside; rows outside are dropped later.
+        start, end = _span(months)
+        last_day = add_months(months[-1], 1) - timedelta(days=1)
+        return _Rows(
+            requests=await self._repo.requests(s, ids, start, end),
+            acts=await self._repo.acts(s, ids, start, end),
+            dates=await self._repo.dates(s, ids, start, end),
+            kept=await self._repo.kept(s, ids, [month_key(m) for m in months]),
+            stays=await self._repo.stays(s, ids, months[0], last_day, start),
+            families=await self._repo.families(s, ids),
+            now=self._clock.now(),
+        )
+
+    def _collect(
+        self, constellations: list[Constellation], months: list[date], read: _Rows
     ) -> dict[tuple[int, date], _Raw]:
-        s, now = self._db.reader, self._clock.now()
+        now = read.now
         by_id = {c.id: c for c in constellations}
-        ids = None if all_of_them else list(by_id)
         raws: dict[tuple[int, date], _Raw] = {}
-        # A day either side: every zone's month falls inside; rows outside are dropped below.
-        start = datetime.combine(months[0], time(0), UTC) - timedelta(days=1)
-        end = datetime.combine(add_months(months[-1], 1), time(0), UTC) + timedelta(days=1)
         wanted = set(months)
 
         def raw_at(constellation_id: int, moment: datetime) -> _Raw | None:
@@ -246,15 +308,15 @@ class ReportService:
                 return None
             return raws.setdefault((constellation_id, local), _Raw())
 
-        for request in await self._repo.requests(s, ids, start, end):
+        for request in read.requests:
             raw = raw_at(request.constellation_id, request.created_at)
             if raw is not None:
                 _count_request(raw, request)
-        for act in await self._repo.acts(s, ids, start, end):
+        for act in read.acts:
             raw = raw_at(act.constellation_id, act.at)
             if raw is not None:
                 raw.active.add(act.user_id)
-        for held in await self._repo.dates(s, ids, start, end):
+        for held in read.dates:
             raw = raw_at(held.constellation_id, held.starts_at)
             if raw is None or held.starts_at > now:
                 continue  # another month, or still to come: not held yet
@@ -262,16 +324,13 @@ class ReportService:
             raw.counts["families_coming"] += held.coming
             if held.kind == "activity":
                 raw.counts["children_at_activities"] += held.children
-        for cid, month_text, name, count in await self._repo.kept(
-            s, ids, [month_key(m) for m in months]
-        ):
+        for cid, month_text, name, count in read.kept:
             month = date.fromisoformat(f"{month_text}-01")
             if cid in by_id and month in wanted:
                 raws.setdefault((cid, month), _Raw()).counts[name] += count
-        last_day = add_months(months[-1], 1) - timedelta(days=1)
-        for stay in await self._repo.stays(s, ids, months[0], last_day, start):
+        for stay in read.stays:
             self._count_stay(raws, raw_at, stay, wanted)
-        self._count_families(raws, by_id, await self._repo.families(s, ids), months, now)
+        self._count_families(raws, by_id, read.families, months, now)
         return raws
 
     @staticmethod

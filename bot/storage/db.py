@@ -18,7 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import sqlite3
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -66,12 +68,98 @@ class Written:
     lastrowid: int | None
 
 
+# The tables every update looks up (which constellation a chat is, who someone is, their
+# role) and that change seldom: committed reads of only these are kept in memory (ReadCache).
+CACHED_TABLES = frozenset({"constellations", "people", "memberships"})
+_READ_TABLES = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)", re.IGNORECASE)
+_CACHED_NAMED = re.compile(r"\b(?:constellations|people|memberships)\b", re.IGNORECASE)
+# What the clock or chance decides is never kept.
+_VOLATILE = re.compile(r"\b(?:now|current_\w+|random\w*|julianday)\b", re.IGNORECASE)
+CACHE_ROWS = 4096  # results kept at most (a few hundred kB; the least recently used go)
+
+
+class ReadCache:
+    """Committed lookups in :data:`CACHED_TABLES`, by statement and parameters, until a write
+    may have changed them.
+
+    When a transaction that changed rows of one of those tables ends (commit or rollback),
+    every lookup that read that table is dropped (any DELETE or other statement, whose
+    cascades reach anywhere, drops them all). A lookup that was under way meanwhile is not
+    kept: it may have read the rows from before the commit.
+    """
+
+    def __init__(self, size: int = CACHE_ROWS) -> None:
+        self._size = size
+        self._rows: OrderedDict[_Key, tuple[list[aiosqlite.Row], frozenset[str]]] = OrderedDict()
+        self._kind: dict[str, frozenset[str]] = {}  # statement -> the tables it reads (kept)
+        self._epochs = dict.fromkeys(CACHED_TABLES, 0)  # counts each table's changes
+        self.hits = 0
+        self.misses = 0
+
+    def tables(self, sql: str) -> frozenset[str]:
+        """The cached tables a lookup reads; empty if it may not be kept."""
+        kept = self._kind.get(sql)
+        if kept is None:
+            tables = frozenset(table.lower() for table in _READ_TABLES.findall(sql))
+            if not tables <= CACHED_TABLES or _VOLATILE.search(sql) is not None:
+                tables = frozenset()
+            if len(self._kind) >= self._size:
+                self._kind.clear()  # statements built with their values in them: forget them
+            self._kind[sql] = kept = tables
+        return kept
+
+    def epoch(self, tables: frozenset[str]) -> tuple[int, ...]:
+        return tuple(self._epochs[table] for table in sorted(tables))
+
+    def get(self, key: _Key) -> list[aiosqlite.Row] | None:
+        entry = self._rows.get(key)
+        if entry is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._rows.move_to_end(key)
+        return entry[0]
+
+    def put(
+        self, key: _Key, rows: list[aiosqlite.Row], tables: frozenset[str], epoch: tuple[int, ...]
+    ) -> None:
+        if epoch != self.epoch(tables):
+            return  # read while one of its tables changed: maybe stale already
+        self._rows[key] = (rows, tables)
+        if len(self._rows) > self._size:
+            self._rows.popitem(last=False)
+
+    def changed(self, tables: frozenset[str]) -> None:
+        """Rows of ``tables`` changed: what was read from them goes."""
+        for table in tables:
+            self._epochs[table] += 1
+        if tables >= CACHED_TABLES:
+            self._rows.clear()
+            return
+        for key in [key for key, (_, read) in self._rows.items() if read & tables]:
+            del self._rows[key]
+
+    @staticmethod
+    def written_by(sql: str) -> frozenset[str]:
+        """The cached tables a write statement may change."""
+        head = sql.lstrip()[:6].upper()
+        if head not in ("INSERT", "UPDATE"):
+            return CACHED_TABLES
+        return frozenset(name.lower() for name in _CACHED_NAMED.findall(sql))
+
+
+_Key = tuple[str, tuple[Any, ...]]
+
+
 class Session:
     """Reads on one connection. Every await on it is one round trip to its thread, so each
-    method takes exactly one."""
+    method takes exactly one — or none, for a lookup the cache (if it has one) still holds."""
 
-    def __init__(self, connection: Callable[[], aiosqlite.Connection]) -> None:
+    def __init__(
+        self, connection: Callable[[], aiosqlite.Connection], cache: ReadCache | None = None
+    ) -> None:
         self._connection = connection
+        self._cache = cache
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -79,23 +167,43 @@ class Session:
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         """The first row of a lookup (the whole result is read: keep it to a row or a few)."""
-        rows = await self.conn.execute_fetchall(sql, tuple(params))
-        return next(iter(rows), None)
+        rows = await self._rows(sql, tuple(params))
+        return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        return list(await self.conn.execute_fetchall(sql, tuple(params)))
+        return list(await self._rows(sql, tuple(params)))
+
+    async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[aiosqlite.Row]:
+        cache = self._cache
+        tables = cache.tables(sql) if cache is not None else frozenset()
+        if cache is None or not tables:
+            return list(await self.conn.execute_fetchall(sql, params))
+        key = (sql, params)
+        rows = cache.get(key)
+        if rows is None:
+            epoch = cache.epoch(tables)
+            rows = list(await self.conn.execute_fetchall(sql, params))
+            cache.put(key, rows, tables, epoch)
+        return rows
 
 
 class Tx(Session):
     """The connection of one write transaction: writes, and reads that see them."""
 
     def __init__(self, connection: Callable[[], aiosqlite.Connection]) -> None:
-        super().__init__(connection)
+        super().__init__(connection)  # never cached: it reads what it has not committed yet
         self.changed = False  # whether any statement changed a row
+        # The cached tables whose rows this changed: their lookups go when it ends.
+        self.changed_tables: frozenset[str] = frozenset()
+
+    def _wrote(self, sql: str, rows: int) -> None:
+        if rows:  # -1: unknown (a statement SQLite does not count, executemany)
+            self.changed_tables |= ReadCache.written_by(sql)
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> Written:
         cursor = await self.conn.execute(sql, tuple(params))
         self.changed |= cursor.rowcount != 0
+        self._wrote(sql, cursor.rowcount)
         return Written(cursor.rowcount, cursor.lastrowid)
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
@@ -103,11 +211,13 @@ class Tx(Session):
         if values:
             await self.conn.executemany(sql, values)
             self.changed = True
+            self._wrote(sql, -1)
 
     async def returning(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """A write with ``RETURNING``: the rows it returned."""
         rows = list(await self.conn.execute_fetchall(sql, tuple(params)))
         self.changed |= bool(rows)
+        self._wrote(sql, -1)
         return rows
 
 
@@ -121,7 +231,8 @@ class Database:
         # One writer: SQLite allows one anyway, and an asyncio lock keeps transactions from
         # interleaving on the shared connection.
         self._write_lock = asyncio.Lock()
-        self.reader = Session(self._reader_connection)
+        self.cache = ReadCache()
+        self.reader = Session(self._reader_connection, self.cache)
         # Counts committed transactions that changed rows: whoever remembers it can tell
         # whether anything changed since.
         self.generation = 0
@@ -230,17 +341,21 @@ class Database:
             await conn.execute("BEGIN IMMEDIATE")
             tx = Tx(self._writer_connection)
             try:
-                yield tx
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            try:
-                await conn.execute("COMMIT")
-            except BaseException:
-                # A commit that failed (disk full) leaves the transaction open: end it.
-                if conn.in_transaction:
+                try:
+                    yield tx
+                except BaseException:
                     await conn.execute("ROLLBACK")
-                raise
+                    raise
+                try:
+                    await conn.execute("COMMIT")
+                except BaseException:
+                    # A commit that failed (disk full) leaves the transaction open: end it.
+                    if conn.in_transaction:
+                        await conn.execute("ROLLBACK")
+                    raise
+            finally:
+                if tx.changed_tables:  # also what was read while it was not committed yet
+                    self.cache.changed(tx.changed_tables)
             if tx.changed:
                 self.generation += 1
 

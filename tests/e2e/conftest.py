@@ -15,7 +15,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.simulator.runner import RunningBot, simulator_settings, webhook_settings
 from bot.simulator.server import FakeTelegram
-from bot.simulator.world import SimChat, SimMessage, SimUser
+from bot.simulator.world import ApiCall, SimChat, SimMessage, SimUser
 from bot.storage.db import Tx, Written
 
 
@@ -38,6 +38,24 @@ def database_text(path: Path) -> str:
 def database_numbers(path: Path) -> set[int]:
     """Every whole number stored anywhere in the database (to look for a person's id)."""
     return {value for value in database_values(path) if isinstance(value, int)}
+
+
+# Questions to Telegram that show nobody anything: asked before an answer, they are no
+# answer, edit or message coming first (whether someone is an admin is checked at Telegram).
+READS = frozenset({"getUpdates", "getChatMember", "getChat", "getChatAdministrators", "getMe"})
+
+
+def assert_answered_first(calls: list[ApiCall], query_id: str) -> None:
+    """The first thing the bot did for a press is answering it (the spinner stops at once);
+    card edits, messages and files come after."""
+    visible = [call for call in calls if call.method not in READS]
+    assert visible, "the press was not answered"
+    first = visible[0]
+    assert first.method == "answerCallbackQuery", (
+        f"{first.method} came before the press was answered: "
+        f"{[call.method for call in visible[:4]]}"
+    )
+    assert first.params.get("callback_query_id") == query_id
 
 
 @dataclass
@@ -63,17 +81,22 @@ class Scene:
         return message
 
     async def press(self, user: SimUser, message: SimMessage, label: str) -> str | None:
-        """Press a button and return the popup text the bot answered with (None if none)."""
+        """Press a button and return the popup text the bot answered with (None if none).
+        Every press checks that the bot answered it before doing anything else."""
+        since = len(self.sim.calls)
         query_id = await self.sim.press_button(user, message, label)
         await self.bot.settle()
         answer = await self.sim.wait_callback_answer(query_id)
+        assert_answered_first(self.sim.calls[since:], query_id)
         return answer.text
 
     async def forge(self, user: SimUser, message: SimMessage, data: str) -> str | None:
         """Press with callback data the message never offered; returns the popup text."""
+        since = len(self.sim.calls)
         query_id = await self.sim.press_forged(user, message, data)
         await self.bot.settle()
         answer = await self.sim.wait_callback_answer(query_id)
+        assert_answered_first(self.sim.calls[since:], query_id)
         return answer.text
 
     def last(self, chat: SimChat) -> SimMessage:

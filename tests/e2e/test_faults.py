@@ -7,6 +7,8 @@ once; only a send that Telegram carried out but could not confirm (the one in fl
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -68,8 +70,54 @@ async def test_the_rate_limiter_retries_a_429_on_a_reply(limited: Scene) -> None
     assert len(refused) == 2  # Telegram said "too many" twice; the limiter waited and retried
 
 
+async def first_answer_in(scene: Scene, chat: SimChat, seconds: float) -> float:
+    """Wall-clock seconds until the bot says something in ``chat`` (fails after ``seconds``)."""
+    started = time.monotonic()
+    async with asyncio.timeout(seconds):
+        while not scene.sim.bot_messages(chat):  # noqa: ASYNC110 (looking, as a phone does)
+            await asyncio.sleep(0.01)
+    return time.monotonic() - started
+
+
+async def test_a_429_in_one_chat_holds_up_no_other_chat(limited: Scene) -> None:
+    """Telegram tells the bot to wait five seconds before writing in the group again. The
+    group's answer waits that long; someone asking for help in their own chat meanwhile is
+    answered at once (it used to wait the five seconds too: one update at a time, and the
+    rate limiter held all sending)."""
+    await limited.set_up("De Linde")
+    private = limited.private(limited.bert)
+    limited.sim.inject_fault("sendMessage", chat_id=limited.group.id, error_code=429, retry_after=5)
+    before = len(limited.sim.bot_messages(limited.group))
+    await limited.sim.send_message(limited.anna, limited.group, "/leden")
+    await asyncio.sleep(0.2)  # the group's answer has met its 429 and waits
+    await limited.sim.send_message(limited.bert, private, "/help")
+    waited = await first_answer_in(limited, private, 4.0)
+    assert waited < 1.0
+    assert len(limited.sim.bot_messages(limited.group)) == before  # still waiting its turn
+    await limited.bot.settle()
+    group_answers = limited.bot_texts(limited.group)[before:]
+    assert len(group_answers) == 1 and "Anna" in group_answers[0]  # once, after the wait
+    refused = [call for call in limited.sim.calls if call.error_code == 429]
+    assert len(refused) == 1
+
+
+async def test_a_chat_waiting_out_a_429_keeps_its_own_order(limited: Scene) -> None:
+    """While the group waits, its next command waits behind the first: answers in order."""
+    await limited.set_up("De Linde")
+    limited.sim.inject_fault("sendMessage", chat_id=limited.group.id, error_code=429, retry_after=2)
+    before = len(limited.sim.bot_messages(limited.group))
+    await limited.sim.send_message(limited.anna, limited.group, "/leden")
+    await limited.sim.send_message(limited.bert, limited.group, "/help")
+    await limited.bot.settle()
+    answers = limited.bot_texts(limited.group)[before:]
+    assert len(answers) == 2
+    assert "Pleeggezinnen: Anna" in answers[0]  # /leden first, as it was asked first
+    assert "Pleeggezinnen: Anna" not in answers[1]
+
+
 FAULTS: dict[str, list[dict[str, Any]]] = {
-    # More 429s in a row than the limiter retries: the outbox takes over and tries later.
+    # 429s: the outbox tries each notice again as Telegram asks (the limiter does not wait
+    # in a delivery round, so the other chats' notices go on).
     "429 storm": [{"error_code": 429, "retry_after": 1, "times": 5}],
     "5xx burst": [{"error_code": 500, "times": 3}, {"error_code": 502, "times": 2}],
     # Telegram too slow to answer and did nothing: the bot gives up waiting and tries later.

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
+
+import pytest
 
 from bot.app import build_application
 from bot.clock import FakeClock
+from bot.storage.db import Database, Tx
 from tests.e2e.conftest import Scene
 
 
@@ -131,3 +135,30 @@ async def test_an_upgrade_missed_while_down_is_followed_on_first_send(scene: Sce
     assert [c.params["chat_id"] for c in refused] == [scene.group.id]  # then it followed
     services = scene.bot.app.bot_data.services
     assert await services.constellations.for_chat(supergroup.id) is not None
+
+
+async def test_a_message_that_changes_nothing_writes_nothing(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every group message records its sender; once the bot knows them as they are, a
+    message opens no transaction at all (it used to write the person and the membership)."""
+    await scene.with_roles()
+    opened: list[int] = []
+    transaction = Database.transaction
+
+    def counting(db: Database) -> AbstractAsyncContextManager[Tx]:
+        opened.append(1)
+        return transaction(db)
+
+    monkeypatch.setattr(Database, "transaction", counting)
+    services = scene.bot.app.bot_data.services
+    before = services.db.generation
+    await scene.say(scene.anna, scene.group, "Goedemorgen allemaal")
+    await scene.say(scene.hubhome, scene.group, "hoi")
+    assert (opened, services.db.generation) == ([], before)
+    # A new name is news: written once.
+    scene.anna.first_name = "Annemarie"
+    await scene.say(scene.anna, scene.group, "Ik heet nu anders")
+    assert len(opened) == 1 and services.db.generation == before + 1
+    member = await services.constellations.member(scene.group.id, scene.anna.id)
+    assert member is not None and member.person.first_name == "Annemarie"
