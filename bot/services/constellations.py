@@ -25,7 +25,7 @@ from bot.domain import (
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database, Tx
 from bot.storage.outbox import OutboxRepository
-from bot.storage.people import MembershipRepository, PeopleRepository
+from bot.storage.people import MembershipRepository, PeopleRepository, same_names
 
 NAME_LIMIT = 64
 LANGUAGES = ("nl", "en")
@@ -52,16 +52,6 @@ def clean_name(raw: str, limit: int = NAME_LIMIT) -> tuple[str, bool]:
     if len(text) <= limit:
         return text, False
     return text[: limit - 1].rstrip() + "…", True
-
-
-def _same_names(known: Person, now: Person) -> bool:
-    """Whether what Telegram says about a person is what the bot has stored."""
-    return (known.first_name, known.last_name, known.username, known.language_code) == (
-        now.first_name,
-        now.last_name,
-        now.username,
-        now.language_code,
-    )
 
 
 class ConstellationService:
@@ -173,13 +163,13 @@ class ConstellationService:
             return None
         known = await self._memberships.get(self._db.reader, constellation.id, person.user_id)
         active = known is not None and known.status is MembershipStatus.ACTIVE
-        if active and known is not None and _same_names(known.person, person):
+        if active and known is not None and same_names(known.person, person):
             return known
         async with self._db.transaction() as tx:
             return await self._join(tx, constellation.id, person, self._clock.now())
 
     async def _join(self, tx: Tx, constellation_id: int, person: Person, now: datetime) -> Member:
-        await self._people.upsert(tx, person, now)
+        await self._people.upsert(tx, person, now, member_of=constellation_id)
         await self._memberships.ensure_active(tx, constellation_id, person.user_id, now)
         member = await self._memberships.get(tx, constellation_id, person.user_id)
         assert member is not None
@@ -225,7 +215,7 @@ class ConstellationService:
     async def private_chat_started(self, person: Person) -> None:
         """The person wrote to the bot privately, so Telegram now lets the bot DM them."""
         known = await self.person(person.user_id)
-        if known is not None and known.private_chat_linked and _same_names(known, person):
+        if known is not None and known.private_chat_linked and same_names(known, person):
             return  # nothing new: nothing written
         now = self._clock.now()
         async with self._db.transaction() as tx:

@@ -21,7 +21,7 @@ import os
 import re
 import sqlite3
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -142,18 +142,105 @@ class ReadCache:
     @staticmethod
     def written_by(sql: str) -> frozenset[str]:
         """The cached tables a write statement may change."""
-        head = sql.lstrip()[:6].upper()
-        if head not in ("INSERT", "UPDATE"):
-            return CACHED_TABLES
-        return frozenset(name.lower() for name in _CACHED_NAMED.findall(sql))
+        tables = _WRITTEN.get(sql)
+        if tables is None:
+            head = sql.lstrip()[:6].upper()
+            if head not in ("INSERT", "UPDATE"):
+                tables = CACHED_TABLES
+            else:
+                tables = frozenset(name.lower() for name in _CACHED_NAMED.findall(sql))
+            if len(_WRITTEN) >= CACHE_ROWS:
+                _WRITTEN.clear()  # statements built with their values in them: forget them
+            _WRITTEN[sql] = tables
+        return tables
+
+
+_WRITTEN: dict[str, frozenset[str]] = {}  # statement -> the cached tables it may change
 
 
 _Key = tuple[str, tuple[Any, ...]]
 
+# The steps of a batch (Connection.run_batch): a lookup, a write with RETURNING (both give
+# their rows), a write (gives what it did), one write over many rows, BEGIN or COMMIT.
+_READ, _RETURNING, _WRITE, _MANY, _CONTROL = range(5)
+_Step = tuple[str, Any, int]
+_Result = list[sqlite3.Row] | Written
+
+
+class QueuedWriteFailed(sqlite3.OperationalError):
+    """A write queued earlier in the transaction (:meth:`Tx.queue`) failed when it was sent
+    along with a later statement: a storage error of the whole transaction, never taken for
+    the later statement's own (an ``IntegrityError`` its caller expects, say)."""
+
+
+class Connection(aiosqlite.Connection):
+    """aiosqlite's connection, running several statements in one trip to its thread.
+
+    Every await on aiosqlite is a round trip to the thread that owns the SQLite connection
+    (a queue, a wake-up, a call back into the event loop): 40–75 µs of CPU, against a few µs
+    for the statement itself. :meth:`run_batch` sends a transaction's BEGIN, the writes it
+    queued and the statement it waits for together (bench/README.md, issue 19).
+    """
+
+    async def run_batch(
+        self, steps: Sequence[_Step]
+    ) -> tuple[list[_Result], tuple[int, Exception] | None]:
+        """Run ``steps`` in order on the connection's thread, stopping at the first that
+        fails: what each one that ran gave back, and the failed one's index and error."""
+        # aiosqlite's own way onto its thread (what its execute methods use), not typed.
+        result: tuple[list[_Result], tuple[int, Exception] | None]
+        result = await self._execute(self._run_batch, steps)  # type: ignore[no-untyped-call]
+        return result
+
+    def _run_batch(
+        self, steps: Sequence[_Step]
+    ) -> tuple[list[_Result], tuple[int, Exception] | None]:
+        conn = self._conn  # on aiosqlite's thread, which owns the connection
+        results: list[_Result] = []
+        for index, (sql, params, kind) in enumerate(steps):
+            try:
+                if kind == _MANY:
+                    cursor = conn.executemany(sql, params)
+                else:
+                    cursor = conn.execute(sql, params)
+                if kind in (_READ, _RETURNING):
+                    results.append(cursor.fetchall())
+                else:
+                    results.append(Written(cursor.rowcount, cursor.lastrowid))
+                # Done with it: a statement left open would keep COMMIT from happening.
+                cursor.close()
+            except Exception as exc:
+                return results, (index, exc)
+        return results, None
+
+    async def run(self, sql: str) -> None:
+        """One statement, its cursor closed at once. (aiosqlite's ``execute`` hands its cursor
+        back, and its thread keeps the last result until its next call: a statement with a
+        row not read would still be running then, and keep a COMMIT in a batch from
+        happening.)"""
+        _, failure = await self.run_batch([(sql, (), _CONTROL)])
+        if failure is not None:
+            raise failure[1]
+
+    async def rollback_if_open(self) -> None:
+        """ROLLBACK, if a transaction is open once everything sent before has run (a batch
+        whose caller was cancelled still runs; a BEGIN that failed opened nothing)."""
+        await self._execute(self._rollback_if_open)  # type: ignore[no-untyped-call]
+
+    def _rollback_if_open(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+
+def connect(path: Path | str, **kwargs: Any) -> Connection:
+    """A :class:`Connection` (to be awaited), opened as ``aiosqlite.connect`` opens one."""
+    location = str(path)
+    return Connection(lambda: sqlite3.connect(location, **kwargs), 64)
+
 
 class Session:
     """Reads on one connection. Every await on it is one round trip to its thread, so each
-    method takes exactly one — or none, for a lookup the cache (if it has one) still holds."""
+    method takes exactly one — or none, for lookups the cache (if it has one) still holds."""
 
     def __init__(
         self, connection: Callable[[], aiosqlite.Connection], cache: ReadCache | None = None
@@ -167,58 +254,159 @@ class Session:
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         """The first row of a lookup (the whole result is read: keep it to a row or a few)."""
-        rows = await self._rows(sql, tuple(params))
+        [rows] = await self._lookups([(sql, tuple(params))])
         return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        return list(await self._rows(sql, tuple(params)))
+        [rows] = await self._lookups([(sql, tuple(params))])
+        return list(rows)
 
-    async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[aiosqlite.Row]:
+    async def fetch_many(self, *lookups: tuple[str, Iterable[Any]]) -> list[list[aiosqlite.Row]]:
+        """Several lookups in one round trip (none if the cache holds them all): the rows
+        of each, in order."""
+        return [list(rows) for rows in await self._lookups([(s, tuple(p)) for s, p in lookups])]
+
+    def cached(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row] | None:
+        """The rows of a lookup if the cache holds them, without a round trip; else None."""
+        tables = self._cacheable(sql)
+        if not tables:
+            return None
+        assert self._cache is not None
+        return self._cache.get((sql, tuple(params)))
+
+    def _cacheable(self, sql: str) -> frozenset[str]:
+        """The cached tables a lookup reads; empty if it is not served from the cache here."""
         cache = self._cache
-        tables = cache.tables(sql) if cache is not None else frozenset()
-        if cache is None or not tables:
-            return list(await self.conn.execute_fetchall(sql, params))
-        key = (sql, params)
-        rows = cache.get(key)
-        if rows is None:
-            epoch = cache.epoch(tables)
-            rows = list(await self.conn.execute_fetchall(sql, params))
-            cache.put(key, rows, tables, epoch)
-        return rows
+        return cache.tables(sql) if cache is not None else frozenset()
+
+    async def _lookups(self, lookups: list[_Key]) -> list[list[aiosqlite.Row]]:
+        found: list[list[aiosqlite.Row] | None] = [self.cached(*key) for key in lookups]
+        missing = [index for index, rows in enumerate(found) if rows is None]
+        if not missing:
+            return [rows or [] for rows in found]
+        cache = self._cache
+        kept = [(lookups[i], self._cacheable(lookups[i][0])) for i in missing]
+        epochs = [cache.epoch(tables) if cache and tables else () for _, tables in kept]
+        fetched = await self._read([key for key, _ in kept])
+        for index, rows, (key, tables), epoch in zip(missing, fetched, kept, epochs, strict=True):
+            found[index] = rows
+            if cache is not None and tables:
+                cache.put(key, rows, tables, epoch)
+        return [rows or [] for rows in found]
+
+    async def _read(self, lookups: list[_Key]) -> list[list[aiosqlite.Row]]:
+        conn = self.conn
+        if len(lookups) > 1 and isinstance(conn, Connection):
+            results, failure = await conn.run_batch([(s, p, _READ) for s, p in lookups])
+            if failure is not None:
+                raise failure[1]
+            return [rows for rows in results if isinstance(rows, list)]
+        return [list(await conn.execute_fetchall(sql, params)) for sql, params in lookups]
 
 
 class Tx(Session):
-    """The connection of one write transaction: writes, and reads that see them."""
+    """The connection of one write transaction: writes, and reads that see them.
 
-    def __init__(self, connection: Callable[[], aiosqlite.Connection]) -> None:
-        super().__init__(connection)  # never cached: it reads what it has not committed yet
+    Nothing is sent before the transaction needs an answer: ``BEGIN IMMEDIATE`` goes with
+    its first statement, and writes whose outcome nobody waits for (:meth:`queue`) go with
+    the next statement or with the ``COMMIT``. So a use case costs a round trip per answer
+    it waits for, plus the COMMIT; one that writes nothing sends nothing at all.
+
+    Lookups of the cached tables come from the cache as long as this transaction has not
+    written those tables: the cache holds what is committed, and nothing else commits
+    while a transaction holds the write lock.
+    """
+
+    def __init__(
+        self, connection: Callable[[], aiosqlite.Connection], cache: ReadCache | None = None
+    ) -> None:
+        super().__init__(connection, cache)
         self.changed = False  # whether any statement changed a row
         # The cached tables whose rows this changed: their lookups go when it ends.
         self.changed_tables: frozenset[str] = frozenset()
+        self.begun = False  # BEGIN IMMEDIATE was sent
+        self._queued: list[_Step] = []
+        self._touched: frozenset[str] = frozenset()  # cached tables written (or queued to)
 
-    def _wrote(self, sql: str, rows: int) -> None:
-        if rows:  # -1: unknown (a statement SQLite does not count, executemany)
-            self.changed_tables |= ReadCache.written_by(sql)
+    def _cacheable(self, sql: str) -> frozenset[str]:
+        tables = super()._cacheable(sql)
+        return frozenset() if tables & self._touched else tables
+
+    def queue(self, sql: str, params: Iterable[Any] = ()) -> None:
+        """A write whose outcome nobody waits for: sent with the next statement that needs
+        an answer, or with the COMMIT. If it fails, the transaction fails
+        (:class:`QueuedWriteFailed`) and nothing of it is kept."""
+        self._touch(sql)
+        self._queued.append((sql, tuple(params), _WRITE))
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> Written:
-        cursor = await self.conn.execute(sql, tuple(params))
-        self.changed |= cursor.rowcount != 0
-        self._wrote(sql, cursor.rowcount)
-        return Written(cursor.rowcount, cursor.lastrowid)
+        self._touch(sql)
+        [written] = await self._send([(sql, tuple(params), _WRITE)])
+        assert isinstance(written, Written)
+        return written
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         values = [tuple(row) for row in rows]
         if values:
-            await self.conn.executemany(sql, values)
-            self.changed = True
-            self._wrote(sql, -1)
+            self._touch(sql)
+            await self._send([(sql, values, _MANY)])
 
     async def returning(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """A write with ``RETURNING``: the rows it returned."""
-        rows = list(await self.conn.execute_fetchall(sql, tuple(params)))
-        self.changed |= bool(rows)
-        self._wrote(sql, -1)
+        self._touch(sql)
+        [rows] = await self._send([(sql, tuple(params), _RETURNING)])
+        assert isinstance(rows, list)
         return rows
+
+    async def commit(self) -> None:
+        """COMMIT, with whatever is still queued (nothing at all if nothing was sent)."""
+        if self.begun or self._queued:
+            await self._send([("COMMIT", (), _CONTROL)])
+
+    async def _read(self, lookups: list[_Key]) -> list[list[aiosqlite.Row]]:
+        results = await self._send([(sql, params, _READ) for sql, params in lookups])
+        return [rows for rows in results if isinstance(rows, list)]
+
+    def _touch(self, sql: str) -> None:
+        written = ReadCache.written_by(sql)
+        if not written <= self._touched:
+            self._touched |= written
+
+    async def _send(self, steps: list[_Step]) -> list[_Result]:
+        """BEGIN (the first time), the queued writes and ``steps``, in one round trip; what
+        ``steps`` gave back."""
+        conn = self.conn
+        if not isinstance(conn, Connection):
+            raise TypeError("a transaction runs on bot.storage.db.Connection")
+        head: list[_Step] = [] if self.begun else [("BEGIN IMMEDIATE", (), _CONTROL)]
+        self.begun = True
+        head += self._queued
+        self._queued = []
+        batch = head + steps
+        results, failure = await conn.run_batch(batch)
+        for (sql, _, kind), result in zip(batch, results, strict=False):
+            self._count(sql, kind, result)
+        if failure is not None:
+            index, error = failure
+            if batch[index][2] == _WRITE and index < len(head):
+                raise QueuedWriteFailed(str(error)) from error
+            raise error
+        return results[len(head) :]
+
+    def _count(self, sql: str, kind: int, result: _Result) -> None:
+        """Note what a statement that ran changed."""
+        if kind == _WRITE:
+            assert isinstance(result, Written)
+            rows = result.rowcount  # -1: unknown (a statement SQLite does not count)
+        elif kind == _RETURNING:
+            rows = -1 if result else 0
+        elif kind == _MANY:
+            rows = -1
+        else:
+            return
+        if rows:
+            self.changed = True
+            self.changed_tables |= ReadCache.written_by(sql)
 
 
 class Database:
@@ -226,8 +414,8 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self._writer: Connection | None = None
+        self._reader: Connection | None = None
         # One writer: SQLite allows one anyway, and an asyncio lock keeps transactions from
         # interleaving on the shared connection.
         self._write_lock = asyncio.Lock()
@@ -239,12 +427,12 @@ class Database:
         # An erasure's checkpoint could not finish (see checkpoint()): try again soon.
         self.checkpoint_owed = False
 
-    def _reader_connection(self) -> aiosqlite.Connection:
+    def _reader_connection(self) -> Connection:
         if self._reader is None:
             raise RuntimeError("database is not open")
         return self._reader
 
-    def _writer_connection(self) -> aiosqlite.Connection:
+    def _writer_connection(self) -> Connection:
         if self._writer is None:
             raise RuntimeError("database is not open")
         return self._writer
@@ -266,20 +454,20 @@ class Database:
         make_private(self.path)
         try:
             self._writer = await self._connect()
-            await self._writer.execute("PRAGMA journal_mode=WAL")
-            await self._writer.execute("PRAGMA secure_delete=ON")
-            await self._writer.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+            await self._writer.run("PRAGMA journal_mode=WAL")
+            await self._writer.run("PRAGMA secure_delete=ON")
+            await self._writer.run(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
             before = await self.schema_version()
             if before > LATEST:
                 raise DatabaseRefused.newer(self.path, before, LATEST)
             await self.migrate()
             if 0 < before < SECURE_DELETE_SINCE:
                 # Deleted before secure_delete was on: rewrite the file without free pages.
-                await self._writer.execute("VACUUM")
+                await self._writer.run("VACUUM")
             # Whatever a crash left in the write-ahead log (erased bytes too) goes now.
-            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self._writer.run("PRAGMA wal_checkpoint(TRUNCATE)")
             self._reader = await self._connect()
-            await self._reader.execute("PRAGMA query_only=ON")
+            await self._reader.run("PRAGMA query_only=ON")
         except sqlite3.DatabaseError as exc:
             await self.close()
             raise DatabaseRefused.from_sqlite(self.path, exc) from exc
@@ -290,13 +478,14 @@ class Database:
         for companion in ("-wal", "-shm"):
             make_private(self.path.with_name(self.path.name + companion))
 
-    async def _connect(self) -> aiosqlite.Connection:
+    async def _connect(self) -> Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, nothing is implicit.
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn = connect(self.path, isolation_level=None)
+        await conn
         conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await conn.run("PRAGMA foreign_keys=ON")
+        await conn.run("PRAGMA synchronous=NORMAL")
+        await conn.run(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return conn
 
     async def close(self) -> None:
@@ -319,7 +508,7 @@ class Database:
                 continue
             rebuild = version in REBUILDS
             if rebuild:  # only outside a transaction does SQLite let this change
-                await writer.execute("PRAGMA foreign_keys=OFF")
+                await writer.run("PRAGMA foreign_keys=OFF")
             try:
                 async with self.transaction() as tx:
                     for statement in _statements(script):
@@ -330,28 +519,24 @@ class Database:
                     await tx.execute(f"PRAGMA user_version = {int(version)}")
             finally:
                 if rebuild:
-                    await writer.execute("PRAGMA foreign_keys=ON")
+                    await writer.run("PRAGMA foreign_keys=ON")
             log.info("database migrated to schema version %d", version)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception. BEGIN goes with the first
+        statement and COMMIT with the last writes (see :class:`Tx`)."""
         async with self._write_lock:
             conn = self._writer_connection()
-            await conn.execute("BEGIN IMMEDIATE")
-            tx = Tx(self._writer_connection)
+            tx = Tx(self._writer_connection, self.cache)
             try:
                 try:
                     yield tx
+                    # A commit that failed (disk full) leaves the transaction open: ended below.
+                    await tx.commit()
                 except BaseException:
-                    await conn.execute("ROLLBACK")
-                    raise
-                try:
-                    await conn.execute("COMMIT")
-                except BaseException:
-                    # A commit that failed (disk full) leaves the transaction open: end it.
-                    if conn.in_transaction:
-                        await conn.execute("ROLLBACK")
+                    if tx.begun:
+                        await conn.rollback_if_open()
                     raise
             finally:
                 if tx.changed_tables:  # also what was read while it was not committed yet
@@ -369,7 +554,7 @@ class Database:
         long: the bot goes on meanwhile."""
         async with self._write_lock:
             conn = self._writer_connection()
-            await conn.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+            await conn.run(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
             try:
                 for _ in range(CHECKPOINT_TRIES):
                     rows = await conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -378,7 +563,7 @@ class Database:
                         return True
                     await asyncio.sleep(0.05)
             finally:
-                await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                await conn.run(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if not self.checkpoint_owed:
             log.warning("write-ahead log not truncated yet: another reader; trying again")
         self.checkpoint_owed = True

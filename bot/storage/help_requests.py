@@ -24,6 +24,8 @@ _SELECT = (
     " LEFT JOIN people cp ON cp.user_id = r.claimed_by"
 )
 
+_CARDS = "SELECT chat_id, message_id FROM request_cards WHERE request_id = ? ORDER BY rowid"
+
 
 def _time(value: str | None) -> datetime | None:
     return from_db_time(value) if value else None
@@ -77,8 +79,9 @@ class HelpRequestRepository:
         next_escalation_at: datetime | None,
     ) -> HelpRequest:
         """Insert with the next number of this constellation's requests of this visibility
-        (hub-home-only ones count on their own), inside the caller's transaction."""
-        written = await tx.execute(
+        (hub-home-only ones count on their own), inside the caller's transaction; the row is
+        read back in the same round trip."""
+        tx.queue(
             "INSERT INTO help_requests (constellation_id, number, requester_id, category,"
             " text, when_kind, needed_by, urgent, visibility, created_at, next_escalation_at)"
             " VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM help_requests"
@@ -98,10 +101,9 @@ class HelpRequestRepository:
                 _opt(next_escalation_at),
             ),
         )
-        assert written.lastrowid is not None
-        created = await self.get(tx, written.lastrowid)
-        assert created is not None
-        return created
+        row = await tx.fetch_one(f"{_SELECT} WHERE r.id = last_insert_rowid()")
+        assert row is not None
+        return _request(row)
 
     async def get(self, s: Session, request_id: int) -> HelpRequest | None:
         row = await s.fetch_one(f"{_SELECT} WHERE r.id = ?", (request_id,))
@@ -248,18 +250,26 @@ class HelpRequestRepository:
         return [_request(row) for row in rows]
 
     async def add_card(self, tx: Tx, request_id: int, chat_id: int, message_id: int) -> None:
-        await tx.execute(
+        """Where a card is (written with the transaction's next statement)."""
+        tx.queue(
             "INSERT INTO request_cards (request_id, chat_id, message_id) VALUES (?, ?, ?)"
             " ON CONFLICT (request_id, chat_id) DO UPDATE SET message_id = excluded.message_id",
             (request_id, chat_id, message_id),
         )
 
     async def cards(self, s: Session, request_id: int) -> list[CardLocation]:
-        rows = await s.fetch_all(
-            "SELECT chat_id, message_id FROM request_cards WHERE request_id = ? ORDER BY rowid",
-            (request_id,),
-        )
+        rows = await s.fetch_all(_CARDS, (request_id,))
         return [CardLocation(row["chat_id"], row["message_id"]) for row in rows]
+
+    async def with_cards(
+        self, s: Session, request_id: int
+    ) -> tuple[HelpRequest | None, list[CardLocation]]:
+        """The request and every copy of its card, in one round trip."""
+        rows, cards = await s.fetch_many(
+            (f"{_SELECT} WHERE r.id = ?", (request_id,)), (_CARDS, (request_id,))
+        )
+        request = _request(rows[0]) if rows else None
+        return request, [CardLocation(row["chat_id"], row["message_id"]) for row in cards]
 
     async def card_in(self, s: Session, request_id: int, chat_id: int) -> CardLocation | None:
         row = await s.fetch_one(

@@ -67,22 +67,27 @@ _INSERT = (
     " fallback_chat_id, reply_to_message_id, refs, report_to, next_attempt_at, created_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_ADD = f"{_INSERT} ON CONFLICT (dedupe_key) DO NOTHING"
 
 
 class OutboxRepository:
     """Stateless: every method works on the session it is given."""
 
-    async def add(self, tx: Tx, notice: Notice, now: datetime) -> bool:
-        """Queue inside the caller's transaction; False if this notice was queued before."""
-        written = await tx.execute(
-            f"{_INSERT} ON CONFLICT (dedupe_key) DO NOTHING", self._values(notice, now)
-        )
+    async def add(self, tx: Tx, notice: Notice, now: datetime) -> None:
+        """Queue inside the caller's transaction (nothing if this notice was queued before).
+        The row is written with the transaction's next statement or its COMMIT (``Tx.queue``):
+        nobody waits for it."""
+        tx.queue(_ADD, self._values(notice, now))
+
+    async def add_once(self, tx: Tx, notice: Notice, now: datetime) -> bool:
+        """As :meth:`add`, written at once: False if this notice was queued before."""
+        written = await tx.execute(_ADD, self._values(notice, now))
         return written.rowcount == 1
 
     async def renew(self, tx: Tx, notice: Notice, now: datetime) -> None:
         """Queue a notice that stands for "as things are now" (a card to redraw): one row per
         key, pending again whenever something changed, however often that happens."""
-        await tx.execute(
+        tx.queue(
             f"{_INSERT} ON CONFLICT (dedupe_key) DO UPDATE SET state = 'pending', attempts = 0,"
             " version = outbox.version + 1, refs = excluded.refs,"
             " next_attempt_at = excluded.next_attempt_at, created_at = excluded.created_at,"
@@ -120,7 +125,7 @@ class OutboxRepository:
 
     async def mark_sent(self, tx: Tx, pending: PendingNotice, now: datetime) -> None:
         """Delivered: forget what it referred to (the key stays, so it is never queued again)."""
-        await tx.execute(
+        tx.queue(
             "UPDATE outbox SET state = 'sent', sent_at = ?, refs = '{}',"
             " attempts = attempts + 1 WHERE id = ? AND version = ? AND state = 'pending'",
             (to_db_time(now), pending.id, pending.version),
@@ -128,7 +133,7 @@ class OutboxRepository:
 
     async def mark_skipped(self, tx: Tx, pending: PendingNotice, now: datetime) -> None:
         """Nothing to say any more (the meetup began, the request is gone): done, unsent."""
-        await tx.execute(
+        tx.queue(
             "UPDATE outbox SET state = 'skipped', sent_at = ?, refs = '{}'"
             " WHERE id = ? AND version = ? AND state = 'pending'",
             (to_db_time(now), pending.id, pending.version),
@@ -139,7 +144,7 @@ class OutboxRepository:
     ) -> None:
         """Tried and failed: again at ``at`` (``refs``: what it keeps from this try)."""
         updated = json.dumps({**_plain(pending.notice.refs), **refs}, sort_keys=True)
-        await tx.execute(
+        tx.queue(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,"
             " refs = ? WHERE id = ? AND version = ? AND state = 'pending'",
             (to_db_time(at), error, updated, pending.id, pending.version),
@@ -147,7 +152,7 @@ class OutboxRepository:
 
     async def hold(self, tx: Tx, pending: PendingNotice, until: datetime) -> None:
         """Not tried now and not counted as a failure: the group is paused."""
-        await tx.execute(
+        tx.queue(
             "UPDATE outbox SET next_attempt_at = ?, last_error = 'paused'"
             " WHERE id = ? AND version = ? AND state = 'pending'",
             (to_db_time(until), pending.id, pending.version),
@@ -166,7 +171,7 @@ class OutboxRepository:
     async def mark_failed(self, tx: Tx, pending: PendingNotice, error: str) -> None:
         """Undeliverable for good (the group is gone, or it failed too long): kept for the
         record, without what it referred to."""
-        await tx.execute(
+        tx.queue(
             "UPDATE outbox SET state = 'failed', refs = '{}', attempts = attempts + 1,"
             " last_error = ? WHERE id = ? AND version = ? AND state = 'pending'",
             (error, pending.id, pending.version),

@@ -16,6 +16,23 @@ _MEMBER_SELECT = (
 )
 
 
+_PERSON = (
+    "SELECT user_id, first_name, last_name, username, language_code, private_chat_linked"
+    " FROM people WHERE user_id = ?"
+)
+_MEMBER = f"{_MEMBER_SELECT} WHERE m.constellation_id = ? AND m.user_id = ?"
+
+
+def same_names(known: Person, person: Person) -> bool:
+    """Whether what Telegram tells about the person is what the bot has stored."""
+    return (known.first_name, known.last_name, known.username, known.language_code) == (
+        person.first_name,
+        person.last_name,
+        person.username,
+        person.language_code,
+    )
+
+
 def _person(row: aiosqlite.Row) -> Person:
     return Person(
         user_id=row["user_id"],
@@ -40,11 +57,20 @@ def _member(row: aiosqlite.Row) -> Member:
 class PeopleRepository:
     """Stateless: every method works on the session it is given."""
 
-    async def upsert(self, tx: Tx, person: Person, now: datetime) -> None:
+    async def upsert(
+        self, tx: Tx, person: Person, now: datetime, *, member_of: int | None = None
+    ) -> None:
         """Remember the person's current Telegram name and language; keep the link flag.
-        Nothing is written when nothing changed."""
+        Nothing is written when nothing changed, and nothing sent when the cache already
+        knows them so (as a person, or as a member of ``member_of``, a constellation);
+        otherwise the write goes with the transaction's next statement."""
+        known = tx.cached(_PERSON, (person.user_id,))
+        if not known and member_of is not None:
+            known = tx.cached(_MEMBER, (member_of, person.user_id))
+        if known and same_names(_person(known[0]), person):
+            return
         stamp = to_db_time(now)
-        await tx.execute(
+        tx.queue(
             "INSERT INTO people (user_id, first_name, last_name, username, language_code,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name,"
@@ -65,11 +91,7 @@ class PeopleRepository:
         )
 
     async def get(self, s: Session, user_id: int) -> Person | None:
-        row = await s.fetch_one(
-            "SELECT user_id, first_name, last_name, username, language_code, private_chat_linked"
-            " FROM people WHERE user_id = ?",
-            (user_id,),
-        )
+        row = await s.fetch_one(_PERSON, (user_id,))
         return _person(row) if row else None
 
     async def set_private_chat_linked(
@@ -89,17 +111,20 @@ class MembershipRepository:
 
     async def ensure_active(
         self, tx: Tx, constellation_id: int, user_id: int, now: datetime
-    ) -> bool:
+    ) -> None:
         """Add the person as a member, or bring back someone who had left (as a member).
-        True if anything changed."""
-        written = await tx.execute(
+        Nothing is sent when the cache knows them as an active member; otherwise the write
+        goes with the transaction's next statement."""
+        known = tx.cached(_MEMBER, (constellation_id, user_id))
+        if known and known[0]["status"] == MembershipStatus.ACTIVE.value:
+            return
+        tx.queue(
             "INSERT INTO memberships (constellation_id, user_id, joined_at) VALUES (?, ?, ?)"
             " ON CONFLICT (constellation_id, user_id) DO UPDATE SET"
             " status = 'active', left_at = NULL, left_role = NULL, joined_at = excluded.joined_at"
             " WHERE memberships.status = 'left'",
             (constellation_id, user_id, to_db_time(now)),
         )
-        return written.rowcount > 0
 
     async def mark_left(
         self, tx: Tx, constellation_id: int, user_id: int, now: datetime
@@ -128,10 +153,7 @@ class MembershipRepository:
         return written.rowcount > 0
 
     async def get(self, s: Session, constellation_id: int, user_id: int) -> Member | None:
-        row = await s.fetch_one(
-            f"{_MEMBER_SELECT} WHERE m.constellation_id = ? AND m.user_id = ?",
-            (constellation_id, user_id),
-        )
+        row = await s.fetch_one(_MEMBER, (constellation_id, user_id))
         return _member(row) if row else None
 
     async def active_role(self, s: Session, constellation_id: int, user_id: int) -> Role | None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +16,7 @@ from bot.clock import FakeClock
 from bot.simulator.runner import RunningBot, simulator_settings, webhook_settings
 from bot.simulator.server import FakeTelegram
 from bot.simulator.world import ApiCall, SimChat, SimMessage, SimUser
-from bot.storage.db import Tx, Written
+from bot.storage.db import Connection
 
 
 def database_values(path: Path) -> list[object]:
@@ -196,18 +196,25 @@ async def webhook_scene(sim: FakeTelegram, tmp_path: Path) -> AsyncIterator[Scen
 both_modes = pytest.mark.parametrize("scene", ["polling", "webhook"], indirect=True)
 
 
+FULL = "database or disk is full"
+
+
 class FullDisk:
     """While ``full``, SQLite fails with SQLITE_FULL whenever a notice is marked sent:
-    Telegram took it, the bot cannot write that down."""
+    Telegram took it, the bot cannot write that down. The statement fails where SQLite runs
+    it (on the connection's thread, with whatever was sent along with it), as a full disk
+    would."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.full = True
-        execute = Tx.execute
+        run = Connection._run_batch
         disk = self
 
-        async def failing(tx: Tx, sql: str, params: Iterable[Any] = ()) -> Written:
-            if disk.full and sql.startswith("UPDATE outbox SET state = 'sent'"):
-                raise sqlite3.OperationalError("database or disk is full")
-            return await execute(tx, sql, params)
+        def failing(conn: Connection, steps: Sequence[Any]) -> Any:
+            for index, (sql, _, _) in enumerate(steps):
+                if disk.full and sql.startswith("UPDATE outbox SET state = 'sent'"):
+                    done, failure = run(conn, steps[:index])
+                    return done, failure or (index, sqlite3.OperationalError(FULL))
+            return run(conn, steps)
 
-        monkeypatch.setattr(Tx, "execute", failing)
+        monkeypatch.setattr(Connection, "_run_batch", failing)

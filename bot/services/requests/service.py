@@ -97,7 +97,7 @@ class RequestService:
             parsed.category, parsed.text, parsed.when, None, parsed.urgent, Visibility.GROUP
         )
         async with self._db.transaction() as tx:
-            await self._people.upsert(tx, person, now)
+            await self._people.upsert(tx, person, now, member_of=constellation.id)
             await self._memberships.ensure_active(tx, constellation.id, person.user_id, now)
             request = await self._create(tx, constellation, person.user_id, draft, now)
             await self._outbox.add(tx, notices.group_card(constellation, request), now)
@@ -354,9 +354,18 @@ class RequestService:
         assert request is not None
         return request
 
-    async def redraw(self, tx: Tx, request: HelpRequest, now: datetime) -> None:
-        """Queue a redraw of every copy of the request's card, in the change's transaction."""
-        for card in await self._requests.cards(tx, request.id):
+    async def redraw(
+        self,
+        tx: Tx,
+        request: HelpRequest,
+        now: datetime,
+        cards: list[CardLocation] | None = None,
+    ) -> None:
+        """Queue a redraw of every copy of the request's card (``cards``, if already read),
+        in the change's transaction."""
+        if cards is None:
+            cards = await self._requests.cards(tx, request.id)
+        for card in cards:
             await self._outbox.renew(tx, notices.card_edit(request, card), now)
 
     async def tell_helper_withdrawn(
@@ -378,16 +387,20 @@ class RequestService:
         tx: Tx,
         kind: NoticeKind,
         constellation: Constellation,
-        request: HelpRequest,
+        request_id: int,
         helper_id: int,
         now: datetime,
-    ) -> None:
-        """Claimed or released: the requester hears who, and every card is redrawn."""
-        card_id = await self._group_card_id(tx, constellation, request)
+    ) -> HelpRequest:
+        """Claimed or released: the requester hears who, and every card is redrawn. The
+        request as it is now."""
+        request, cards = await self._requests.with_cards(tx, request_id)
+        assert request is not None
+        card_id = next((c.message_id for c in cards if c.chat_id == constellation.chat_id), None)
         notice = notices.to_requester(kind, constellation, request, helper_id, card_id, now)
         if notice is not None:
             await self._outbox.add(tx, notice, now)
-        await self.redraw(tx, request, now)
+        await self.redraw(tx, request, now, cards)
+        return request
 
     # -- state changes ------------------------------------------------------------------------
 
@@ -402,17 +415,15 @@ class RequestService:
             members_may = constellation.members_may_claim
             if not may_claim(request, person.user_id, role, members_may=members_may):
                 raise NotAllowed("claim")
-            await self._people.upsert(tx, person, now)
+            await self._people.upsert(tx, person, now, member_of=constellation.id)
             if not await self._requests.claim(tx, request.id, person.user_id, now):
                 current = await self._reload(tx, request.id)
                 if current.state is RequestState.CLAIMED:
                     raise AlreadyClaimed(current)
                 raise WrongState(current)
-            claimed = await self._reload(tx, request.id)
-            await self._changed_helper(
-                tx, NoticeKind.REQUEST_CLAIMED, constellation, claimed, person.user_id, now
+            return await self._changed_helper(
+                tx, NoticeKind.REQUEST_CLAIMED, constellation, request.id, person.user_id, now
             )
-        return claimed
 
     async def release(
         self, constellation: Constellation, request: HelpRequest, person: Person
@@ -427,11 +438,9 @@ class RequestService:
             again = self._policy.first(now, request.urgent, zone)
             if not await self._requests.release(tx, request.id, person.user_id, again):
                 raise WrongState(await self._reload(tx, request.id))
-            released = await self._reload(tx, request.id)
-            await self._changed_helper(
-                tx, NoticeKind.REQUEST_RELEASED, constellation, released, person.user_id, now
+            return await self._changed_helper(
+                tx, NoticeKind.REQUEST_RELEASED, constellation, request.id, person.user_id, now
             )
-        return released
 
     async def resolve(
         self,

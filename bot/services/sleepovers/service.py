@@ -570,7 +570,9 @@ class SleepoverService:
                         continue
                     if await self._repo.card_in(tx, sleepover.id, user_id) is not None:
                         continue
-                    if await self._outbox.add(tx, notices.card(sleepover, user_id, "late"), now):
+                    if await self._outbox.add_once(
+                        tx, notices.card(sleepover, user_id, "late"), now
+                    ):
                         sent += 1
         return sent
 
