@@ -96,6 +96,8 @@ class ConstellationBot(ExtBot[None]):
         if endpoint == "getUpdates":
             self._conflicts_since = None
             self._last_batch = list(result) if isinstance(result, list) else []
+        elif _LEAN.get() and isinstance(result, dict) and endpoint in _LEAN_ANSWERS:
+            return _lean(endpoint, result)
         return result
 
     def _conflict(self) -> None:
@@ -137,6 +139,37 @@ class ConstellationBot(ExtBot[None]):
                 self.insert_callback_data(update)
                 updates.append(update)
         return tuple(updates)
+
+
+# -- answers delivery only needs the message id of ---------------------------------------------
+
+_LEAN: ContextVar[bool] = ContextVar("lean_answers", default=False)
+_LEAN_ANSWERS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
+
+
+@contextmanager
+def lean_answers() -> Iterator[None]:
+    """Messages sent in here come back with their id, date and chat only, and an edit as
+    True: python-telegram-bot otherwise builds a whole ``Message`` from every answer (its
+    text, entities and keyboard, object by object), which cost more CPU than anything of
+    ours in delivering a notice (bench/README.md, issue 19). The courier keeps only the id.
+    """
+    token = _LEAN.set(True)
+    try:
+        yield
+    finally:
+        _LEAN.reset(token)
+
+
+def _lean(endpoint: str, message: dict[str, Any]) -> dict[str, Any] | bool:
+    if endpoint != "sendMessage":
+        return True
+    chat = message.get("chat") or {}
+    return {
+        "message_id": message.get("message_id"),
+        "date": message.get("date"),
+        "chat": {"id": chat.get("id"), "type": chat.get("type")},
+    }
 
 
 ANOTHER_COPY = (

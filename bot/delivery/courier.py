@@ -47,7 +47,7 @@ from bot.domain import (
 )
 from bot.i18n import Html, normalise_language
 from bot.storage.db import Tx
-from bot.telegram_bot import no_waiting_for_429, unless_unchanged
+from bot.telegram_bot import lean_answers, no_waiting_for_429, unless_unchanged
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +215,8 @@ class Courier:
                 text=Html(outgoing.text),
             )
             outgoing = replace(outgoing, text=text)
-        return Sent(outgoing, await self._send(audience.chat_id, outgoing))
+        with lean_answers():  # only the ids of what was sent are kept
+            return Sent(outgoing, await self._send(audience.chat_id, outgoing))
 
     async def _send(self, chat_id: int, out: Outgoing) -> tuple[int, ...]:
         bot = self._bot
