@@ -96,8 +96,12 @@ class ConstellationBot(ExtBot[None]):
         if endpoint == "getUpdates":
             self._conflicts_since = None
             self._last_batch = list(result) if isinstance(result, list) else []
-        elif _LEAN.get() and isinstance(result, dict) and endpoint in _LEAN_ANSWERS:
-            return _lean(endpoint, result)
+        elif endpoint in _LEAN_ANSWERS and isinstance(result, dict):
+            lean = _LEAN.get()
+            if lean is not None:
+                if endpoint == "sendMessage":
+                    lean.message_ids.append(int(result["message_id"]))
+                return True
         return result
 
     def _conflict(self) -> None:
@@ -143,33 +147,32 @@ class ConstellationBot(ExtBot[None]):
 
 # -- answers delivery only needs the message id of ---------------------------------------------
 
-_LEAN: ContextVar[bool] = ContextVar("lean_answers", default=False)
+
+class SentIds:
+    """The ids of the messages sent under :func:`lean_answers`, in order."""
+
+    def __init__(self) -> None:
+        self.message_ids: list[int] = []
+
+
+_LEAN: ContextVar[SentIds | None] = ContextVar("lean_answers", default=None)
 _LEAN_ANSWERS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
 
 
 @contextmanager
-def lean_answers() -> Iterator[None]:
-    """Messages sent in here come back with their id, date and chat only, and an edit as
-    True: python-telegram-bot otherwise builds a whole ``Message`` from every answer (its
-    text, entities and keyboard, object by object), which cost more CPU than anything of
-    ours in delivering a notice (bench/README.md, issue 19). The courier keeps only the id.
+def lean_answers() -> Iterator[SentIds]:
+    """Messages sent (or edited) in here are answered with True, and the id of each message
+    sent is kept in the :class:`SentIds` this yields: python-telegram-bot otherwise builds a
+    whole ``Message`` from every answer (its text, entities and keyboard, object by object),
+    which cost more CPU than anything of ours in delivering a notice (bench/README.md,
+    issue 19). The courier keeps only the ids.
     """
-    token = _LEAN.set(True)
+    sent = SentIds()
+    token = _LEAN.set(sent)
     try:
-        yield
+        yield sent
     finally:
         _LEAN.reset(token)
-
-
-def _lean(endpoint: str, message: dict[str, Any]) -> dict[str, Any] | bool:
-    if endpoint != "sendMessage":
-        return True
-    chat = message.get("chat") or {}
-    return {
-        "message_id": message.get("message_id"),
-        "date": message.get("date"),
-        "chat": {"id": chat.get("id"), "type": chat.get("type")},
-    }
 
 
 ANOTHER_COPY = (

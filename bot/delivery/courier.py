@@ -215,13 +215,12 @@ class Courier:
                 text=Html(outgoing.text),
             )
             outgoing = replace(outgoing, text=text)
-        with lean_answers():  # only the ids of what was sent are kept
-            return Sent(outgoing, await self._send(audience.chat_id, outgoing))
+        return Sent(outgoing, await self._send(audience.chat_id, outgoing))
 
     async def _send(self, chat_id: int, out: Outgoing) -> tuple[int, ...]:
         bot = self._bot
         if out.edit is not None:
-            with unless_unchanged():
+            with unless_unchanged(), lean_answers():
                 await bot.edit_message_text(
                     out.text, chat_id=chat_id, message_id=out.edit, reply_markup=out.keyboard
                 )
@@ -233,16 +232,18 @@ class Courier:
             if out.reply_to
             else None
         )
-        message = await bot.send_message(
-            chat_id,
-            out.text,
-            reply_markup=out.keyboard if out.copy_of is None else None,
-            reply_parameters=reply,
-            disable_notification=out.quiet,
-        )
+        with lean_answers() as sent:  # the id is all we keep of the message
+            await bot.send_message(
+                chat_id,
+                out.text,
+                reply_markup=out.keyboard if out.copy_of is None else None,
+                reply_parameters=reply,
+                disable_notification=out.quiet,
+            )
+        [message_id] = sent.message_ids
         if out.copy_of is None:
-            return (message.message_id,)
-        return await self._copy_under(chat_id, out.copy_of, message.message_id, out.keyboard)
+            return (message_id,)
+        return await self._copy_under(chat_id, out.copy_of, message_id, out.keyboard)
 
     async def _copy_under(
         self,
