@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -116,37 +115,38 @@ class DeliverAfterUpdates(BaseUpdateProcessor):
         self.app: AnyApplication | None = None
         self._running = asyncio.Semaphore(running)
         # One lock per chat and per person with updates waiting or running; dropped when done.
-        self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+        self._locks: dict[int, _Turn] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         app = self.app
         assert app is not None, "attach the application first"
-        async with AsyncExitStack() as held:
-            # Always in the same order (by id): two updates can never each hold what the
-            # other waits for.
+        # Always in the same order (by id): two updates can never each hold what the other
+        # waits for. asyncio's lock is first come, first served, so they keep Telegram's order.
+        turns: list[tuple[int, _Turn, bool]] = []  # key, its lock and users, whether held
+        try:
             for key in sorted(_keys(update)):
-                await held.enter_async_context(self._turn(key))
+                turn = self._locks.get(key)
+                if turn is None:
+                    turn = self._locks[key] = _Turn()
+                turn.users += 1
+                turns.append((key, turn, False))
+                await turn.lock.acquire()
+                turns[-1] = (key, turn, True)
             async with self._running:
-                before = app.bot_data.services.db.generation
+                db = app.bot_data.services.db
+                before = db.generation
                 try:
                     await coroutine
                 finally:
-                    if app.bot_data.services.db.generation != before:
+                    if db.generation != before:
                         kick(app)
-
-    @asynccontextmanager
-    async def _turn(self, key: int) -> AsyncIterator[None]:
-        """Wait for this chat's (or person's) earlier updates; asyncio's lock is first come,
-        first served, so they keep Telegram's order."""
-        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
-        users[0] += 1
-        try:
-            async with lock:
-                yield
         finally:
-            users[0] -= 1
-            if not users[0]:
-                del self._locks[key]
+            for key, turn, held in reversed(turns):
+                if held:
+                    turn.lock.release()
+                turn.users -= 1
+                if not turn.users:
+                    del self._locks[key]
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -156,6 +156,16 @@ class DeliverAfterUpdates(BaseUpdateProcessor):
 
 
 WAITING_UPDATES = 4096
+
+
+class _Turn:
+    """One chat's (or person's) turn: its lock, and how many updates wait for it or hold it."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
 
 
 def _keys(update: object) -> set[int]:

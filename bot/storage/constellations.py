@@ -55,25 +55,25 @@ class ConstellationRepository:
         return await self.by_chat(tx, chat_id) if written.rowcount else None
 
     async def by_chat(self, s: Session, chat_id: int) -> Constellation | None:
-        row = await s.fetch_one(
+        return await s.fetch_as(
             f"SELECT {_COLUMNS} FROM constellations WHERE chat_id = ?",  # noqa: S608
             (chat_id,),
+            _constellation,
         )
-        return _constellation(row) if row else None
 
     async def by_id(self, s: Session, constellation_id: int) -> Constellation | None:
-        row = await s.fetch_one(
+        return await s.fetch_as(
             f"SELECT {_COLUMNS} FROM constellations WHERE id = ?",  # noqa: S608
             (constellation_id,),
+            _constellation,
         )
-        return _constellation(row) if row else None
 
     async def by_link_token(self, s: Session, token: str) -> Constellation | None:
-        row = await s.fetch_one(
+        return await s.fetch_as(
             f"SELECT {_COLUMNS} FROM constellations WHERE link_token = ?",  # noqa: S608
             (token,),
+            _constellation,
         )
-        return _constellation(row) if row else None
 
     async def of_member(
         self, s: Session, user_id: int, roles: tuple[Role, ...] = ()

@@ -26,7 +26,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -90,7 +90,7 @@ class ReadCache:
 
     def __init__(self, size: int = CACHE_ROWS) -> None:
         self._size = size
-        self._rows: OrderedDict[_Key, tuple[list[aiosqlite.Row], frozenset[str]]] = OrderedDict()
+        self._rows: OrderedDict[_Key, _Entry] = OrderedDict()
         self._kind: dict[str, frozenset[str]] = {}  # statement -> the tables it reads (kept)
         self._epochs = dict.fromkeys(CACHED_TABLES, 0)  # counts each table's changes
         self.hits = 0
@@ -120,12 +120,27 @@ class ReadCache:
         self._rows.move_to_end(key)
         return entry[0]
 
+    def made(self, key: _Key, make: Callable[[aiosqlite.Row], Any]) -> Any:
+        """What ``make`` makes of the first row of a kept lookup (None if it has none),
+        made once while the rows stay; :data:`MISSING` if the lookup is not kept."""
+        entry = self._rows.get(key)
+        if entry is None:
+            self.misses += 1
+            return MISSING
+        self.hits += 1
+        self._rows.move_to_end(key)
+        rows, _, objects = entry
+        found = objects.get(make, MISSING)
+        if found is MISSING:
+            found = objects[make] = make(rows[0]) if rows else None
+        return found
+
     def put(
         self, key: _Key, rows: list[aiosqlite.Row], tables: frozenset[str], epoch: tuple[int, ...]
     ) -> None:
         if epoch != self.epoch(tables):
             return  # read while one of its tables changed: maybe stale already
-        self._rows[key] = (rows, tables)
+        self._rows[key] = (rows, tables, {})
         if len(self._rows) > self._size:
             self._rows.popitem(last=False)
 
@@ -136,7 +151,7 @@ class ReadCache:
         if tables >= CACHED_TABLES:
             self._rows.clear()
             return
-        for key in [key for key, (_, read) in self._rows.items() if read & tables]:
+        for key in [key for key, (_, read, _) in self._rows.items() if read & tables]:
             del self._rows[key]
 
     @staticmethod
@@ -159,6 +174,10 @@ _WRITTEN: dict[str, frozenset[str]] = {}  # statement -> the cached tables it ma
 
 
 _Key = tuple[str, tuple[Any, ...]]
+# A kept lookup: its rows, the tables it read, and the (immutable) objects made of it.
+_Entry = tuple[list[aiosqlite.Row], frozenset[str], dict[Callable[[aiosqlite.Row], Any], Any]]
+MISSING: Any = object()  # not kept
+T = TypeVar("T")
 
 # The steps of a batch (Connection.run_batch): a lookup, a write with RETURNING (both give
 # their rows), a write (gives what it did), one write over many rows, BEGIN or COMMIT.
@@ -260,6 +279,28 @@ class Session:
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         [rows] = await self._lookups([(sql, tuple(params))])
         return list(rows)
+
+    async def fetch_as(
+        self, sql: str, params: Iterable[Any], make: Callable[[aiosqlite.Row], T]
+    ) -> T | None:
+        """What ``make`` makes of the first row of a lookup (None if it has none). For a
+        lookup the cache keeps, the object is made once and shared while the rows stay, so
+        ``make`` must make something immutable (a frozen dataclass)."""
+        key = (sql, tuple(params))
+        cache = self._cache
+        kept = cache is not None and bool(self._cacheable(sql))
+        if kept:
+            assert cache is not None
+            found = cache.made(key, make)
+            if found is not MISSING:
+                return cast("T | None", found)
+        [rows] = await self._lookups([key])
+        if kept:
+            assert cache is not None
+            found = cache.made(key, make)  # kept now, unless its tables changed meanwhile
+            if found is not MISSING:
+                return cast("T | None", found)
+        return make(rows[0]) if rows else None
 
     async def fetch_many(self, *lookups: tuple[str, Iterable[Any]]) -> list[list[aiosqlite.Row]]:
         """Several lookups in one round trip (none if the cache holds them all): the rows

@@ -91,8 +91,7 @@ class PeopleRepository:
         )
 
     async def get(self, s: Session, user_id: int) -> Person | None:
-        row = await s.fetch_one(_PERSON, (user_id,))
-        return _person(row) if row else None
+        return await s.fetch_as(_PERSON, (user_id,), _person)
 
     async def set_private_chat_linked(
         self, tx: Tx, user_id: int, linked: bool, now: datetime
@@ -153,8 +152,7 @@ class MembershipRepository:
         return written.rowcount > 0
 
     async def get(self, s: Session, constellation_id: int, user_id: int) -> Member | None:
-        row = await s.fetch_one(_MEMBER, (constellation_id, user_id))
-        return _member(row) if row else None
+        return await s.fetch_as(_MEMBER, (constellation_id, user_id), _member)
 
     async def active_role(self, s: Session, constellation_id: int, user_id: int) -> Role | None:
         """The person's role in the constellation; None unless they are an active member."""
