@@ -16,6 +16,7 @@ the bot's user (0600), as is a data directory the bot creates (0700).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import re
@@ -53,6 +54,12 @@ def to_db_time(moment: datetime) -> str:
     """Store every moment as ISO 8601 in UTC so SQL comparisons sort correctly."""
     if moment.tzinfo is None:
         raise ValueError("naive datetimes are not stored")
+    return _utc_text(moment)
+
+
+@functools.lru_cache(maxsize=256)
+def _utc_text(moment: datetime) -> str:
+    # A use case writes the same moment (its "now") several times: converted once.
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
