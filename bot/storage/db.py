@@ -63,7 +63,9 @@ def _utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+@functools.lru_cache(maxsize=1024)
 def from_db_time(text: str) -> datetime:
+    # The same rows are read again and again (a card drawn, then redrawn): parsed once.
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
