@@ -311,11 +311,6 @@ class Session:
                 return cast("T | None", found)
         return make(rows[0]) if rows else None
 
-    async def fetch_many(self, *lookups: tuple[str, Iterable[Any]]) -> list[list[aiosqlite.Row]]:
-        """Several lookups in one round trip (none if the cache holds them all): the rows
-        of each, in order."""
-        return [list(rows) for rows in await self._lookups([(s, tuple(p)) for s, p in lookups])]
-
     def cached(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row] | None:
         """The rows of a lookup if the cache holds them, without a round trip; else None."""
         tables = self._cacheable(sql)
@@ -394,6 +389,18 @@ class Tx(Session):
         [written] = await self._send([(sql, tuple(params), _WRITE)])
         assert isinstance(written, Written)
         return written
+
+    async def execute_then(
+        self, sql: str, params: Iterable[Any], *lookups: tuple[str, Iterable[Any]]
+    ) -> tuple[Written, list[list[aiosqlite.Row]]]:
+        """A write, then lookups that see it, in one round trip: what the write did and the
+        rows of each lookup."""
+        self._touch(sql)
+        steps: list[_Step] = [(sql, tuple(params), _WRITE)]
+        steps += [(query, tuple(values), _READ) for query, values in lookups]
+        written, *found = await self._send(steps)
+        assert isinstance(written, Written)
+        return written, [rows for rows in found if isinstance(rows, list)]
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         values = [tuple(row) for row in rows]

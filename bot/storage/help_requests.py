@@ -126,27 +126,43 @@ class HelpRequestRepository:
         )
         return [_request(row) for row in rows]
 
-    async def claim(self, tx: Tx, request_id: int, user_id: int, now: datetime) -> bool:
-        """Atomic: exactly one of many concurrent claims changes the row."""
-        written = await tx.execute(
+    async def claim(
+        self, tx: Tx, request_id: int, user_id: int, now: datetime
+    ) -> tuple[bool, HelpRequest, list[CardLocation]]:
+        """Atomic: exactly one of many concurrent claims changes the row. Whether this one
+        did, and the request and its cards as they are after it (one round trip)."""
+        return await self._change(
+            tx,
             "UPDATE help_requests SET state = 'claimed', claimed_by = ?, claimed_at = ?,"
             " next_escalation_at = NULL"
             " WHERE id = ? AND state = 'open' AND requester_id IS NOT ?",
             (user_id, to_db_time(now), request_id, user_id),
+            request_id,
         )
-        return written.rowcount == 1
 
     async def release(
         self, tx: Tx, request_id: int, user_id: int, next_escalation_at: datetime | None
-    ) -> bool:
-        """Back to open (escalation starts over), only by the person who claimed it."""
-        written = await tx.execute(
+    ) -> tuple[bool, HelpRequest, list[CardLocation]]:
+        """Back to open (escalation starts over), only by the person who claimed it. Whether
+        it went back, and the request and its cards as they are after it."""
+        return await self._change(
+            tx,
             "UPDATE help_requests SET state = 'open', claimed_by = NULL, claimed_at = NULL,"
             " escalation_stage = 0, next_escalation_at = ?"
             " WHERE id = ? AND state = 'claimed' AND claimed_by = ?",
             (_opt(next_escalation_at), request_id, user_id),
+            request_id,
         )
-        return written.rowcount == 1
+
+    async def _change(
+        self, tx: Tx, sql: str, params: tuple[object, ...], request_id: int
+    ) -> tuple[bool, HelpRequest, list[CardLocation]]:
+        written, (rows, cards) = await tx.execute_then(
+            sql, params, (f"{_SELECT} WHERE r.id = ?", (request_id,)), (_CARDS, (request_id,))
+        )
+        assert rows, "a request that was changed exists"
+        locations = [CardLocation(row["chat_id"], row["message_id"]) for row in cards]
+        return written.rowcount == 1, _request(rows[0]), locations
 
     async def close(
         self,
@@ -260,16 +276,6 @@ class HelpRequestRepository:
     async def cards(self, s: Session, request_id: int) -> list[CardLocation]:
         rows = await s.fetch_all(_CARDS, (request_id,))
         return [CardLocation(row["chat_id"], row["message_id"]) for row in rows]
-
-    async def with_cards(
-        self, s: Session, request_id: int
-    ) -> tuple[HelpRequest | None, list[CardLocation]]:
-        """The request and every copy of its card, in one round trip."""
-        rows, cards = await s.fetch_many(
-            (f"{_SELECT} WHERE r.id = ?", (request_id,)), (_CARDS, (request_id,))
-        )
-        request = _request(rows[0]) if rows else None
-        return request, [CardLocation(row["chat_id"], row["message_id"]) for row in cards]
 
     async def card_in(self, s: Session, request_id: int, chat_id: int) -> CardLocation | None:
         row = await s.fetch_one(

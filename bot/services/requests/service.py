@@ -387,14 +387,13 @@ class RequestService:
         tx: Tx,
         kind: NoticeKind,
         constellation: Constellation,
-        request_id: int,
+        request: HelpRequest,
+        cards: list[CardLocation],
         helper_id: int,
         now: datetime,
     ) -> HelpRequest:
-        """Claimed or released: the requester hears who, and every card is redrawn. The
-        request as it is now."""
-        request, cards = await self._requests.with_cards(tx, request_id)
-        assert request is not None
+        """Claimed or released: the requester hears who, and every card (``cards``) is
+        redrawn. The request, as it is now."""
         card_id = next((c.message_id for c in cards if c.chat_id == constellation.chat_id), None)
         notice = notices.to_requester(kind, constellation, request, helper_id, card_id, now)
         if notice is not None:
@@ -416,13 +415,15 @@ class RequestService:
             if not may_claim(request, person.user_id, role, members_may=members_may):
                 raise NotAllowed("claim")
             await self._people.upsert(tx, person, now, member_of=constellation.id)
-            if not await self._requests.claim(tx, request.id, person.user_id, now):
-                current = await self._reload(tx, request.id)
+            claimed, current, cards = await self._requests.claim(
+                tx, request.id, person.user_id, now
+            )
+            if not claimed:
                 if current.state is RequestState.CLAIMED:
                     raise AlreadyClaimed(current)
                 raise WrongState(current)
             return await self._changed_helper(
-                tx, NoticeKind.REQUEST_CLAIMED, constellation, request.id, person.user_id, now
+                tx, NoticeKind.REQUEST_CLAIMED, constellation, current, cards, person.user_id, now
             )
 
     async def release(
@@ -436,10 +437,13 @@ class RequestService:
         zone = ZoneInfo(constellation.timezone)
         async with self._db.transaction() as tx:
             again = self._policy.first(now, request.urgent, zone)
-            if not await self._requests.release(tx, request.id, person.user_id, again):
-                raise WrongState(await self._reload(tx, request.id))
+            released, current, cards = await self._requests.release(
+                tx, request.id, person.user_id, again
+            )
+            if not released:
+                raise WrongState(current)
             return await self._changed_helper(
-                tx, NoticeKind.REQUEST_RELEASED, constellation, request.id, person.user_id, now
+                tx, NoticeKind.REQUEST_RELEASED, constellation, current, cards, person.user_id, now
             )
 
     async def resolve(
