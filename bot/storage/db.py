@@ -282,12 +282,11 @@ class Session:
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         """The first row of a lookup (the whole result is read: keep it to a row or a few)."""
-        [rows] = await self._lookups([(sql, tuple(params))])
+        rows = await self._rows(sql, tuple(params))
         return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        [rows] = await self._lookups([(sql, tuple(params))])
-        return list(rows)
+        return list(await self._rows(sql, tuple(params)))
 
     async def fetch_as(
         self, sql: str, params: Iterable[Any], make: Callable[[aiosqlite.Row], T]
@@ -303,7 +302,7 @@ class Session:
             found = cache.made(key, make)
             if found is not MISSING:
                 return cast("T | None", found)
-        [rows] = await self._lookups([key])
+        rows = await self._rows(*key)
         if kept:
             assert cache is not None
             found = cache.made(key, make)  # kept now, unless its tables changed meanwhile
@@ -324,29 +323,21 @@ class Session:
         cache = self._cache
         return cache.tables(sql) if cache is not None else frozenset()
 
-    async def _lookups(self, lookups: list[_Key]) -> list[list[aiosqlite.Row]]:
-        found: list[list[aiosqlite.Row] | None] = [self.cached(*key) for key in lookups]
-        missing = [index for index, rows in enumerate(found) if rows is None]
-        if not missing:
-            return [rows or [] for rows in found]
+    async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[aiosqlite.Row]:
         cache = self._cache
-        kept = [(lookups[i], self._cacheable(lookups[i][0])) for i in missing]
-        epochs = [cache.epoch(tables) if cache and tables else () for _, tables in kept]
-        fetched = await self._read([key for key, _ in kept])
-        for index, rows, (key, tables), epoch in zip(missing, fetched, kept, epochs, strict=True):
-            found[index] = rows
-            if cache is not None and tables:
-                cache.put(key, rows, tables, epoch)
-        return [rows or [] for rows in found]
+        tables = self._cacheable(sql)
+        if cache is None or not tables:
+            return await self._read(sql, params)
+        key = (sql, params)
+        rows = cache.get(key)
+        if rows is None:
+            epoch = cache.epoch(tables)
+            rows = await self._read(sql, params)
+            cache.put(key, rows, tables, epoch)
+        return rows
 
-    async def _read(self, lookups: list[_Key]) -> list[list[aiosqlite.Row]]:
-        conn = self.conn
-        if len(lookups) > 1 and isinstance(conn, Connection):
-            results, failure = await conn.run_batch([(s, p, _READ) for s, p in lookups])
-            if failure is not None:
-                raise failure[1]
-            return [rows for rows in results if isinstance(rows, list)]
-        return [list(await conn.execute_fetchall(sql, params)) for sql, params in lookups]
+    async def _read(self, sql: str, params: tuple[Any, ...]) -> list[aiosqlite.Row]:
+        return list(await self.conn.execute_fetchall(sql, params))
 
 
 class Tx(Session):
@@ -420,9 +411,10 @@ class Tx(Session):
         if self.begun or self._queued:
             await self._send([("COMMIT", (), _CONTROL)])
 
-    async def _read(self, lookups: list[_Key]) -> list[list[aiosqlite.Row]]:
-        results = await self._send([(sql, params, _READ) for sql, params in lookups])
-        return [rows for rows in results if isinstance(rows, list)]
+    async def _read(self, sql: str, params: tuple[Any, ...]) -> list[aiosqlite.Row]:
+        [rows] = await self._send([(sql, params, _READ)])
+        assert isinstance(rows, list)
+        return rows
 
     def _touch(self, sql: str) -> None:
         written = ReadCache.written_by(sql)

@@ -132,18 +132,24 @@ def request_card_keyboard(
                 ],
             ]
         )
-    claim = _button(texts, language, "request.button_claim", RequestAction.CLAIM, rid)
-    done = _button(texts, language, "request.button_done", RequestAction.DONE, rid)
-    release = _button(texts, language, "request.button_release", RequestAction.RELEASE, rid)
-    withdraw = _button(texts, language, "request.button_withdraw", RequestAction.WITHDRAW, rid)
     shared = viewer_id is None  # the group's copy serves everyone, so it shows every button
     if own:
-        rows = [[done, withdraw]]
+        layout = [["done", "withdraw"]]
     elif request.state is RequestState.OPEN:
-        rows = [[claim], [done, withdraw]] if shared else [[claim], [done]]
+        layout = [["claim"], ["done", "withdraw"]] if shared else [["claim"], ["done"]]
     else:
-        rows = [[done], [release, withdraw]] if shared else [[done], [release]]
-    return InlineKeyboardMarkup(rows)
+        layout = [["done"], ["release", "withdraw"]] if shared else [["done"], ["release"]]
+    return InlineKeyboardMarkup(
+        [[_button(texts, language, *_CARD_BUTTONS[name], rid) for name in row] for row in layout]
+    )
+
+
+_CARD_BUTTONS = {
+    "claim": ("request.button_claim", RequestAction.CLAIM),
+    "done": ("request.button_done", RequestAction.DONE),
+    "release": ("request.button_release", RequestAction.RELEASE),
+    "withdraw": ("request.button_withdraw", RequestAction.WITHDRAW),
+}
 
 
 def claim_keyboard(texts: Translator, language: str, request: HelpRequest) -> InlineKeyboardMarkup:
