@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.domain import Constellation, ConstellationStatus, Member, Person, Role
+from bot.domain import Constellation, ConstellationStatus, Member, Notice, NoticeKind, Person, Role
 from bot.storage.constellations import ConstellationRepository
-from bot.storage.db import Database, to_db_time
+from bot.storage.db import Connection, Database, QueuedWriteFailed, to_db_time
 from bot.storage.migrations import LATEST, MIGRATIONS
+from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -149,3 +154,110 @@ async def test_deleting_a_constellation_cascades(db: Database) -> None:
     async with db.transaction() as tx:
         await tx.execute("DELETE FROM constellations WHERE id = ?", (created.id,))
     assert await MembershipRepository().active(db.reader, created.id) == []
+
+
+class Trips:
+    """Counts the round trips to the writer's and the reader's threads (Connection.run_batch
+    and aiosqlite's execute_fetchall), and what each batch held."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.batches: list[list[str]] = []
+        self.reads = 0
+        run_batch, fetchall = Connection.run_batch, Connection.execute_fetchall
+        trips = self
+
+        async def counted_batch(conn: Connection, steps: Sequence[Any]) -> Any:
+            trips.batches.append([step[0].split()[0] for step in steps])
+            return await run_batch(conn, steps)
+
+        def counted_fetchall(conn: Connection, sql: str, params: Any = None) -> Any:
+            trips.reads += 1
+            return fetchall(conn, sql, params)
+
+        monkeypatch.setattr(Connection, "run_batch", counted_batch)
+        monkeypatch.setattr(Connection, "execute_fetchall", counted_fetchall)
+
+
+async def test_a_transaction_sends_its_writes_with_its_next_statement_or_commit(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = PeopleRepository()
+    trips = Trips(monkeypatch)
+    async with db.transaction() as tx:
+        await people.upsert(tx, Person(11, "Dirk"), NOW)  # queued: nothing sent yet
+        await people.upsert(tx, Person(12, "Eva"), NOW)
+        assert trips.batches == []
+        row = await tx.fetch_one("SELECT COUNT(*) FROM people WHERE user_id IN (11, 12)")
+        assert row is not None and row[0] == 2  # the transaction reads what it queued
+        assert await people.get(db.reader, 11) is None  # nobody else does before the commit
+    assert trips.batches[0] == ["BEGIN", "INSERT", "INSERT", "SELECT"]
+    assert trips.batches[-1] == ["COMMIT"]
+    assert await people.get(db.reader, 12) is not None
+
+
+async def test_a_transaction_that_writes_nothing_sends_nothing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    constellation = await _constellation(db)
+    people, memberships = PeopleRepository(), MembershipRepository()
+    async with db.transaction() as tx:
+        await people.upsert(tx, Person(13, "Fem"), NOW)
+        await memberships.ensure_active(tx, constellation.id, 13, NOW)
+    await memberships.get(db.reader, constellation.id, 13)  # the bot knows her now
+    trips = Trips(monkeypatch)
+    before = db.generation
+    async with db.transaction() as tx:  # what a post of hers does before its own writes
+        assert await memberships.active_role(tx, constellation.id, 13) is Role.MEMBER
+        await people.upsert(tx, Person(13, "Fem"), NOW, member_of=constellation.id)
+        await memberships.ensure_active(tx, constellation.id, 13, NOW)
+    assert (trips.batches, trips.reads, db.generation) == ([], 0, before)
+
+
+async def test_a_transaction_reads_cached_tables_afresh_once_it_wrote_them(db: Database) -> None:
+    constellation = await _constellation(db)
+    people, memberships = PeopleRepository(), MembershipRepository()
+    async with db.transaction() as tx:
+        await people.upsert(tx, Person(14, "Gijs"), NOW)
+        await memberships.ensure_active(tx, constellation.id, 14, NOW)
+    assert await memberships.active_role(db.reader, constellation.id, 14) is Role.MEMBER
+    async with db.transaction() as tx:
+        assert await memberships.set_role(tx, constellation.id, 14, Role.LIAISON)
+        # Not the cached (committed) membership: the one this transaction just changed.
+        assert await memberships.active_role(tx, constellation.id, 14) is Role.LIAISON
+        assert await memberships.active_role(db.reader, constellation.id, 14) is Role.MEMBER
+    assert await memberships.active_role(db.reader, constellation.id, 14) is Role.LIAISON
+
+
+async def test_a_queued_write_that_fails_fails_the_whole_transaction(db: Database) -> None:
+    outbox = OutboxRepository()
+    notice = Notice(kind=NoticeKind.UNDELIVERED, dedupe_key="k", refs={}, user_id=15)
+    with pytest.raises(QueuedWriteFailed):
+        async with db.transaction() as tx:
+            await PeopleRepository().upsert(tx, Person(15, "Hanna"), NOW)
+            # No constellation 999: the foreign key refuses the queued row when it is sent.
+            await outbox.add(tx, replace(notice, constellation_id=999), NOW)
+            try:  # a caller that expects an IntegrityError of its own statement…
+                await tx.execute("INSERT INTO people (user_id, first_name) VALUES (15, 'x')")
+            except sqlite3.IntegrityError:
+                pytest.fail("…never takes the queued write's failure for its own")
+    assert await PeopleRepository().get(db.reader, 15) is None  # nothing of it is kept
+    async with db.transaction() as tx:  # and the next transaction starts clean
+        await outbox.add(tx, notice, NOW)
+    row = await db.reader.fetch_one("SELECT COUNT(*) FROM outbox")
+    assert row is not None and row[0] == 1
+
+
+async def _constellation(db: Database) -> Constellation:
+    async with db.transaction() as tx:
+        created = await ConstellationRepository().create(
+            tx,
+            chat_id=-77,
+            name="Y",
+            language="nl",
+            timezone="Europe/Amsterdam",
+            link_token="y",
+            created_at=NOW,
+            created_by=None,
+        )
+    assert created is not None
+    return created
