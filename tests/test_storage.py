@@ -137,18 +137,8 @@ async def test_an_update_that_changes_nothing_writes_nothing(db: Database) -> No
 
 
 async def test_deleting_a_constellation_cascades(db: Database) -> None:
+    created = await _constellation(db)
     async with db.transaction() as tx:
-        created = await ConstellationRepository().create(
-            tx,
-            chat_id=-5,
-            name="X",
-            language="en",
-            timezone="UTC",
-            link_token="t",
-            created_at=NOW,
-            created_by=None,
-        )
-        assert created is not None
         await PeopleRepository().upsert(tx, Person(9, "Bo"), NOW)
         await MembershipRepository().ensure_active(tx, created.id, 9, NOW)
     async with db.transaction() as tx:

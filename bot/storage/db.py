@@ -121,28 +121,29 @@ class ReadCache:
         return tuple(self._epochs[table] for table in sorted(tables))
 
     def get(self, key: _Key) -> list[aiosqlite.Row] | None:
+        entry = self._entry(key)
+        return entry[0] if entry is not None else None
+
+    def made(self, key: _Key, make: Callable[[aiosqlite.Row], Any]) -> Any:
+        """What ``make`` makes of the first row of a kept lookup (None if it has none),
+        made once while the rows stay; :data:`MISSING` if the lookup is not kept."""
+        entry = self._entry(key)
+        if entry is None:
+            return MISSING
+        rows, _, objects = entry
+        found = objects.get(make, MISSING)
+        if found is MISSING:
+            found = objects[make] = make(rows[0]) if rows else None
+        return found
+
+    def _entry(self, key: _Key) -> _Entry | None:
         entry = self._rows.get(key)
         if entry is None:
             self.misses += 1
             return None
         self.hits += 1
         self._rows.move_to_end(key)
-        return entry[0]
-
-    def made(self, key: _Key, make: Callable[[aiosqlite.Row], Any]) -> Any:
-        """What ``make`` makes of the first row of a kept lookup (None if it has none),
-        made once while the rows stay; :data:`MISSING` if the lookup is not kept."""
-        entry = self._rows.get(key)
-        if entry is None:
-            self.misses += 1
-            return MISSING
-        self.hits += 1
-        self._rows.move_to_end(key)
-        rows, _, objects = entry
-        found = objects.get(make, MISSING)
-        if found is MISSING:
-            found = objects[make] = make(rows[0]) if rows else None
-        return found
+        return entry
 
     def put(
         self, key: _Key, rows: list[aiosqlite.Row], tables: frozenset[str], epoch: tuple[int, ...]
