@@ -61,6 +61,8 @@ async def test_every_kind_of_button_is_answered_before_anything_else(scene: Scen
     await walk.press(s.admin, s.last(s.group), "set")
     await s.say(s.admin, s.group, "/taal")
     await walk.press(s.admin, s.last(s.group), "cfg")
+    await s.say(s.anna, s.group, "/hulp")  # "Meer uitleg"
+    await walk.press(s.anna, s.last(s.group), "more")
 
     await s.say(s.anna, s.group, "/hulpvraag Wie kan vrijdag oppassen?")
     await walk.press(s.hubhome, s.last(s.group), "req")  # take it on: edit and DM follow
