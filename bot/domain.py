@@ -279,6 +279,7 @@ class NoticeKind(StrEnum):
     MEETUP_MOVED_UP = "meetup_moved_up"  # off the waiting list
     MEETUP_CANCELLED = "meetup_cancelled"
     MEETUP_CHANGED = "meetup_changed"
+    MEETUP_CHILDREN = "meetup_children"  # "with how many children?" after a first "coming"
     LINE_WAITING = "line_waiting"  # to the group: a private message waits for a hub home
     LINE_COPY = "line_copy"  # a private-line message (or answer), header and copy
     LINE_DELIVERED_LATER = "line_delivered_later"  # to the member: it went out after all
@@ -400,6 +401,9 @@ class Occurrence:
     cancelled: bool
 
 
+MAX_CHILDREN = 10  # a family's children at one activity, as the buttons offer them
+
+
 @dataclass(frozen=True, slots=True)
 class Rsvp:
     user_id: int
@@ -417,6 +421,8 @@ class MeetupView:
     meetup: Meetup
     occurrence: Occurrence
     rsvps: tuple[Rsvp, ...]
+    # A date of a series that is called off: when the series goes on (None: it does not).
+    resumes: datetime | None = None
 
     def with_answer(self, *answers: Answer) -> list[Rsvp]:
         return [rsvp for rsvp in self.rsvps if rsvp.answer in answers]
