@@ -360,6 +360,8 @@ async def test_moving_keeps_answers_and_tells_people(scene: Scene) -> None:
     assert scene.last(scene.private(scene.anna)).plain_text == (
         "✏️ Zwemmen is gewijzigd (De Linde): het is nu op zondag 29 november, 15:00."
     )
+    await scene.say(scene.bert, scene.group, "/agenda")
+    assert scene.last(scene.group).plain_text.endswith("— #1 Zwemmen (1 komt)")
     await scene.say(scene.hubhome, scene.group, "/wijzigen 1 gisteren 10:00")
     assert scene.last(scene.group).plain_text.splitlines() == [
         "Dat moment is al voorbij (het is nu 10:00).",
