@@ -7,16 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.domain import (
-    Answer,
-    Constellation,
-    ConstellationStatus,
-    Meetup,
-    MeetupKind,
-    MeetupView,
-    Occurrence,
-    Rsvp,
-)
+from bot import domain
+from bot.domain import Answer, MeetupKind, MeetupView, Rsvp
 from bot.i18n import Translator, to_plain
 from bot.views.meetups import answer_lines, reminder_text, starts_text
 from bot.views.reports import counted
@@ -32,14 +24,13 @@ def texts() -> Translator:
 
 
 def activity(*rsvps: Rsvp, kind: MeetupKind = MeetupKind.ACTIVITY) -> MeetupView:
-    constellation = Constellation(
-        1, -100, "De Linde", "nl", ZONE, ConstellationStatus.ACTIVE, "token", NOW
-    )
+    active = domain.ConstellationStatus.ACTIVE
+    constellation = domain.Constellation(1, -100, "De Linde", "nl", ZONE, active, "token", NOW)
     start = datetime(2026, 11, 28, 14, 0)
-    meetup = Meetup(
+    meetup = domain.Meetup(
         1, 1, 1, kind, "Zwemmen", None, None, None, None, start, ZONE, None, cancelled=False
     )
-    occurrence = Occurrence(1, 1, start, datetime(2026, 11, 28, 13, 0, tzinfo=UTC), False)
+    occurrence = domain.Occurrence(1, 1, start, datetime(2026, 11, 28, 13, 0, tzinfo=UTC), False)
     return MeetupView(constellation, meetup, occurrence, rsvps)
 
 

@@ -60,16 +60,20 @@ async def _member(services: Services, view: MeetupView, notice: Notice) -> bool:
 
 
 async def _reminder(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
-    """ "⏰ Morgen om 15:00: …" — the day seen from now —, where, who is coming. In the group
-    for those it names, only while they still say coming or maybe. Cancelled or begun
-    meanwhile, or the reader left: nothing to remind of."""
+    """ "⏰ Morgen om 15:00: …" — the day seen from now —, where, who is coming. To a person,
+    or in the group for those it names, only while they still say coming or maybe. Cancelled
+    or begun meanwhile, or the reader left: nothing to remind of."""
     view = await _view(services, notice)
     now = services.clock.now()
     if view is None or not is_open(view, now) or not await _member(services, view, notice):
         return None
     names = None
     meant_for = notice.numbers("for")
-    if notice.user_id is None and meant_for:
+    if notice.user_id is not None:
+        mine = view.answer_of(notice.user_id)
+        if mine is None or mine.answer not in (Answer.YES, Answer.MAYBE):
+            return None  # they said no meanwhile: it is not for them any more
+    elif meant_for:
         still = [
             rsvp.name
             for rsvp in view.with_answer(Answer.YES, Answer.MAYBE)

@@ -111,6 +111,23 @@ async def test_a_blocked_private_chat_is_unlinked_and_the_rest_still_arrive(scen
     ]
 
 
+async def test_a_reminder_still_waiting_is_not_sent_to_who_said_no_meanwhile(
+    scene: Scene,
+) -> None:
+    await swimming(scene, linked=(scene.anna, scene.bert))
+    card = scene.last(scene.group)
+    await scene.press(scene.anna, card, "✅ Ik kom")
+    await scene.press(scene.bert, card, "✅ Ik kom")
+    # Telegram fails Anna's reminder once; before it is tried again, she says no.
+    scene.sim.inject_fault("sendMessage", error_code=500, chat_id=scene.anna.id)
+    await at(scene, DAY_BEFORE)
+    assert private_reminders(scene, scene.anna, scene.bert) == [0, 1]
+    await scene.press(scene.anna, card, "❌ Ik kom niet")
+    await at(scene, DAY_BEFORE.replace(minute=5))
+    assert private_reminders(scene, scene.anna, scene.bert) == [0, 1]
+    assert reminders(scene, scene.group) == []
+
+
 async def test_restart_between_queueing_and_sending_sends_each_reminder_once(
     scene: Scene,
 ) -> None:
