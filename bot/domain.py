@@ -306,6 +306,8 @@ REF_TOKENS = frozenset(
 )
 # Refs that name a person; erasing the person sets them to 0 ("someone").
 PERSON_REFS = ("helper", "requester", "member", "answerer", "recipient")
+# Refs that list people (a group's meetup reminder names whom it is for): erased one by one.
+PERSON_LIST_REFS = ("for",)
 
 RefValue = int | str | tuple[int, ...]
 

@@ -68,12 +68,12 @@ async def _reminder(services: Services, notice: Notice, audience: Audience) -> O
     if view is None or not is_open(view, now) or not await _member(services, view, notice):
         return None
     names = None
-    meant_for = notice.numbers("for")
+    meant_for = notice.numbers("for")  # (emptied by erasures: then it is for nobody)
     if notice.user_id is not None:
         mine = view.answer_of(notice.user_id)
         if mine is None or mine.answer not in (Answer.YES, Answer.MAYBE):
             return None  # they said no meanwhile: it is not for them any more
-    elif meant_for:
+    elif "for" in notice.refs:
         still = [
             rsvp.name
             for rsvp in view.with_answer(Answer.YES, Answer.MAYBE)

@@ -128,6 +128,24 @@ async def test_a_reminder_still_waiting_is_not_sent_to_who_said_no_meanwhile(
     assert reminders(scene, scene.group) == []
 
 
+async def test_forget_me_takes_a_name_off_a_group_reminder_still_waiting(scene: Scene) -> None:
+    await swimming(scene, linked=())
+    await scene.press(scene.bert, scene.last(scene.group), "✅ Ik kom")  # only in the group
+    scene.sim.inject_fault("sendMessage", error_code=500, chat_id=scene.group.id)
+    await at(scene, DAY_BEFORE)
+    assert reminders(scene, scene.group) == []  # queued, naming Bert, to be tried again
+    bert = scene.private(scene.bert)
+    await scene.say(scene.bert, bert, "/forgetme")
+    await scene.press(scene.bert, scene.last(bert), "🗑️ Yes, erase everything")
+    with sqlite3.connect(scene.bot.settings.database_path) as db:
+        refs = db.execute(
+            "SELECT json_extract(refs, '$.for') FROM outbox WHERE kind = 'meetup_reminder'"
+        ).fetchall()
+    assert refs == [("[]",)]
+    await at(scene, DAY_BEFORE.replace(minute=5))
+    assert reminders(scene, scene.group) == []  # nobody left that it was for
+
+
 async def test_restart_between_queueing_and_sending_sends_each_reminder_once(
     scene: Scene,
 ) -> None:
