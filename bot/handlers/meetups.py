@@ -7,7 +7,7 @@ presser's own private chat, for reminders), and be neither cancelled nor started
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
@@ -432,9 +432,13 @@ async def _children_button(
     await query.answer(to_plain(texts(language, "meetup.answered_children", n=children)))
     title = answered.view.meetup.title
     if is_group(chat):
-        noted = texts.plural(
-            language, "meetup.children_noted_group", children, name=user.first_name, title=title
-        )
+        # Answered: the question goes, and no name stays behind in the group (the card
+        # shows the count). Too old to delete, it is at least made nameless.
+        try:
+            await query.delete_message()
+            return
+        except TelegramError:
+            noted = texts.plural(language, "meetup.children_noted_group", children, title=title)
     else:
         noted = texts.plural(language, "meetup.children_noted", children, title=title)
     with unless_unchanged():
