@@ -382,7 +382,7 @@ async def button(update: Update, context: BotContext) -> None:
 
 async def _where_asked(context: BotContext, chat_id: int, user_id: int) -> str:
     """Where "with how many children?" went, for the pop-up: right here (pressed in the
-    private chat), to the private chat, or under the card in the group."""
+    private chat), to the private chat, or to the group."""
     if chat_id == user_id:
         return "meetup.answered_yes_ask_here"
     person = await context.services.constellations.person(user_id)
