@@ -55,7 +55,10 @@ def pattern(feature: str) -> str:
 # Each feature's buttons as a small typed value with an enum of actions, encoded and parsed
 # here and nowhere else (the shape of telegram-report-bot's versioned callback factories).
 # They carry what the button is about — a request, an occurrence, a constellation — and never
-# a person: who may press is looked up on the server, from the database and the message.
+# a person: who may press is looked up on the server, from the database and the message. The
+# one exception is a question put to one person in the group ("with how many children?"): its
+# buttons name that person, and are honoured only on the very message that carries them (the
+# message is Telegram's, not the presser's), so forged data names nobody.
 
 
 class Feature(StrEnum):
@@ -94,6 +97,8 @@ class MeetupAction(StrEnum):
     FEWER = "fewer"
     CALENDAR = "ics"
     CANCEL = "cx"  # the answer to "which dates?" when cancelling a series
+    KIDS = "kids"  # the answer to "with how many children?" (args: the count, the person asked)
+    KIDS_MORE = "kids4"  # "4+": show 4 to 10 (arg: the person asked)
 
 
 class CancelScope(StrEnum):
@@ -238,17 +243,26 @@ class ShownDate:
         return datetime.fromtimestamp(self.minute * 60, UTC)
 
 
+KIDS_LIMIT = 20  # the most children a button may carry (the service allows fewer)
+
+
 @dataclass(frozen=True, slots=True)
 class MeetupButton:
     action: MeetupAction
     target: int  # the occurrence; for CANCEL, the meetup
     scope: CancelScope | None = None  # with CANCEL only
     shown: ShownDate | None = None  # with CANCEL ONE: the date the button shows
+    count: int | None = None  # with KIDS: how many children
+    person: int | None = None  # with KIDS and KIDS_MORE: who was asked
 
     def data(self) -> str:
         extra: tuple[object, ...] = (self.scope.value,) if self.scope is not None else ()
         if self.shown is not None:
             extra += (self.shown.occurrence, self.shown.minute)
+        if self.count is not None:
+            extra += (self.count,)
+        if self.person is not None:
+            extra += (self.person,)
         return callback(Feature.MEETUP.value, self.action.value, self.target, *extra)
 
     @classmethod
@@ -273,6 +287,17 @@ class MeetupButton:
             return (
                 cls(action, target, scope) if scope is not None and len(parsed.args) <= 3 else None
             )
+        if action is MeetupAction.KIDS:
+            count, person = parsed.int_arg(1), parsed.int_arg(2)
+            if count is None or person is None or len(parsed.args) != 3:
+                return None
+            if not 1 <= count <= KIDS_LIMIT:
+                return None
+            return cls(action, target, count=count, person=person)
+        if action is MeetupAction.KIDS_MORE:
+            person = parsed.int_arg(1)
+            ok = person is not None and len(parsed.args) == 2
+            return cls(action, target, person=person) if ok else None
         return cls(action, target) if len(parsed.args) == 1 else None
 
 

@@ -279,6 +279,7 @@ class NoticeKind(StrEnum):
     MEETUP_MOVED_UP = "meetup_moved_up"  # off the waiting list
     MEETUP_CANCELLED = "meetup_cancelled"
     MEETUP_CHANGED = "meetup_changed"
+    MEETUP_CHILDREN = "meetup_children"  # "with how many children?" after a first "coming"
     LINE_WAITING = "line_waiting"  # to the group: a private message waits for a hub home
     LINE_COPY = "line_copy"  # a private-line message (or answer), header and copy
     LINE_DELIVERED_LATER = "line_delivered_later"  # to the member: it went out after all
@@ -305,6 +306,8 @@ REF_TOKENS = frozenset(
 )
 # Refs that name a person; erasing the person sets them to 0 ("someone").
 PERSON_REFS = ("helper", "requester", "member", "answerer", "recipient")
+# Refs that list people (a group's meetup reminder names whom it is for): erased one by one.
+PERSON_LIST_REFS = ("for",)
 
 RefValue = int | str | tuple[int, ...]
 
@@ -400,6 +403,9 @@ class Occurrence:
     cancelled: bool
 
 
+MAX_CHILDREN = 10  # a family's children at one activity, as the buttons offer them
+
+
 @dataclass(frozen=True, slots=True)
 class Rsvp:
     user_id: int
@@ -417,6 +423,8 @@ class MeetupView:
     meetup: Meetup
     occurrence: Occurrence
     rsvps: tuple[Rsvp, ...]
+    # A date of a series that is called off: when the series goes on (None: it does not).
+    resumes: datetime | None = None
 
     def with_answer(self, *answers: Answer) -> list[Rsvp]:
         return [rsvp for rsvp in self.rsvps if rsvp.answer in answers]

@@ -245,6 +245,20 @@ class MeetupRepository:
         rows = await s.fetch_all(_RSVP_SELECT, (occurrence_id,))
         return tuple(_rsvp(row) for row in rows)
 
+    async def last_children(
+        self, s: Session, constellation_id: int, user_id: int, other_than: int
+    ) -> int:
+        """How many children this person brought along to their latest activity date in the
+        constellation (one they counted children for, other than ``other_than``); 0 if none."""
+        row = await s.fetch_one(
+            "SELECT r.children FROM rsvps r JOIN occurrences o ON o.id = r.occurrence_id"
+            " JOIN meetups m ON m.id = o.meetup_id WHERE r.user_id = ? AND r.children > 0"
+            " AND m.constellation_id = ? AND m.kind = 'activity' AND r.occurrence_id != ?"
+            " ORDER BY o.starts_at DESC, o.id DESC LIMIT 1",
+            (user_id, constellation_id, other_than),
+        )
+        return int(row[0]) if row else 0
+
     async def cards(self, s: Session, occurrence_id: int) -> list[CardLocation]:
         rows = await s.fetch_all(
             "SELECT chat_id, message_id FROM occurrence_cards WHERE occurrence_id = ?"
@@ -281,6 +295,19 @@ class MeetupRepository:
             )
             for row in rows
         ]
+
+    async def running_series(self, s: Session, constellation_ids: list[int]) -> list[Meetup]:
+        """The series of these constellations that are not cancelled."""
+        if not constellation_ids:
+            return []
+        marks = ",".join("?" for _ in constellation_ids)  # placeholders only, no values
+        sql = (
+            "SELECT * FROM meetups WHERE constellation_id IN ("  # noqa: S608
+            + marks
+            + ") AND recurrence IS NOT NULL AND cancelled_at IS NULL ORDER BY id"
+        )
+        rows = await s.fetch_all(sql, tuple(constellation_ids))
+        return [_meetup(row) for row in rows]
 
     async def series_to_announce(self, s: Session, now: datetime) -> list[Meetup]:
         rows = await s.fetch_all(

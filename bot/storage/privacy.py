@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain import PERSON_REFS
+from bot.domain import PERSON_LIST_REFS, PERSON_REFS
 from bot.storage.db import Tx, to_db_time
 from bot.storage.help_requests import HelpRequestRepository
 
@@ -95,6 +95,14 @@ class PrivacyRepository:
             await tx.execute(
                 "UPDATE outbox SET refs = json_set(refs, ?, 0) WHERE json_extract(refs, ?) = ?",
                 (path, path, user_id),
+            )
+        for name in PERSON_LIST_REFS:
+            path = f"$.{name}"
+            await tx.execute(
+                "UPDATE outbox SET refs = json_set(refs, ?, json((SELECT json_group_array(value)"
+                " FROM json_each(outbox.refs, ?) WHERE value <> ?))) WHERE EXISTS (SELECT 1"
+                " FROM json_each(outbox.refs, ?) WHERE value = ?)",
+                (path, path, user_id, path, user_id),
             )
         sleepover_ids = await self._forget_sleepovers(tx, user_id, now)
         written = await tx.execute("DELETE FROM memberships WHERE user_id = ?", (user_id,))

@@ -21,7 +21,7 @@ from babel.dates import format_date
 from bot.domain import Category
 from bot.figures import Figures, Report, counted_fields, hidden, shown
 from bot.i18n import Translator, units
-from bot.views.reports import period_text
+from bot.views.reports import counted, period_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -233,10 +233,18 @@ def _caption(
         lines.append(
             template.format(
                 month=label,
-                requests=shown("requests", values["requests"]),
+                requests=counted(
+                    texts, language, "report.count_requests", "requests", values["requests"]
+                ),
                 taken_on=shown("taken_on", values["taken_on"]),
                 coming=shown("families_coming", values["families_coming"]),
-                planned=shown("nights_planned", values["nights_planned"]),
+                planned=counted(
+                    texts,
+                    language,
+                    "report.count_sleepover_nights",
+                    "nights_planned",
+                    values["nights_planned"],
+                ),
                 emergency=shown("nights_emergency", values["nights_emergency"]),
             )
         )
