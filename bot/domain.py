@@ -306,8 +306,9 @@ REF_TOKENS = frozenset(
 )
 # Refs that name a person; erasing the person sets them to 0 ("someone").
 PERSON_REFS = ("helper", "requester", "member", "answerer", "recipient")
-# Refs that list people (a group's meetup reminder names whom it is for): erased one by one.
-PERSON_LIST_REFS = ("for",)
+# Refs that list people (whom a group reminder is for, whom an emergency reached): erased one
+# by one.
+PERSON_LIST_REFS = ("for", "asked")
 
 RefValue = int | str | tuple[int, ...]
 
