@@ -117,17 +117,23 @@ class WeeklyService:
                     await self._outbox.add(tx, notice, now)
 
     async def next_due(self) -> datetime | None:
-        now = self._clock.now()
+        """This week's moment while someone still waits for theirs, else next Sunday's (the
+        one after, if next week's went out already: a clock set back)."""
+        now, reader = self._clock.now(), self._db.reader
         moments = []
-        for timezone in await self._repo.timezones(self._db.reader):
+        for timezone in await self._repo.timezones(reader):
             zone = ZoneInfo(timezone)
             sunday, due = last_due(now, zone)
-            pending = now < due + LATE_UNTIL and await self._repo.any_due(
-                self._db.reader, timezone, sunday.isoformat(), due
-            )
-            moments.append(
-                due if pending else datetime.combine(sunday + timedelta(days=7), WEEKLY_AT, zone)
-            )
+            if now < due + LATE_UNTIL and await self._repo.any_due(
+                reader, timezone, sunday.isoformat(), due
+            ):
+                moments.append(due)
+                continue
+            sunday += timedelta(days=7)
+            due = datetime.combine(sunday, WEEKLY_AT, zone)
+            if not await self._repo.any_due(reader, timezone, sunday.isoformat(), due):
+                due = datetime.combine(sunday + timedelta(days=7), WEEKLY_AT, zone)
+            moments.append(due)
         return min(moments) if moments else None
 
     # -- what it says (drawn when it is sent) ------------------------------------------------

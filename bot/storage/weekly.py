@@ -6,14 +6,14 @@ from datetime import datetime
 
 from bot.storage.db import Session, Tx, to_db_time
 
-# Someone due this week: asked for it before the moment it was due, may be messaged
+# Someone due this week: asked for it before the moment it is due, may be messaged
 # privately, and is an active member of an active constellation in that time zone.
 _DUE = (
     "SELECT DISTINCT w.user_id FROM weekly_optin w"
     " JOIN people p ON p.user_id = w.user_id AND p.private_chat_linked = 1"
     " JOIN memberships m ON m.user_id = w.user_id AND m.status = 'active'"
     " JOIN constellations c ON c.id = m.constellation_id AND c.status = 'active'"
-    " WHERE c.timezone = ? AND w.since <= ?"
+    " WHERE c.timezone = ? AND w.since < ?"
     " AND NOT EXISTS (SELECT 1 FROM weekly_runs r WHERE r.user_id = w.user_id AND r.week = ?)"
 )
 
