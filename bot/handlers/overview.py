@@ -36,6 +36,15 @@ ON_WORDS = frozenset({"aan", "on", "ja", "yes", "aanzetten", "start", "graag"})
 OFF_WORDS = frozenset({"uit", "off", "nee", "no", "uitzetten", "stop", "niet"})
 
 
+async def _to_private(update: Update, context: BotContext, name: str) -> None:
+    """Typed in the group: a one-line pointer to the private chat, nothing else."""
+    language = await language_for(update, context)
+    link = f"https://t.me/{context.bot.username}"
+    command = BY_NAME[name].shown_as(language)
+    key = f"{name}.private_only"
+    await reply(update, context.services.texts(language, key, command=command, link=link))
+
+
 async def _drawn(
     context: BotContext, user_id: int, language: str
 ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -53,10 +62,7 @@ async def overview_command(update: Update, context: BotContext) -> None:
         return
     texts = context.services.texts
     if is_group(chat):
-        language = await language_for(update, context)
-        link = f"https://t.me/{context.bot.username}"
-        command = BY_NAME["overview"].shown_as(language)
-        await reply(update, texts(language, "overview.private_only", command=command, link=link))
+        await _to_private(update, context, "overview")
         return
     language = private_language(context, user)
     try:
@@ -116,10 +122,7 @@ async def weekly_command(update: Update, context: BotContext) -> None:
         return
     services, texts = context.services, context.services.texts
     if is_group(chat):
-        language = await language_for(update, context)
-        link = f"https://t.me/{context.bot.username}"
-        command = BY_NAME["weekly"].shown_as(language)
-        await reply(update, texts(language, "weekly.private_only", command=command, link=link))
+        await _to_private(update, context, "weekly")
         return
     language = private_language(context, user)
     if not await services.weekly.member_anywhere(user.id):

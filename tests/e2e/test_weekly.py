@@ -50,7 +50,7 @@ async def test_the_week_ahead_comes_on_sunday_evening_with_its_buttons(scene: Sc
     await scene.press(scene.anna, state, "🔔 Aanzetten")
     assert scene.refreshed(state).plain_text.startswith("🗓️ Het weekoverzicht staat aan:")
     assert scene.refreshed(state).button_texts == [["🔕 Uitzetten"]]
-    await turn_on(scene, scene.hubhome)
+    await turn_on(scene, scene.hubhome, scene.liaison)
     assert scene.last(scene.private(scene.hubhome)).plain_text.startswith(
         "✅ Het weekoverzicht staat aan."
     )
@@ -93,11 +93,14 @@ async def test_the_week_ahead_comes_on_sunday_evening_with_its_buttons(scene: Sc
         "• #1 💡 Bert: A question about forms · al 9 uur open",
     ]
     assert carer.button_texts[-1] == ["📋 Overzicht"]
+    assert weeks(scene, scene.private(scene.liaison))[0].splitlines()[2:4] == [
+        "🙋 Open hulpvragen (1)",
+        "• #1 💡 Bert: A question about forms · al 9 uur open",
+    ]
     await scene.press(scene.hubhome, carer, "📋 Overzicht")
     assert scene.last(hub).plain_text.startswith("📋 Overzicht De Linde · kerngezin")
     # Who did not ask for it gets nothing.
     assert weeks(scene, scene.private(scene.bert)) == []
-    assert weeks(scene, scene.private(scene.liaison)) == []
 
 
 async def test_once_a_week_across_restarts_and_clock_jumps(scene: Scene) -> None:
@@ -200,9 +203,11 @@ async def test_one_message_in_english_with_both_constellations(scene: Scene) -> 
     ]
 
 
-async def test_nothing_to_say_means_no_message(scene: Scene) -> None:
-    await scene.with_roles(linked=(scene.hubhome, scene.anna))
-    await turn_on(scene, scene.hubhome, scene.anna)
+async def test_nothing_to_say_or_nobody_to_say_it_to_means_no_message(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome, scene.anna, scene.bert))
+    await turn_on(scene, scene.hubhome, scene.anna, scene.bert)
+    await scene.sim.user_leaves(scene.group, scene.bert)  # Bert leaves the constellation
+    await scene.bot.settle()
     await scene.say(scene.hubhome, scene.group, "/bijeenkomst 3 dec 19:30 | Later")  # next week
     await at(scene, SUNDAY_EVENING)
     assert weeks(scene, scene.private(scene.anna)) == []
@@ -215,6 +220,7 @@ async def test_nothing_to_say_means_no_message(scene: Scene) -> None:
         "📅 Deze week",
         "• do 3 dec 19:30 ☕ Later · nog niemand aangemeld",
     ]
+    assert weeks(scene, scene.private(scene.bert)) == []
 
 
 async def test_a_blocked_bot_does_not_keep_the_others_from_theirs(scene: Scene) -> None:
