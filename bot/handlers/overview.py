@@ -51,7 +51,7 @@ async def _drawn(
     """The overview as this person may see it now; NotAllowed for anyone else."""
     services = context.services
     glances = await services.overview.overview(user_id)
-    now = services.overview.now()
+    now = services.clock.now()
     texts = services.texts
     return overview_text(texts, language, glances, now), overview_keyboard(texts, language, glances)
 

@@ -9,7 +9,7 @@ asks (``requests.visibility``), from the roles the database holds now.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.domain import (
@@ -78,9 +78,6 @@ class OverviewService:
         self._lines = lines
         self._meetups = meetups
         self._clock = clock
-
-    def now(self) -> datetime:
-        return self._clock.now()
 
     async def overview(self, user_id: int) -> list[Glance]:
         """A glance at every constellation where the person is hub home or liaison, oldest
