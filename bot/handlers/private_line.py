@@ -39,7 +39,7 @@ from bot.services.private_line import (
     StillWaiting,
 )
 from bot.telegram_bot import unless_unchanged
-from bot.views.line import line_button
+from bot.views.line import answer_keyboard, line_button
 
 log = logging.getLogger(__name__)
 
@@ -298,7 +298,8 @@ async def _share_with_liaison(update: Update, context: BotContext, line_id: int)
 
 async def _show_again(update: Update, context: BotContext, line_id: int) -> None:
     """A carer asks (from the overview) for a waiting message again, to answer it: it comes
-    with its header, and a reply to it goes back to the member, as to the first copy."""
+    as the first copy did, with its header and the answer button; a reply to it, or the
+    button, sends the answer back to the member."""
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     services = context.services
@@ -309,27 +310,23 @@ async def _show_again(update: Update, context: BotContext, line_id: int) -> None
     except StillWaiting:
         await query.answer(texts.plain(language, "line.on_its_way"), show_alert=True)
         return
-    header = Html(
-        texts(
-            language,
-            "line.header_in",
-            name=member.first_name,
-            constellation=constellation.name,
-        )
-        + "\n"
-        + texts(language, "line.reply_hint")
+    header = texts(
+        language, "line.header_in", name=member.first_name, constellation=constellation.name
     )
+    keyboard = answer_keyboard(texts, language, line.id)
     origin = (line.origin_chat_id, line.origin_message_id)
+    await query.answer()
     try:
-        ids = await copy_with_header(context, user.id, header, origin)
+        ids = await copy_with_header(context, user.id, header, origin, keyboard=keyboard)
     except PartlySent as partly:
         # The member's message itself is gone (deleted in their chat): the header is out,
         # and a reply to it still reaches them.
         await services.line.shown_again(line, [(user.id, partly.head)], role)
-        await query.answer(texts.plain(language, "line.copy_missing"), show_alert=True)
+        if not isinstance(partly.__cause__, BadRequest):
+            raise
+        await context.bot.send_message(user.id, texts(language, "line.copy_missing"))
         return
     await services.line.shown_again(line, [(user.id, sent) for sent in ids], role)
-    await query.answer()
 
 
 async def explain(update: Update, context: BotContext) -> None:

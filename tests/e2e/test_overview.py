@@ -91,10 +91,11 @@ async def test_the_hub_home_sees_everything_waiting_and_acts_on_it(scene: Scene)
     before = len(scene.sim.bot_messages(hub))
     await scene.press(scene.hubhome, shown, "↩️ Antwoord Anna")
     header, again = scene.sim.bot_messages(hub)[before:]
-    assert header.plain_text.splitlines()[0] == "📨 Bericht van Anna — Constellatie De Linde"
-    assert header.plain_text.splitlines()[1].startswith("↩️ Beantwoord dit bericht")
+    assert header.plain_text == "📨 Bericht van Anna — Constellatie De Linde"
     assert again.plain_text == "Het gaat over school."
-    await scene.say(scene.hubhome, hub, "Bel me vanavond maar", reply_to=again)
+    assert again.button_texts == [["↩️ Antwoorden"]]  # the private line's own answer button
+    await scene.press(scene.hubhome, again, "↩️ Antwoorden")
+    await scene.say(scene.hubhome, hub, "Bel me vanavond maar")
     assert scene.last(scene.private(scene.anna)).plain_text.endswith("Bel me vanavond maar")
     # Drawn again: it shows what changed, in the same message.
     await scene.press(scene.hubhome, shown, "🔄 Vernieuwen")
@@ -303,3 +304,22 @@ async def test_a_quiet_constellation_says_so_and_english_speakers_read_english(
         "📅 Nothing planned.",
     ]
     assert shown.button_texts == [["🙋 I'll help #1"], ["🔄 Refresh"]]
+
+
+async def test_a_message_the_member_deleted_still_gets_its_answer(scene: Scene) -> None:
+    await seed(scene)
+    hub = scene.private(scene.hubhome)
+    shown = await overview_of(scene, scene.hubhome)
+    scene.sim.inject_fault(
+        "copyMessage",
+        error_code=400,
+        description="Bad Request: message to copy not found",
+        chat_id=scene.hubhome.id,
+    )
+    before = len(scene.sim.bot_messages(hub))
+    await scene.press(scene.hubhome, shown, "↩️ Antwoord Anna")
+    header, told = scene.sim.bot_messages(hub)[before:]
+    assert header.plain_text == "📨 Bericht van Anna — Constellatie De Linde"
+    assert told.plain_text.startswith("Het bericht zelf kan ik niet meer ophalen")
+    await scene.say(scene.hubhome, hub, "Ik bel je zo", reply_to=header)
+    assert scene.last(scene.private(scene.anna)).plain_text.endswith("Ik bel je zo")
