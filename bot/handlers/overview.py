@@ -57,6 +57,7 @@ async def _drawn(
 
 
 async def overview_command(update: Update, context: BotContext) -> None:
+    """``/overzicht``: in the private chat, for the hub home and the liaison only."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
