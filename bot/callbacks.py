@@ -70,6 +70,8 @@ class Feature(StrEnum):
     BEDS = "beds"
     REPORT = "rep"
     MORE = "more"  # "More": the longer explanation behind a short message
+    OVERVIEW = "ov"
+    WEEKLY = "week"
 
 
 class RequestAction(StrEnum):
@@ -99,6 +101,7 @@ class MeetupAction(StrEnum):
     CANCEL = "cx"  # the answer to "which dates?" when cancelling a series
     KIDS = "kids"  # the answer to "with how many children?" (args: the count, the person asked)
     KIDS_MORE = "kids4"  # "4+": show 4 to 10 (arg: the person asked)
+    SHOW = "show"  # the card, sent to the presser's private chat (from an overview)
 
 
 class CancelScope(StrEnum):
@@ -114,6 +117,7 @@ class LineAction(StrEnum):
     REPLY = "reply"  # a carer answers this routed message with their next message
     STOP = "stop"  # that answer is off after all
     MORE = "more"  # the rest of the private line's explanation
+    SHOW = "show"  # a carer gets a waiting message again, to answer it (from an overview)
 
 
 class SleepoverAction(StrEnum):
@@ -149,6 +153,16 @@ class ReportAction(StrEnum):
     PICK = "pick"  # which constellation
     CSV = "csv"
     PDF = "pdf"
+
+
+class OverviewAction(StrEnum):
+    REFRESH = "refresh"  # draw the overview again, in the message pressed
+    OPEN = "open"  # send the overview as a new message (from the weekly look ahead)
+
+
+class WeeklyAction(StrEnum):
+    ON = "on"
+    OFF = "off"
 
 
 class ForgetAction(StrEnum):
@@ -357,6 +371,42 @@ class MoreButton:
             return None
         topic: MoreTopic | None = _enum(MoreTopic, parsed.action)
         return cls(topic) if topic is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewButton:
+    """The hub home's overview: whose it is comes from who presses, never from the data."""
+
+    action: OverviewAction
+
+    def data(self) -> str:
+        return callback(Feature.OVERVIEW.value, self.action.value)
+
+    @classmethod
+    def parse(cls, data: str | None) -> OverviewButton | None:
+        parsed = parse(data)
+        if parsed is None or parsed.feature != Feature.OVERVIEW.value or parsed.args:
+            return None
+        action: OverviewAction | None = _enum(OverviewAction, parsed.action)
+        return cls(action) if action is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyButton:
+    """Turn the presser's own weekly look ahead on or off."""
+
+    action: WeeklyAction
+
+    def data(self) -> str:
+        return callback(Feature.WEEKLY.value, self.action.value)
+
+    @classmethod
+    def parse(cls, data: str | None) -> WeeklyButton | None:
+        parsed = parse(data)
+        if parsed is None or parsed.feature != Feature.WEEKLY.value or parsed.args:
+            return None
+        action: WeeklyAction | None = _enum(WeeklyAction, parsed.action)
+        return cls(action) if action is not None else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -247,6 +247,19 @@ class LineMessage:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Unanswered:
+    """A member's conversation with the hub home whose last word is the member's: what the
+    line's routing table tells (ids and times), never what was written."""
+
+    constellation_id: int
+    member_id: int
+    member_name: str
+    since: datetime  # the first message after the last answer
+    messages: int
+    last_line_id: int  # the newest one: a carer gets it again to answer it
+
+
 # -- notices the bot sends on its own initiative ---------------------------------------------
 
 
@@ -294,6 +307,7 @@ class NoticeKind(StrEnum):
     SLEEPOVER_REMINDER = "sleepover_reminder"  # the day before, to both sides
     SLEEPOVER_FEEDBACK = "sleepover_feedback"  # the morning after, to the family
     REPORT_MONTHLY = "report_monthly"  # last month's report, to the hub home and the liaison
+    WEEKLY = "weekly"  # Sunday evening: the week ahead, to whoever asked for it
 
 
 # The only words a notice may carry: enum values. Everything else it refers to is an id, so
@@ -454,6 +468,36 @@ class MeetupNotFound(DomainError):
 
 class MeetupClosed(DomainError):
     """The occurrence was cancelled or has started: answers are closed."""
+
+
+@dataclass(frozen=True, slots=True)
+class UpcomingDate:
+    """A coming date with its counts, for lists (the overview, the weekly look ahead)."""
+
+    meetup: Meetup
+    occurrence: Occurrence
+    coming: int  # "coming" answers
+    children: int  # the children they bring
+    mine: Answer | None = None  # the reader's own answer
+
+
+# -- at a glance: the overview and the weekly look ahead -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Glance:
+    """One constellation as one person sees it at a glance: what they may see only."""
+
+    constellation: Constellation
+    role: Role
+    requests: tuple[HelpRequest, ...] = ()
+    claimable: frozenset[int] = frozenset()  # ids of the requests they may take on now
+    conversations: tuple[Unanswered, ...] = ()
+    dates: tuple[UpcomingDate, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.requests or self.conversations or self.dates)
 
 
 # -- sleepovers: the hub home's beds ---------------------------------------------------------

@@ -41,7 +41,12 @@ from bot.services.meetups import FormError
 from bot.telegram_bot import unless_unchanged
 from bot.views.calendar import ics_file, ics_name
 from bot.views.common import message_link
-from bot.views.meetups import children_keyboard, meetup_when_text
+from bot.views.meetups import (
+    children_keyboard,
+    meetup_card_keyboard,
+    meetup_card_text,
+    meetup_when_text,
+)
 from bot.views.when import assumed_note, read_back, refusal
 from bot.when import WhenError
 
@@ -356,6 +361,9 @@ async def button(update: Update, context: BotContext) -> None:
     if pressed.action in (MeetupAction.KIDS, MeetupAction.KIDS_MORE):
         await _children_button(update, context, language, pressed)
         return
+    if pressed.action is MeetupAction.SHOW:
+        await _show(update, context, language, pressed.target)
+        return
     try:
         view = await context.services.meetups.for_press(pressed.target, chat.id, user.id)
     except MeetupNotFound:
@@ -443,6 +451,29 @@ async def _children_button(
         noted = texts.plural(language, "meetup.children_noted", children, title=title)
     with unless_unchanged():
         await query.edit_message_text(noted)
+
+
+async def _show(update: Update, context: BotContext, language: str, occurrence_id: int) -> None:
+    """The date's card, as it is now, sent to the presser's own private chat (from an
+    overview): for an active member of its constellation only."""
+    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+    assert query is not None and chat is not None and user is not None
+    services = context.services
+    if chat.id != user.id:
+        await query.answer(services.texts.plain(language, "button.stale"), show_alert=True)
+        return
+    try:
+        view = await services.meetups.for_press(occurrence_id, chat.id, user.id)
+    except MeetupNotFound:
+        await query.answer(services.texts.plain(language, "button.stale"), show_alert=True)
+        return
+    await query.answer()
+    now = services.clock.now()
+    await context.bot.send_message(
+        user.id,
+        meetup_card_text(services.texts, language, view, now),
+        reply_markup=meetup_card_keyboard(services.texts, language, view, now),
+    )
 
 
 async def _cancel_button(

@@ -9,7 +9,15 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain import Answer, CardLocation, Meetup, MeetupKind, Occurrence, Rsvp
+from bot.domain import (
+    Answer,
+    CardLocation,
+    Meetup,
+    MeetupKind,
+    Occurrence,
+    Rsvp,
+    UpcomingDate,
+)
 from bot.storage.db import Session, Tx, from_db_time, to_db_time
 
 _RSVP_SELECT = (
@@ -55,6 +63,18 @@ def _rsvp(row: aiosqlite.Row) -> Rsvp:
         answer=Answer(row["answer"]),
         children=row["children"],
         answered_at=from_db_time(row["answered_at"]),
+    )
+
+
+def _listed(row: aiosqlite.Row) -> Occurrence:
+    """An occurrence from a list's row (``o_id``, ``slot``, ``starts_at`` next to the
+    meetup's columns), not cancelled."""
+    return Occurrence(
+        id=row["o_id"],
+        meetup_id=row["id"],
+        slot=datetime.fromisoformat(row["slot"]),
+        starts_at=from_db_time(row["starts_at"]),
+        cancelled=False,
     )
 
 
@@ -282,16 +302,48 @@ class MeetupRepository:
             " LIMIT ?"
         )
         rows = await s.fetch_all(sql, (*constellation_ids, to_db_time(now), limit))
+        return [(_meetup(row), _listed(row)) for row in rows]
+
+    async def dates(
+        self,
+        s: Session,
+        constellation_ids: list[int],
+        start: datetime,
+        end: datetime,
+        *,
+        each: int,
+        reader: int,
+    ) -> list[UpcomingDate]:
+        """Planned dates from ``start`` to ``end``, at most ``each`` per constellation, soonest
+        first, with their counts and ``reader``'s own answer — one query."""
+        if not constellation_ids:
+            return []
+        marks = ",".join("?" for _ in constellation_ids)  # placeholders only, no values
+        sql = (
+            "SELECT * FROM (SELECT m.*, o.id AS o_id, o.slot, o.starts_at,"  # noqa: S608
+            " ROW_NUMBER() OVER (PARTITION BY m.constellation_id"
+            " ORDER BY o.starts_at, o.id) AS nth,"
+            " (SELECT COUNT(*) FROM rsvps r WHERE r.occurrence_id = o.id AND r.answer = 'yes')"
+            " AS coming,"
+            " (SELECT COALESCE(SUM(r.children), 0) FROM rsvps r WHERE r.occurrence_id = o.id"
+            " AND r.answer = 'yes') AS kids,"
+            " (SELECT r.answer FROM rsvps r WHERE r.occurrence_id = o.id AND r.user_id = ?)"
+            " AS mine"
+            " FROM occurrences o JOIN meetups m ON m.id = o.meetup_id"
+            f" WHERE m.constellation_id IN ({marks}) AND o.cancelled_at IS NULL"
+            " AND m.cancelled_at IS NULL AND o.starts_at > ? AND o.starts_at < ?)"
+            " WHERE nth <= ? ORDER BY starts_at, o_id"
+        )
+        rows = await s.fetch_all(
+            sql, (reader, *constellation_ids, to_db_time(start), to_db_time(end), each)
+        )
         return [
-            (
-                _meetup(row),
-                Occurrence(
-                    id=row["o_id"],
-                    meetup_id=row["id"],
-                    slot=datetime.fromisoformat(row["slot"]),
-                    starts_at=from_db_time(row["starts_at"]),
-                    cancelled=False,
-                ),
+            UpcomingDate(
+                meetup=_meetup(row),
+                occurrence=_listed(row),
+                coming=row["coming"],
+                children=row["kids"],
+                mine=Answer(row["mine"]) if row["mine"] else None,
             )
             for row in rows
         ]

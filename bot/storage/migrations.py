@@ -538,6 +538,23 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE memberships ADD COLUMN left_role TEXT
         """,
     ),
+    (
+        12,
+        """
+        -- The weekly look ahead (Sunday evening): who asked for it, since when (someone who
+        -- turns it on after this week's went out gets next week's), and whose went out which
+        -- week (once, across restarts and clock jumps). Ids and dates only; erased with them.
+        CREATE TABLE weekly_optin (
+            user_id INTEGER PRIMARY KEY REFERENCES people (user_id) ON DELETE CASCADE,
+            since   TEXT NOT NULL
+        );
+        CREATE TABLE weekly_runs (
+            user_id INTEGER NOT NULL REFERENCES people (user_id) ON DELETE CASCADE,
+            week    TEXT NOT NULL,  -- the Sunday it was sent on, YYYY-MM-DD (local)
+            PRIMARY KEY (user_id, week)
+        ) WITHOUT ROWID
+        """,
+    ),
 ]
 
 # Migrations that rebuild a table other tables refer to: they run with foreign keys off (else

@@ -105,6 +105,9 @@ class PrivacyRepository:
                 (path, path, user_id, path, user_id),
             )
         sleepover_ids = await self._forget_sleepovers(tx, user_id, now)
+        # Whether they wanted the weekly look ahead, and which weeks they had it.
+        await tx.execute("DELETE FROM weekly_optin WHERE user_id = ?", (user_id,))
+        await tx.execute("DELETE FROM weekly_runs WHERE user_id = ?", (user_id,))
         written = await tx.execute("DELETE FROM memberships WHERE user_id = ?", (user_id,))
         memberships = written.rowcount
         # The foreign keys do the rest: requester_id, claimed_by and who planned a meetup

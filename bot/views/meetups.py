@@ -202,6 +202,24 @@ def is_open(view: MeetupView, now: datetime) -> bool:
     )
 
 
+def _button(
+    texts: Translator, language: str, action: MeetupAction, occurrence_id: int, key: str
+) -> InlineKeyboardButton:
+    data = MeetupButton(action, occurrence_id).data()
+    return InlineKeyboardButton(texts.plain(language, key), callback_data=data)
+
+
+def answer_buttons(
+    texts: Translator, language: str, occurrence_id: int
+) -> list[InlineKeyboardButton]:
+    """Coming / maybe / not coming: the card's first row, and a date's row elsewhere."""
+    return [
+        _button(texts, language, MeetupAction.YES, occurrence_id, "meetup.button_yes"),
+        _button(texts, language, MeetupAction.MAYBE, occurrence_id, "meetup.button_maybe"),
+        _button(texts, language, MeetupAction.NO, occurrence_id, "meetup.button_no"),
+    ]
+
+
 def meetup_card_keyboard(
     texts: Translator, language: str, view: MeetupView, now: datetime
 ) -> InlineKeyboardMarkup | None:
@@ -209,26 +227,17 @@ def meetup_card_keyboard(
     if not is_open(view, now):
         return None
     occurrence_id = view.occurrence.id
-
-    def button(action: MeetupAction, key: str) -> InlineKeyboardButton:
-        data = MeetupButton(action, occurrence_id).data()
-        return InlineKeyboardButton(texts.plain(language, key), callback_data=data)
-
-    rows = [
-        [
-            button(MeetupAction.YES, "meetup.button_yes"),
-            button(MeetupAction.MAYBE, "meetup.button_maybe"),
-            button(MeetupAction.NO, "meetup.button_no"),
-        ]
-    ]
+    rows = [answer_buttons(texts, language, occurrence_id)]
     if view.meetup.kind is MeetupKind.ACTIVITY:
         rows.append(
             [
-                button(MeetupAction.MORE, "meetup.button_more"),
-                button(MeetupAction.FEWER, "meetup.button_fewer"),
+                _button(texts, language, MeetupAction.MORE, occurrence_id, "meetup.button_more"),
+                _button(texts, language, MeetupAction.FEWER, occurrence_id, "meetup.button_fewer"),
             ]
         )
-    rows.append([button(MeetupAction.CALENDAR, "meetup.button_calendar")])
+    rows.append(
+        [_button(texts, language, MeetupAction.CALENDAR, occurrence_id, "meetup.button_calendar")]
+    )
     return InlineKeyboardMarkup(rows)
 
 

@@ -245,7 +245,9 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
         "sleepover",
         "beds",
         "away",
+        "overview",
         "report",
+        "weekly",
         "privacy",
         "forgetme",
     ]
@@ -261,7 +263,9 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
         "logeren",
         "bedden",
         "weg",
+        "overzicht",
         "rapport",
+        "weekoverzicht",
         "privacy",
         "vergeetmij",
     ]
