@@ -55,7 +55,7 @@ async def seed(scene: Scene) -> None:
     await scene.say(scene.hubhome, scene.group, "/activiteit zaterdag 14:00 | Zwemmen | Bad")
     card = scene.last(scene.group)
     await scene.press(scene.anna, card, "✅ Ik kom")
-    await scene.press(scene.anna, card, "➕ kind")
+    await scene.press(scene.anna, scene.last(scene.private(scene.anna)), "1")  # how many children
     clock_of(scene).advance(timedelta(hours=1))
 
 
@@ -114,7 +114,9 @@ async def test_the_hub_home_sees_everything_waiting_and_acts_on_it(scene: Scene)
     card = scene.last(hub)
     assert card.plain_text.startswith("🎈 Kinderactiviteit #1: Zwemmen")
     assert card.button_texts[0] == ["✅ Ik kom", "🤔 Misschien", "❌ Ik kom niet"]
-    assert await scene.press(scene.hubhome, card, "✅ Ik kom") == "Genoteerd: je komt! ✅"
+    assert await scene.press(scene.hubhome, card, "✅ Ik kom") == (
+        "Genoteerd: je komt! ✅ Met hoeveel kinderen? Kies het hieronder."
+    )
 
 
 async def test_the_liaison_sees_the_group_and_what_was_shared_with_her(scene: Scene) -> None:
@@ -133,7 +135,11 @@ async def test_the_liaison_sees_the_group_and_what_was_shared_with_her(scene: Sc
     ]
     assert not reveals(shown.plain_text)
     # Anna lets the liaison read along with her last message: now it waits for her too.
-    confirmation = scene.last(scene.private(scene.anna))
+    confirmation = [
+        message
+        for message in scene.sim.bot_messages(scene.private(scene.anna))
+        if ["🤝 Ook naar de contactpersoon"] in scene.refreshed(message).button_texts
+    ][-1]
     await scene.press(scene.anna, confirmation, "🤝 Ook naar de contactpersoon")
     await scene.press(scene.liaison, shown, "🔄 Vernieuwen")
     redrawn = scene.refreshed(shown)

@@ -83,8 +83,10 @@ async def test_the_week_ahead_comes_on_sunday_evening_with_its_buttons(scene: Sc
     # The answers are the meetup's own: the group's card follows.
     yes_to_swimming = week.buttons[3][0].callback_data
     assert yes_to_swimming is not None
-    assert await scene.press(scene.anna, week, yes_to_swimming) == "Genoteerd: je komt! ✅"
-    assert "✅ Komen (1): Anna" in scene.refreshed(swimming).plain_text
+    assert await scene.press(scene.anna, week, yes_to_swimming) == (
+        "Genoteerd: je komt! ✅ Met hoeveel kinderen? Kies het hieronder."
+    )
+    assert "✅ Komen: Anna" in scene.refreshed(swimming).plain_text
     # The hub home also reads the open requests, and can open the overview from it.
     hub = scene.private(scene.hubhome)
     carer = scene.last(hub)
