@@ -36,10 +36,9 @@ from bot.services.private_line import (
     NeedsChoice,
     NoConstellation,
     NotALineReply,
-    StillWaiting,
 )
 from bot.telegram_bot import unless_unchanged
-from bot.views.line import answer_keyboard, line_button
+from bot.views.line import line_button
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +238,7 @@ async def button(update: Update, context: BotContext) -> None:
     # button on the question the bot asked, in the person's own chat.
     if (
         pressed is None
-        or pressed.action in (LineAction.REPLY, LineAction.STOP)
+        or pressed.action in (LineAction.REPLY, LineAction.STOP, LineAction.SHOW)
         or chat.id != user.id
         or not on_pressed_message(query)
     ):
@@ -251,9 +250,6 @@ async def button(update: Update, context: BotContext) -> None:
     try:
         if pressed.action is LineAction.LIAISON:
             await _share_with_liaison(update, context, pressed.target)
-            return
-        if pressed.action is LineAction.SHOW:
-            await _show_again(update, context, pressed.target)
             return
         message_id = pressed.message_id
         if message_id is not None and await services.line.passed_on_before(user.id, message_id):
@@ -294,39 +290,6 @@ async def _share_with_liaison(update: Update, context: BotContext, line_id: int)
         return
     await services.line.passed_on(line, copies, pending, tell_later=False, to=Role.LIAISON)
     await query.edit_message_text(texts(language, "line.sent_with_liaison"))
-
-
-async def _show_again(update: Update, context: BotContext, line_id: int) -> None:
-    """A carer asks (from the overview) for a waiting message again, to answer it: it comes
-    as the first copy did, with its header and the answer button; a reply to it, or the
-    button, sends the answer back to the member."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    services = context.services
-    texts = services.texts
-    language = private_language(context, user)
-    try:
-        constellation, line, role, member = await services.line.to_answer(line_id, user.id)
-    except StillWaiting:
-        await query.answer(texts.plain(language, "line.on_its_way"), show_alert=True)
-        return
-    header = texts(
-        language, "line.header_in", name=member.first_name, constellation=constellation.name
-    )
-    keyboard = answer_keyboard(texts, language, line.id)
-    origin = (line.origin_chat_id, line.origin_message_id)
-    await query.answer()
-    try:
-        ids = await copy_with_header(context, user.id, header, origin, keyboard=keyboard)
-    except PartlySent as partly:
-        # The member's message itself is gone (deleted in their chat): the header is out,
-        # and a reply to it still reaches them.
-        await services.line.shown_again(line, [(user.id, partly.head)], role)
-        if not isinstance(partly.__cause__, BadRequest):
-            raise
-        await context.bot.send_message(user.id, texts(language, "line.copy_missing"))
-        return
-    await services.line.shown_again(line, [(user.id, sent) for sent in ids], role)
 
 
 async def explain(update: Update, context: BotContext) -> None:

@@ -90,11 +90,12 @@ async def test_the_hub_home_sees_everything_waiting_and_acts_on_it(scene: Scene)
     # Anna's message again, to answer it; the answer reaches her.
     before = len(scene.sim.bot_messages(hub))
     await scene.press(scene.hubhome, shown, "↩️ Antwoord Anna")
-    header, again = scene.sim.bot_messages(hub)[before:]
+    header, again, prompt = scene.sim.bot_messages(hub)[before:]
     assert header.plain_text == "📨 Bericht van Anna — Constellatie De Linde"
     assert again.plain_text == "Het gaat over school."
     assert again.button_texts == [["↩️ Antwoorden"]]  # the private line's own answer button
-    await scene.press(scene.hubhome, again, "↩️ Antwoorden")
+    # No second tap needed: her next message is the answer.
+    assert prompt.plain_text.startswith("↩️ Je volgende bericht gaat naar Anna (De Linde).")
     await scene.say(scene.hubhome, hub, "Bel me vanavond maar")
     assert scene.last(scene.private(scene.anna)).plain_text.endswith("Bel me vanavond maar")
     # Drawn again: it shows what changed, in the same message.
@@ -146,8 +147,9 @@ async def test_the_liaison_sees_the_group_and_what_was_shared_with_her(scene: Sc
     assert "• Anna · 1 bericht · wacht al 1 uur" in redrawn.plain_text.splitlines()
     before = len(scene.sim.bot_messages(liaison))
     await scene.press(scene.liaison, redrawn, "↩️ Antwoord Anna")
-    again = scene.sim.bot_messages(liaison)[before:][-1]
+    *_, again, prompt = scene.sim.bot_messages(liaison)[before:]
     assert again.plain_text == "Het gaat over school."
+    assert prompt.plain_text.startswith("↩️ Je volgende bericht gaat naar Anna")
     await scene.say(scene.liaison, liaison, "Ik bel je morgen", reply_to=again)
     assert scene.last(scene.private(scene.anna)).plain_text.endswith("Ik bel je morgen")
 
