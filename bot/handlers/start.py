@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
@@ -89,7 +90,10 @@ async def _admin_here(update: Update, context: BotContext) -> bool:
     chat, user = update.effective_chat, update.effective_user
     if not is_group(chat) or chat is None or user is None:
         return False
-    actor = await actor_in(context, chat.id, user)
+    try:
+        actor = await actor_in(context, chat.id, user)
+    except TelegramError:  # Telegram cannot say now: the help everyone gets
+        return False
     return context.services.constellations.may_manage(actor)
 
 
