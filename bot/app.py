@@ -239,6 +239,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
 async def _post_init(app: Any) -> None:
     services: Services = app.bot_data.services
     await services.db.open()
+    await line_reply.restore(app)  # answers pressed before a restart still go where meant
     await register_commands(app, services)
     # Catch up on whatever fell due while we were down, then keep one wake-up scheduled.
     await run_due_work(app)

@@ -80,6 +80,7 @@ async def _end(context: BotContext, chat_id: int, *, stopped: bool, language: st
         context.user_data.pop(KEY, None)
     if awaiting is None:
         return
+    await context.services.line.answer_done(chat_id)
     prompt = awaiting.prompt_id
     with contextlib.suppress(BadRequest):  # gone, or too old to edit: nothing to mend
         if stopped:
@@ -166,6 +167,10 @@ async def _wait_for_answer(
         reply_parameters=ReplyParameters(copy_id, allow_sending_without_reply=True),
     )
     until = context.services.clock.now() + WINDOW
+    # On disk first: a restart before the answer must not send it anywhere else.
+    await context.services.line.await_answer(
+        user_id, able.original.id, copy_id, prompt.message_id, until
+    )
     context.user_data[KEY] = Awaiting(able.original.id, copy_id, prompt.message_id, until)
 
 
@@ -260,6 +265,18 @@ async def turned_elsewhere(update: Update, context: BotContext) -> None:
         if not any(flow.check_update(update) for flow in flows):
             return
     await _end(context, user.id, stopped=True, language=private_language(context, user))
+
+
+async def restore(app: BotApplication) -> None:
+    """At start-up: answers still waiting (pressed before a restart) wait again."""
+    for (
+        user_id,
+        line_id,
+        copy_id,
+        prompt_id,
+        until,
+    ) in await app.bot_data.services.line.answers_waiting():
+        app.user_data[user_id][KEY] = Awaiting(line_id, copy_id, prompt_id, until)
 
 
 def register(app: BotApplication) -> None:

@@ -171,6 +171,21 @@ class PrivateLineService:
         # says); the lease in the database covers a process that died meanwhile.
         self._handling: set[int] = set()
 
+    # -- an answer waiting after "↩️ Antwoorden" (kept across a restart) ---------------------
+
+    async def await_answer(
+        self, user_id: int, line_id: int, copy_id: int, prompt_id: int, until: datetime
+    ) -> None:
+        async with self._db.transaction() as tx:
+            await self._lines.await_answer(tx, user_id, line_id, copy_id, prompt_id, until)
+
+    async def answer_done(self, user_id: int) -> None:
+        async with self._db.transaction() as tx:
+            await self._lines.answer_done(tx, user_id)
+
+    async def answers_waiting(self) -> list[tuple[int, int, int, int, datetime]]:
+        return await self._lines.answers_waiting(self._db.reader, self._clock.now())
+
     # -- which constellation ------------------------------------------------------------------
 
     async def options(self, user_id: int) -> list[Constellation]:

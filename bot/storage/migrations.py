@@ -555,6 +555,21 @@ MIGRATIONS: list[tuple[int, str]] = [
         ) WITHOUT ROWID
         """,
     ),
+    (
+        13,
+        """
+        -- "↩️ Antwoorden" pressed: the carer's next message answers this routed message, until
+        -- the deadline. Kept on disk so a restart in between never sends the answer elsewhere.
+        -- Ids only; it goes with the person or the message.
+        CREATE TABLE line_answers (
+            user_id   INTEGER PRIMARY KEY REFERENCES people (user_id) ON DELETE CASCADE,
+            line_id   INTEGER NOT NULL REFERENCES line_messages (id) ON DELETE CASCADE,
+            copy_id   INTEGER NOT NULL,  -- their copy of it, in their own chat
+            prompt_id INTEGER NOT NULL,  -- "your next message goes to …", with the stop button
+            until     TEXT    NOT NULL
+        )
+        """,
+    ),
 ]
 
 # Migrations that rebuild a table other tables refer to: they run with foreign keys off (else

@@ -27,6 +27,30 @@ def _line_message(row: aiosqlite.Row) -> LineMessage:
 class LineRepository:
     """Stateless: every method works on the session it is given."""
 
+    # -- an answer waiting after "↩️ Antwoorden" ------------------------------------------------
+
+    async def await_answer(
+        self, tx: Tx, user_id: int, line_id: int, copy_id: int, prompt_id: int, until: datetime
+    ) -> None:
+        await tx.execute(
+            "INSERT OR REPLACE INTO line_answers (user_id, line_id, copy_id, prompt_id, until)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (user_id, line_id, copy_id, prompt_id, to_db_time(until)),
+        )
+
+    async def answer_done(self, tx: Tx, user_id: int) -> None:
+        await tx.execute("DELETE FROM line_answers WHERE user_id = ?", (user_id,))
+
+    async def answers_waiting(
+        self, s: Session, now: datetime
+    ) -> list[tuple[int, int, int, int, datetime]]:
+        """(user, line, copy, prompt, until) of every answer still waiting at ``now``."""
+        rows = await s.fetch_all(
+            "SELECT user_id, line_id, copy_id, prompt_id, until FROM line_answers WHERE until > ?",
+            (to_db_time(now),),
+        )
+        return [(r[0], r[1], r[2], r[3], from_db_time(r[4])) for r in rows]
+
     async def choice(self, s: Session, user_id: int) -> tuple[int, bool] | None:
         """Where the person's private messages go, and whether they chose it themselves."""
         row = await s.fetch_one(
