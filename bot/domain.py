@@ -192,6 +192,15 @@ class CardLocation:
 
 
 @dataclass(frozen=True, slots=True)
+class AskedChildren:
+    """Where "with how many children?" was asked, about which date of which constellation."""
+
+    occurrence_id: int
+    constellation_id: int
+    location: CardLocation
+
+
+@dataclass(frozen=True, slots=True)
 class CardCopy:
     """One copy of a request card, and the language its reader reads."""
 
@@ -293,6 +302,8 @@ class NoticeKind(StrEnum):
     MEETUP_CANCELLED = "meetup_cancelled"
     MEETUP_CHANGED = "meetup_changed"
     MEETUP_CHILDREN = "meetup_children"  # "with how many children?" after a first "coming"
+    # That question, asked of someone since erased: deleted (or made nameless) where it is.
+    MEETUP_CHILDREN_ERASED = "meetup_children_erased"
     LINE_WAITING = "line_waiting"  # to the group: a private message waits for a hub home
     LINE_COPY = "line_copy"  # a private-line message (or answer), header and copy
     LINE_DELIVERED_LATER = "line_delivered_later"  # to the member: it went out after all

@@ -217,6 +217,14 @@ class Courier:
 
     async def _send(self, chat_id: int, out: Outgoing) -> tuple[int, ...]:
         bot = self._bot
+        if out.delete is not None:
+            try:
+                await bot.delete_message(chat_id, out.delete)
+                return ()
+            except BadRequest:
+                # Older than Telegram lets a bot delete, or no right to: made to say nothing
+                # of anyone (and without its buttons) instead.
+                out = replace(out, edit=out.delete, keyboard=None)
         if out.edit is not None:
             with unless_unchanged():
                 await bot.edit_message_text(

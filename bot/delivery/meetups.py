@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import Services
 from bot.delivery.kinds import Audience, Kind, Outgoing, Sent
-from bot.domain import Answer, MeetupNotFound, MeetupView, Notice, NoticeKind
+from bot.domain import Answer, CardLocation, MeetupNotFound, MeetupView, Notice, NoticeKind
 from bot.storage.db import Tx
 from bot.views.meetups import (
     children_question,
@@ -106,6 +106,38 @@ async def _children(services: Services, notice: Notice, audience: Audience) -> O
     return Outgoing(text, keyboard)
 
 
+async def _children_sent(
+    services: Services, tx: Tx, notice: Notice, audience: Audience, sent: Sent
+) -> None:
+    """Where the question now is (the group or their chat), for /forgetme to delete it."""
+    occurrence_id = notice.ref("occurrence")
+    assert occurrence_id is not None and notice.user_id is not None
+    where = CardLocation(audience.chat_id, sent.message_ids[0])
+    await services.meetups.children_asked(tx, occurrence_id, notice.user_id, where)
+
+
+async def _children_erased(
+    services: Services, notice: Notice, audience: Audience
+) -> Outgoing | None:
+    """The question to someone erased since: deleted; where Telegram no longer allows that,
+    it says only that it is no longer needed."""
+    message_id = notice.ref("message")
+    if message_id is None:
+        return None
+    gone = services.texts(audience.language, "meetup.children_question_gone")
+    return Outgoing(gone, delete=message_id)
+
+
+async def _forget_sent(
+    services: Services, tx: Tx, notice: Notice, audience: Audience, sent: Sent
+) -> None:
+    await services.outbox.forget(tx, notice.dedupe_key)
+
+
+async def _forget_undelivered(services: Services, tx: Tx, notice: Notice) -> None:
+    await services.outbox.forget(tx, notice.dedupe_key)
+
+
 _KEYS = {
     NoticeKind.MEETUP_MOVED_UP: "meetup.moved_up",
     NoticeKind.MEETUP_CANCELLED: "meetup.cancelled_dm",
@@ -153,5 +185,12 @@ KINDS: dict[NoticeKind, Kind] = {
     NoticeKind.MEETUP_MOVED_UP: Kind(_to_person),
     NoticeKind.MEETUP_CANCELLED: Kind(_to_person),
     NoticeKind.MEETUP_CHANGED: Kind(_to_person),
-    NoticeKind.MEETUP_CHILDREN: Kind(_children, unreachable="skip"),
+    NoticeKind.MEETUP_CHILDREN: Kind(_children, after_sent=_children_sent, unreachable="skip"),
+    # Its row goes once done: it pointed into the chat of someone erased.
+    NoticeKind.MEETUP_CHILDREN_ERASED: Kind(
+        _children_erased,
+        after_sent=_forget_sent,
+        on_undelivered=_forget_undelivered,
+        unreachable="skip",
+    ),
 }

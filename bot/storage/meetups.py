@@ -11,6 +11,7 @@ import aiosqlite
 
 from bot.domain import (
     Answer,
+    AskedChildren,
     CardLocation,
     Meetup,
     MeetupKind,
@@ -213,7 +214,33 @@ class MeetupRepository:
             (occurrence_id, chat_id, message_id),
         )
 
+    async def add_question(
+        self, tx: Tx, occurrence_id: int, user_id: int, at: CardLocation
+    ) -> None:
+        """Where "with how many children?" went for this person and date."""
+        await tx.execute(
+            "INSERT OR REPLACE INTO children_questions (occurrence_id, user_id, chat_id,"
+            " message_id) VALUES (?, ?, ?, ?)",
+            (occurrence_id, user_id, at.chat_id, at.message_id),
+        )
+
+    async def question_answered(self, tx: Tx, occurrence_id: int, user_id: int) -> None:
+        await tx.execute(
+            "DELETE FROM children_questions WHERE occurrence_id = ? AND user_id = ?",
+            (occurrence_id, user_id),
+        )
+
     # -- reading -----------------------------------------------------------------------------
+
+    async def questions_of(self, s: Session, user_id: int) -> list[AskedChildren]:
+        """Every "with how many children?" asked of this person and not answered yet."""
+        rows = await s.fetch_all(
+            "SELECT q.occurrence_id, m.constellation_id, q.chat_id, q.message_id"
+            " FROM children_questions q JOIN occurrences o ON o.id = q.occurrence_id"
+            " JOIN meetups m ON m.id = o.meetup_id WHERE q.user_id = ? ORDER BY q.occurrence_id",
+            (user_id,),
+        )
+        return [AskedChildren(row[0], row[1], CardLocation(row[2], row[3])) for row in rows]
 
     async def next_number(self, s: Session, constellation_id: int) -> int:
         row = await s.fetch_one(

@@ -570,6 +570,22 @@ MIGRATIONS: list[tuple[int, str]] = [
         )
         """,
     ),
+    (
+        14,
+        """
+        -- Where "with how many children?" was asked (the group, naming the person, or their
+        -- own chat): /forgetme deletes it there. Gone once answered, and with the retention
+        -- run once the date is that long past. Ids only.
+        CREATE TABLE children_questions (
+            occurrence_id INTEGER NOT NULL REFERENCES occurrences (id) ON DELETE CASCADE,
+            user_id       INTEGER NOT NULL REFERENCES people (user_id) ON DELETE CASCADE,
+            chat_id       INTEGER NOT NULL,
+            message_id    INTEGER NOT NULL,
+            PRIMARY KEY (occurrence_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX children_questions_of ON children_questions (user_id)
+        """,
+    ),
 ]
 
 # Migrations that rebuild a table other tables refer to: they run with foreign keys off (else

@@ -104,6 +104,8 @@ class PrivacyRepository:
                 " FROM json_each(outbox.refs, ?) WHERE value = ?)",
                 (path, path, user_id, path, user_id),
             )
+        # Where they were asked how many children come (the questions go: see the service).
+        await tx.execute("DELETE FROM children_questions WHERE user_id = ?", (user_id,))
         sleepover_ids = await self._forget_sleepovers(tx, user_id, now)
         # Whether they wanted the weekly look ahead, and which weeks they had it.
         await tx.execute("DELETE FROM weekly_optin WHERE user_id = ?", (user_id,))
@@ -193,6 +195,12 @@ class PrivacyRepository:
             " WHERE (nicknames IS NOT NULL OR note IS NOT NULL OR reason IS NOT NULL)"
             " AND date(first_night, '+' || nights || ' days') < ?",
             (cutoff.date().isoformat(),),
+        )
+        # Where a children's question of a date that long past is: no longer looked after.
+        await tx.execute(
+            "DELETE FROM children_questions WHERE occurrence_id IN"
+            " (SELECT id FROM occurrences WHERE starts_at < ?)",
+            (before,),
         )
         written = await tx.execute(
             "DELETE FROM outbox WHERE state <> 'pending' AND created_at < ?", (before,)

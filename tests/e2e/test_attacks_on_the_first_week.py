@@ -453,11 +453,6 @@ async def test_a_leading_mark_with_html_is_urgent_and_kept_as_typed(scene: Scene
 # -- meetups: the children question, one reminder, one date of a series off ---------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the group's children question is an outbox notice whose sent message id is not"
-    " stored, so /vergeetmij cannot delete it or make it nameless (needs a migration)",
-)
 async def test_the_children_question_in_the_group_forgets_a_name_that_is_erased(
     scene: Scene,
 ) -> None:

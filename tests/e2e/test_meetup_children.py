@@ -5,11 +5,13 @@ remembered for the next activity."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.clock import FakeClock
+from bot.handlers.privacy import run_retention
 from bot.simulator.world import SimMessage, SimUser
 from tests.e2e.conftest import Scene
+from tests.e2e.test_delivery import deliver_until_done
 
 ASKED_PRIVATELY = (
     "Genoteerd: je komt! ✅ Met hoeveel kinderen? Dat vraag ik je in je privéchat met mij."
@@ -25,6 +27,21 @@ NOT_YOURS = (
 async def plan(scene: Scene, text: str) -> SimMessage:
     await scene.say(scene.hubhome, scene.group, text)
     return scene.last(scene.group)
+
+
+def asked(scene: Scene) -> list[tuple[int, int, int]]:
+    """Where each unanswered children's question is: (person, chat, message)."""
+    with sqlite3.connect(scene.bot.settings.database_path) as db:
+        rows = db.execute(
+            "SELECT user_id, chat_id, message_id FROM children_questions ORDER BY user_id"
+        )
+        return list(rows)
+
+
+async def erase(scene: Scene, user: SimUser) -> None:
+    chat = scene.private(user)
+    await scene.say(user, chat, "/vergeetmij")
+    await scene.press(user, scene.last(chat), "🗑️ Ja, wis alles")
 
 
 def children_of(scene: Scene, user: SimUser) -> list[tuple[str, int]]:
@@ -102,8 +119,10 @@ async def test_in_the_group_only_the_person_asked_may_answer(scene: Scene) -> No
         "aantal."
     )
     assert children_of(scene, scene.bert) == [("yes", 0)]
+    assert asked(scene) == [(scene.bert.id, scene.group.id, question.message_id)]
     assert await scene.press(scene.bert, question, "5") == "Genoteerd. Aantal kinderen: 5"
     assert scene.refreshed(question).deleted  # answered: no question, no name left behind
+    assert asked(scene) == []  # nothing left to delete if he is erased
     # A question Telegram will not let go of any more is at least made nameless.
     assert await scene.press(scene.anna, card, "✅ Ik kom") == ASKED_IN_THE_GROUP
     hers = scene.last(scene.group)
@@ -138,3 +157,75 @@ async def test_ik_kom_in_a_private_reminder_asks_right_there(scene: Scene) -> No
     assert question.plain_text == "👧 Met hoeveel kinderen kom je naar Zwemmen (morgen om 14:00)?"
     assert await scene.press(scene.anna, question, "1") == "Genoteerd. Aantal kinderen: 1"
     assert scene.refreshed(card).plain_text.endswith("✅ Komen: Anna (+1 kind)")
+
+
+# -- erased before answering ---------------------------------------------------------------
+# (The group's question, deleted: test_attacks_on_the_first_week.py.)
+
+
+async def test_an_erased_persons_question_telegram_will_not_delete_is_made_nameless(
+    scene: Scene,
+) -> None:
+    await scene.with_roles()  # nobody linked a private chat: Anna is asked in the group
+    card = await plan(scene, "/activiteit zaterdag 14:00 | Zwemmen")
+    assert await scene.press(scene.anna, card, "✅ Ik kom") == ASKED_IN_THE_GROUP
+    question = scene.last(scene.group)
+    assert question.plain_text.startswith("Anna: 👧")
+    scene.sim.inject_fault(
+        "deleteMessage",
+        error_code=400,
+        description="Bad Request: message can't be deleted for everyone",
+    )
+    await erase(scene, scene.anna)
+    now = scene.refreshed(question)
+    assert not now.deleted
+    assert (now.plain_text, now.button_texts) == ("👧 Deze vraag is niet meer nodig.", [])
+    assert asked(scene) == []
+
+
+async def test_an_erased_persons_question_in_her_own_chat_goes_and_nothing_points_there(
+    scene: Scene,
+) -> None:
+    await scene.with_roles(linked=(scene.anna,))
+    card = await plan(scene, "/activiteit zaterdag 14:00 | Zwemmen")
+    assert await scene.press(scene.anna, card, "✅ Ik kom") == ASKED_PRIVATELY
+    question = scene.last(scene.private(scene.anna))
+    assert asked(scene) == [(scene.anna.id, scene.anna.id, question.message_id)]
+    await erase(scene, scene.anna)
+    assert scene.refreshed(question).deleted
+    assert asked(scene) == []
+    # Deleting it needed her chat's id in the outbox for a moment; done, that row goes too.
+    with sqlite3.connect(scene.bot.settings.database_path) as db:
+        rows = db.execute(
+            "SELECT count(*) FROM outbox WHERE chat_id = ? OR user_id = ?",
+            (scene.anna.id, scene.anna.id),
+        )
+        assert list(rows) == [(0,)]
+
+
+async def test_a_question_still_on_its_way_to_the_group_never_names_the_erased(
+    scene: Scene,
+) -> None:
+    await scene.with_roles()
+    card = await plan(scene, "/activiteit zaterdag 14:00 | Zwemmen")
+    # Telegram is down for the group: the question waits in the outbox.
+    scene.sim.inject_fault("sendMessage", chat_id=scene.group.id, error_code=500, times=3)
+    assert await scene.press(scene.anna, card, "✅ Ik kom") == ASKED_IN_THE_GROUP
+    await erase(scene, scene.anna)
+    await deliver_until_done(scene)
+    assert not [t for t in scene.bot_texts(scene.group) if "Anna" in t]
+    assert asked(scene) == []
+
+
+async def test_retention_forgets_where_questions_of_long_past_dates_are(scene: Scene) -> None:
+    await scene.with_roles()
+    card = await plan(scene, "/activiteit zaterdag 14:00 | Zwemmen")
+    await scene.press(scene.anna, card, "✅ Ik kom")
+    clock = scene.bot.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(timedelta(days=90))  # the date is past, but not 90 days past
+    await run_retention(scene.bot.app)
+    assert len(asked(scene)) == 1  # erasing her now still takes her name away
+    clock.advance(timedelta(days=7))
+    await run_retention(scene.bot.app)
+    assert asked(scene) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain import CardLocation, MeetupView, Notice, NoticeKind, RefValue
+from bot.domain import AskedChildren, CardLocation, MeetupView, Notice, NoticeKind, RefValue
 
 
 def card(view: MeetupView) -> Notice:
@@ -64,4 +64,17 @@ def to_person(
         constellation_id=view.constellation.id,
         user_id=user_id,
         fallback_chat_id=view.constellation.chat_id if fallback else None,
+    )
+
+
+def children_erased(asked: AskedChildren) -> Notice:
+    """ "With how many children?", asked of someone erased since: deleted where it is (ids
+    only; the row itself goes once done, see ``bot.delivery.meetups``)."""
+    at = asked.location
+    return Notice(
+        kind=NoticeKind.MEETUP_CHILDREN_ERASED,
+        dedupe_key=f"mt:{asked.occurrence_id}:erased:{at.chat_id}:{at.message_id}",
+        refs={"message": at.message_id},
+        constellation_id=asked.constellation_id,
+        chat_id=at.chat_id,
     )

@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.domain import (
     MAX_CHILDREN,
     Answer,
+    AskedChildren,
     CardLocation,
     Constellation,
     ConstellationStatus,
@@ -238,6 +239,21 @@ class MeetupService:
             notice = notices.card_edit(occurrence_id, drawn.constellation.id, location)
             await self._outbox.renew(tx, notice, self._clock.now())
 
+    async def children_asked(
+        self, tx: Tx, occurrence_id: int, user_id: int, at: CardLocation
+    ) -> None:
+        """ "With how many children?" went out (recorded in the transaction that marks it
+        sent): where it is, so that erasing the person deletes it. Erased while it was on its
+        way, it is deleted at once."""
+        if await self._people.get(tx, user_id) is not None:
+            await self._meetups.add_question(tx, occurrence_id, user_id, at)
+            return
+        occurrence = await self._meetups.occurrence(tx, occurrence_id)
+        meetup = await self._meetups.meetup(tx, occurrence.meetup_id) if occurrence else None
+        if meetup is not None:
+            asked = AskedChildren(occurrence_id, meetup.constellation_id, at)
+            await self._outbox.add(tx, notices.children_erased(asked), self._clock.now())
+
     async def for_press(self, occurrence_id: int, chat_id: int, user_id: int) -> MeetupView:
         """The occurrence behind a button, if this person may answer it from this chat: an
         active member of the constellation (a press is no proof of that), in its own group or
@@ -345,6 +361,9 @@ class MeetupService:
                 )
             chosen = count if action == "children" else remembered
             result, updated = self._decide(view, person, current, action, now, chosen)
+            if action == "children" and result != "too_many":
+                # Answered on the question itself, which goes (or is made nameless) now.
+                await self._meetups.question_answered(tx, view.occurrence.id, person.user_id)
             if updated is None:
                 return Answered(view, result, ())
             await self._meetups.set_rsvp(tx, view.occurrence.id, updated)
