@@ -87,11 +87,23 @@ def figure_lines(texts: Translator, language: str, figures: Figures) -> list[str
         "declined": n("sleepovers_declined"),
         "unanswered": n("sleepovers_unanswered"),
         "answer": _minutes(texts, language, figures.emergency_answer_median),
+        "good": n("feedback_good"),
+        "okay": n("feedback_okay"),
+        "hard": n("feedback_hard"),
         "families": str(figures.families),
         "linked": str(figures.families_linked),
         "active": n("families_active"),
     }
-    keys = ("requests", "outcomes", "escalations", "line", "meetups", "sleepovers", "families")
+    keys = (
+        "requests",
+        "outcomes",
+        "escalations",
+        "line",
+        "meetups",
+        "sleepovers",
+        "feedback",
+        "families",
+    )
     return [texts(language, f"report.line_{key}", **values) for key in keys]
 
 
