@@ -2,9 +2,10 @@
 
 The database is seeded directly (as the bot would have stored it) with a year of history for
 one constellation: ten families, a help request most days (taken on, closed), two meetup or
-activity dates a week with answers, private-line counts, a sleepover a week. For the operator,
-1,000 constellations with a month of lighter history each. Timed: computing the figures, the
-chart (PNG), the PDF and the spreadsheet, as `/rapport` does them.
+activity dates a week with answers, private-line counts, a sleepover a week and its "Hoe ging
+het?" counts. For the operator, 1,000 constellations with a month of lighter history each.
+Timed: computing the figures, the chart (PNG), the PDF and the spreadsheet, as `/rapport` does
+them.
 
     python -m bench.reports [--size tiny|small|full] [--runs N]
 """
@@ -96,6 +97,7 @@ def _history(db: sqlite3.Connection, constellation: int, people: list[int], days
     occurrences: list[int | None] = []
     rsvps: list[tuple[object, ...]] = []
     counts: list[tuple[object, ...]] = []
+    feedback: list[tuple[object, ...]] = []
     start = NOW - timedelta(days=days)
     for day in range(days):
         moment = start + timedelta(days=day, hours=rng.randint(7, 20))
@@ -141,6 +143,10 @@ def _history(db: sqlite3.Connection, constellation: int, people: list[int], days
             (constellation, f"{first:%Y-%m}", "line_messages", rng.randint(5, 40)),
             (constellation, f"{first:%Y-%m}", "line_conversations", rng.randint(1, 8)),
         ]
+        feedback += [
+            (constellation, f"{first:%Y-%m}", answer, rng.randint(1, 4))
+            for answer in ("good", "okay", "hard")
+        ]
     db.executemany(
         "INSERT INTO help_requests (constellation_id, number, requester_id, category, urgent,"
         " state, claimed_by, claimed_at, closed_at, outcome, created_at, escalation_stage)"
@@ -181,6 +187,11 @@ def _history(db: sqlite3.Connection, constellation: int, people: list[int], days
     db.executemany(
         "INSERT INTO monthly_counts (constellation_id, month, name, count) VALUES (?, ?, ?, ?)",
         counts,
+    )
+    db.executemany(
+        "INSERT INTO sleepover_feedback (constellation_id, month, answer, count)"
+        " VALUES (?, ?, ?, ?)",
+        feedback,
     )
 
 

@@ -83,13 +83,15 @@ def populate(
 @dataclass(frozen=True)
 class Meetups:
     """Per constellation ``count`` upcoming dates, the first at ``first``, a week apart, each
-    with the bot's default reminders. Alternately a children's activity and a meeting."""
+    with the bot's default reminders. Alternately a children's activity and a meeting. With
+    ``everyone_coming``, every member said "Ik kom" to every date (reminders go to who did)."""
 
     count: int
     first: datetime
     spacing: timedelta = timedelta(days=7)
     reminders: tuple[int, ...] = REMINDER_MINUTES
     all_activities: bool = False
+    everyone_coming: bool = False
 
 
 async def create_schema(path: Path) -> None:
@@ -154,7 +156,7 @@ def _seed_people(db: sqlite3.Connection, groups: list[Group], stamp: str) -> Non
 def _seed_meetups(
     db: sqlite3.Connection, groups: list[Group], plan: Meetups, now: datetime, zone: ZoneInfo
 ) -> None:
-    meetup_rows, occurrence_rows, reminder_rows = [], [], []
+    meetup_rows, occurrence_rows, reminder_rows, rsvp_rows = [], [], [], []
     next_id = 1
     for g in groups:
         for number in range(1, plan.count + 1):
@@ -171,6 +173,8 @@ def _seed_meetups(
                 (next_id, minutes, to_db_time(starts_at - timedelta(minutes=minutes)))
                 for minutes in plan.reminders
             ]
+            if plan.everyone_coming:
+                rsvp_rows += [(next_id, p.id, to_db_time(now)) for p in g.people]
             next_id += 1
     db.executemany(
         "INSERT INTO meetups (id, constellation_id, number, kind, title, location, start_local,"
@@ -184,4 +188,8 @@ def _seed_meetups(
     db.executemany(
         "INSERT INTO reminders (occurrence_id, minutes_before, due_at) VALUES (?, ?, ?)",
         reminder_rows,
+    )
+    db.executemany(
+        "INSERT INTO rsvps (occurrence_id, user_id, answer, answered_at) VALUES (?, ?, 'yes', ?)",
+        rsvp_rows,
     )

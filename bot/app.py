@@ -28,6 +28,7 @@ from bot.handlers import (
     line_reply,
     meetup_flow,
     meetups,
+    overview,
     privacy,
     private_line,
     reports,
@@ -46,12 +47,14 @@ from bot.logs import drop_update_dumps
 from bot.scheduler import DeliverAfterUpdates, delivered, run_due_work
 from bot.services.constellations import ConstellationService
 from bot.services.meetups import MeetupService
+from bot.services.overview import OverviewService
 from bot.services.privacy import PrivacyService, PrivacyStores
 from bot.services.private_line import PrivateLineService
 from bot.services.reports import ReportService
 from bot.services.requests import EscalationPolicy, RequestService
 from bot.services.sleepovers import SleepoverService
 from bot.services.sleepovers.beds import BedsService
+from bot.services.weekly import WeeklyService
 from bot.settings import Settings
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database
@@ -63,6 +66,7 @@ from bot.storage.privacy import PrivacyRepository
 from bot.storage.private_line import LineRepository
 from bot.storage.reports import ReportRepository
 from bot.storage.sleepovers import SleepoverRepository
+from bot.storage.weekly import WeeklyRepository
 from bot.telegram_bot import ChatRateLimiter, ConstellationBot, stop_if_another_copy
 
 log = logging.getLogger(__name__)
@@ -83,8 +87,9 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     request_service = RequestService(
         db, requests, outbox, constellation_repo, people, memberships, clock, policy
     )
+    lines = LineRepository()
     line_service = PrivateLineService(
-        db, LineRepository(), constellation_repo, people, memberships, outbox, clock
+        db, lines, constellation_repo, people, memberships, outbox, clock
     )
     sleepovers = SleepoverRepository()
     return Services(
@@ -135,6 +140,10 @@ def build_services(settings: Settings, clock: Clock) -> Services:
             outbox,
             clock,
             admin_ids=settings.admin_ids,
+        ),
+        overview=OverviewService(db, constellation_repo, requests, lines, meetups, clock),
+        weekly=WeeklyService(
+            db, WeeklyRepository(), constellation_repo, requests, meetups, outbox, clock
         ),
         privacy=PrivacyService(
             db,
@@ -220,6 +229,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     meetups.register(app)  # /meetup, /activity, /meetups, cancel, edit, answers
     sleepovers.register(app)  # /beds, /away, other dates, every sleepover button
     reports.register(app)  # /report: figures, chart, spreadsheet, PDF
+    overview.register(app)  # /overview for hub home and liaison; /weekly on or off
     privacy.register(app)  # /privacy, /forgetme
     private_line.register(app)  # any other private message: to the hub home and back
     system.register_last(app)  # unknown commands, stale buttons, the error handler
@@ -230,6 +240,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
 async def _post_init(app: Any) -> None:
     services: Services = app.bot_data.services
     await services.db.open()
+    await line_reply.restore(app)  # answers pressed before a restart still go where meant
     await register_commands(app, services)
     # Catch up on whatever fell due while we were down, then keep one wake-up scheduled.
     await run_due_work(app)

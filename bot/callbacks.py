@@ -55,7 +55,10 @@ def pattern(feature: str) -> str:
 # Each feature's buttons as a small typed value with an enum of actions, encoded and parsed
 # here and nowhere else (the shape of telegram-report-bot's versioned callback factories).
 # They carry what the button is about — a request, an occurrence, a constellation — and never
-# a person: who may press is looked up on the server, from the database and the message.
+# a person: who may press is looked up on the server, from the database and the message. The
+# one exception is a question put to one person in the group ("with how many children?"): its
+# buttons name that person, and are honoured only on the very message that carries them (the
+# message is Telegram's, not the presser's), so forged data names nobody.
 
 
 class Feature(StrEnum):
@@ -67,6 +70,8 @@ class Feature(StrEnum):
     BEDS = "beds"
     REPORT = "rep"
     MORE = "more"  # "More": the longer explanation behind a short message
+    OVERVIEW = "ov"
+    WEEKLY = "week"
 
 
 class RequestAction(StrEnum):
@@ -94,6 +99,9 @@ class MeetupAction(StrEnum):
     FEWER = "fewer"
     CALENDAR = "ics"
     CANCEL = "cx"  # the answer to "which dates?" when cancelling a series
+    KIDS = "kids"  # the answer to "with how many children?" (args: the count, the person asked)
+    KIDS_MORE = "kids4"  # "4+": show 4 to 10 (arg: the person asked)
+    SHOW = "show"  # the card, sent to the presser's private chat (from an overview)
 
 
 class CancelScope(StrEnum):
@@ -109,6 +117,7 @@ class LineAction(StrEnum):
     REPLY = "reply"  # a carer answers this routed message with their next message
     STOP = "stop"  # that answer is off after all
     MORE = "more"  # the rest of the private line's explanation
+    SHOW = "show"  # a carer gets a waiting message again, to answer it (from an overview)
 
 
 class SleepoverAction(StrEnum):
@@ -144,6 +153,16 @@ class ReportAction(StrEnum):
     PICK = "pick"  # which constellation
     CSV = "csv"
     PDF = "pdf"
+
+
+class OverviewAction(StrEnum):
+    REFRESH = "refresh"  # draw the overview again, in the message pressed
+    OPEN = "open"  # send the overview as a new message (from the weekly look ahead)
+
+
+class WeeklyAction(StrEnum):
+    ON = "on"
+    OFF = "off"
 
 
 class ForgetAction(StrEnum):
@@ -238,17 +257,26 @@ class ShownDate:
         return datetime.fromtimestamp(self.minute * 60, UTC)
 
 
+KIDS_LIMIT = 20  # the most children a button may carry (the service allows fewer)
+
+
 @dataclass(frozen=True, slots=True)
 class MeetupButton:
     action: MeetupAction
     target: int  # the occurrence; for CANCEL, the meetup
     scope: CancelScope | None = None  # with CANCEL only
     shown: ShownDate | None = None  # with CANCEL ONE: the date the button shows
+    count: int | None = None  # with KIDS: how many children
+    person: int | None = None  # with KIDS and KIDS_MORE: who was asked
 
     def data(self) -> str:
         extra: tuple[object, ...] = (self.scope.value,) if self.scope is not None else ()
         if self.shown is not None:
             extra += (self.shown.occurrence, self.shown.minute)
+        if self.count is not None:
+            extra += (self.count,)
+        if self.person is not None:
+            extra += (self.person,)
         return callback(Feature.MEETUP.value, self.action.value, self.target, *extra)
 
     @classmethod
@@ -273,6 +301,17 @@ class MeetupButton:
             return (
                 cls(action, target, scope) if scope is not None and len(parsed.args) <= 3 else None
             )
+        if action is MeetupAction.KIDS:
+            count, person = parsed.int_arg(1), parsed.int_arg(2)
+            if count is None or person is None or len(parsed.args) != 3:
+                return None
+            if not 1 <= count <= KIDS_LIMIT:
+                return None
+            return cls(action, target, count=count, person=person)
+        if action is MeetupAction.KIDS_MORE:
+            person = parsed.int_arg(1)
+            ok = person is not None and len(parsed.args) == 2
+            return cls(action, target, person=person) if ok else None
         return cls(action, target) if len(parsed.args) == 1 else None
 
 
@@ -332,6 +371,42 @@ class MoreButton:
             return None
         topic: MoreTopic | None = _enum(MoreTopic, parsed.action)
         return cls(topic) if topic is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewButton:
+    """The hub home's overview: whose it is comes from who presses, never from the data."""
+
+    action: OverviewAction
+
+    def data(self) -> str:
+        return callback(Feature.OVERVIEW.value, self.action.value)
+
+    @classmethod
+    def parse(cls, data: str | None) -> OverviewButton | None:
+        parsed = parse(data)
+        if parsed is None or parsed.feature != Feature.OVERVIEW.value or parsed.args:
+            return None
+        action: OverviewAction | None = _enum(OverviewAction, parsed.action)
+        return cls(action) if action is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyButton:
+    """Turn the presser's own weekly look ahead on or off."""
+
+    action: WeeklyAction
+
+    def data(self) -> str:
+        return callback(Feature.WEEKLY.value, self.action.value)
+
+    @classmethod
+    def parse(cls, data: str | None) -> WeeklyButton | None:
+        parsed = parse(data)
+        if parsed is None or parsed.feature != Feature.WEEKLY.value or parsed.args:
+            return None
+        action: WeeklyAction | None = _enum(WeeklyAction, parsed.action)
+        return cls(action) if action is not None else None
 
 
 @dataclass(frozen=True, slots=True)

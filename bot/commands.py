@@ -18,6 +18,7 @@ class Where(StrEnum):
 class Audience(StrEnum):
     EVERYONE = "everyone"
     ADMIN = "admin"  # Telegram group admins and BOT_ADMIN_IDS
+    CARER = "carer"  # the hub home and the liaison (their beds, overview, report)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +61,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("activity", "activiteit", Where.BOTH),
     Command("meetups", "agenda", Where.BOTH),
     Command("sleepover", "logeren", Where.PRIVATE),
-    Command("beds", "bedden", Where.PRIVATE),
-    Command("away", "weg", Where.PRIVATE),
-    Command("report", "rapport", Where.PRIVATE),
+    Command("beds", "bedden", Where.PRIVATE, Audience.CARER),
+    Command("away", "weg", Where.PRIVATE, Audience.CARER),
+    Command("overview", "overzicht", Where.PRIVATE, Audience.CARER),
+    Command("report", "rapport", Where.PRIVATE, Audience.CARER),
+    Command("weekly", "weekoverzicht", Where.PRIVATE),
     Command("cancelmeetup", "afzeggen", Where.GROUP),
     Command("editmeetup", "wijzigen", Where.GROUP),
     Command("members", "leden", Where.GROUP),
@@ -87,11 +90,18 @@ def names(name: str) -> list[str]:
     return BY_NAME[name].names
 
 
-def visible(*, in_group: bool, admin: bool) -> list[Command]:
+def visible(*, in_group: bool, admin: bool, carer: bool = True) -> list[Command]:
+    """The commands for this chat and person; ``carer``: hub home or liaison somewhere (the
+    menus, one for every private chat, always show their commands)."""
+    allowed = {Audience.EVERYONE}
+    if admin:
+        allowed.add(Audience.ADMIN)
+    if carer:
+        allowed.add(Audience.CARER)
     return [
         command
         for command in COMMANDS
-        if command.fits(in_group=in_group) and (admin or command.audience is Audience.EVERYONE)
+        if command.fits(in_group=in_group) and command.audience in allowed
     ]
 
 

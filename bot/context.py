@@ -12,12 +12,14 @@ from bot.clock import Clock
 from bot.i18n import Translator
 from bot.services.constellations import ConstellationService
 from bot.services.meetups import MeetupService
+from bot.services.overview import OverviewService
 from bot.services.privacy import PrivacyService
 from bot.services.private_line import PrivateLineService
 from bot.services.reports import ReportService
 from bot.services.requests import RequestService
 from bot.services.sleepovers import SleepoverService
 from bot.services.sleepovers.beds import BedsService
+from bot.services.weekly import WeeklyService
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.outbox import OutboxRepository
@@ -42,6 +44,8 @@ class Services:
     sleepovers: SleepoverService
     beds: BedsService
     reports: ReportService
+    overview: OverviewService
+    weekly: WeeklyService
     privacy: PrivacyService
     outbox: OutboxRepository
 

@@ -35,6 +35,9 @@ FAMILY_COUNTS = frozenset(
         "nights_emergency",
         "sleepovers_declined",
         "sleepovers_unanswered",
+        "feedback_good",
+        "feedback_okay",
+        "feedback_hard",
         "families_active",
     }
 )
@@ -80,6 +83,11 @@ class Figures:
     sleepovers_declined: int = 0
     sleepovers_unanswered: int = 0
     emergency_answer_median: float | None = None
+    # "Hoe ging het?": the families' answers the morning after a stay, in the month it ended.
+    # No total is shown: with one, a kind alone at "<3" could be worked out from it.
+    feedback_good: int = 0
+    feedback_okay: int = 0
+    feedback_hard: int = 0
     # Families (members who are not hub home or liaison) at the end of the period.
     families: int = 0
     families_linked: int = 0

@@ -39,6 +39,7 @@ async def run_due_work(app: AnyApplication) -> None:
         await services.meetups.tick()
         await services.sleepovers.tick()
         await services.reports.tick()
+        await services.weekly.tick()
     finally:
         await deliver(app)
 
@@ -202,6 +203,7 @@ async def next_wakeup(services: Services) -> datetime | None:
             await services.line.next_due(),
             await services.sleepovers.next_due(),
             await services.reports.next_due(),
+            await services.weekly.next_due(),
         )
         if moment is not None
     ]

@@ -22,6 +22,7 @@ import asyncio
 import logging
 import math
 import time
+import warnings
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,10 +32,20 @@ from typing import Any
 from telegram import Update
 from telegram.error import BadRequest, Conflict, RetryAfter
 from telegram.ext import AIORateLimiter, CallbackContext, ExtBot
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock
 
 log = logging.getLogger(__name__)
+
+
+def asked_wait(exc: RetryAfter) -> timedelta:
+    """How long Telegram asked us to wait (PTB 22 returns seconds, warning that a later
+    version returns a timedelta: either is read, without the warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = exc.retry_after
+    return wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
 
 
 class ConstellationBot(ExtBot[None]):
@@ -269,7 +280,7 @@ class ChatRateLimiter(AIORateLimiter):
                 )
             except RetryAfter as exc:
                 # The same 0.1 s margin as AIORateLimiter's.
-                wait = exc._retry_after.total_seconds() + 0.1
+                wait = asked_wait(exc).total_seconds() + 0.1
                 until = self._clock.now() + timedelta(seconds=max(self._left(chat), wait))
                 self._held[chat] = until
                 if attempt == retries:

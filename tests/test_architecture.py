@@ -41,7 +41,7 @@ def modules(*parts: str) -> list[Path]:
     ("layer", "forbidden"),
     [
         (("delivery", "scheduler.py"), ("bot.handlers",)),
-        (("services", "storage", "domain.py"), ("bot.handlers", "bot.delivery", "telegram")),
+        (("services", "storage", "domain"), ("bot.handlers", "bot.delivery", "telegram")),
         (("views",), ("bot.handlers", "bot.delivery", "bot.services", "bot.storage")),
     ],
     ids=["delivery and scheduler", "services and storage", "views"],

@@ -38,9 +38,23 @@ async def test_demo_transcript_reads_in_dutch() -> None:
         "🏠 Hanneke (kerngezin):",
         "✅ Je antwoord is naar Anna gestuurd.",
         "✏️ Een gewijzigd bericht geef ik niet door. Stuur de nieuwe versie als nieuw bericht.",
+        # the first week's polish: the command meant, the answer button, how many children
+        "Bedoel je /logeren? Dat werkt in je privéchat met mij.",
+        "↩️ Je volgende bericht gaat naar Anna (De Linde).",
+        "👧 Met hoeveel kinderen kom je naar Knutselmiddag (woensdag om 15:00)?",
+        "✅ Komen: Anna (+2 kinderen)",
+        "⏰ Morgen van 15:00 tot 17:00: 🎈 Knutselmiddag",
+        # the week ahead, and the hub home's overview with what waits for her
+        "🗓️ Your week · 30 November – 6 December",
+        "📋 Overzicht De Linde · kerngezin",
+        "• Anna · 1 bericht · wacht al 1 minuut",
+        "Ja hoor, neem hem gerust mee!",
     ):
         assert expected in transcript
     assert not [line for line in lines if line.lstrip().startswith("! ")], "a call failed"
+    # Another bot's command gets no answer: the next line is the next scene's heading.
+    other_bot = next(i for i, line in enumerate(lines) if line.endswith("/weer@buienbot"))
+    assert "──" in lines[other_bot + 1] or not lines[other_bot + 1].strip()
     assert "\033[" not in transcript  # no colour codes when asked for plain text
 
 

@@ -19,7 +19,7 @@ from matplotlib.backends.backend_pdf import PdfFile, RendererPdf
 from matplotlib.transforms import Bbox
 from pypdf import PdfReader
 
-from bot.figures import Figures, Report, add_months
+from bot.figures import Figures, Report, add_months, protect
 from bot.i18n import Translator, units
 from bot.views.report_files import (
     A4,
@@ -187,7 +187,12 @@ def test_the_spreadsheet_is_what_dutch_excel_opens(texts: Translator) -> None:
         "Tijd tot opgepakt (90%), minuten",
         "Antwoordtijd nood (mediaan), minuten",
     ]
-    assert len(header) == 2 + 23 + 7 + 3
+    assert header[header.index("Logeervragen onbeantwoord") + 1 :][:3] == [
+        "Hoe ging het: goed",
+        "Hoe ging het: ging wel",
+        "Hoe ging het: moeilijk",
+    ]
+    assert len(header) == 2 + 26 + 7 + 3
 
 
 def test_the_spreadsheet_has_the_exact_cells(texts: Translator) -> None:
@@ -264,6 +269,21 @@ def test_separators_quotes_and_newlines_in_a_name_stay_in_their_cell(
     (row,) = parsed(csv_file(report, texts, "nl"))
     assert row["Constellatie"] == name
     assert row["Hulpvragen"] == "12"
+
+
+def test_the_answers_of_fewer_than_three_families_are_all_less_than_three(
+    texts: Translator,
+) -> None:
+    """Five "Goed" from two families are theirs: "<3", like every other count of theirs."""
+    answers = {"feedback_good": 5, "feedback_okay": 0, "feedback_hard": 1}
+    few = protect(month(date(2026, 1, 1), families=2, **answers))
+    many = protect(month(date(2026, 1, 1), families=3, **answers))
+    cells = []
+    for figures in (few, many):
+        report = Report(NAME, figures.first, figures.first, figures, (figures,))
+        (row,) = parsed(csv_file(report, texts, "nl"))
+        cells.append([row[f"Hoe ging het: {a}"] for a in ("goed", "ging wel", "moeilijk")])
+    assert cells == [["<3", "0", "<3"], ["5", "0", "<3"]]
 
 
 def test_an_operator_gets_one_row_per_month_per_constellation(texts: Translator) -> None:

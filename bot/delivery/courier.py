@@ -47,7 +47,7 @@ from bot.domain import (
 )
 from bot.i18n import Html, normalise_language
 from bot.storage.db import Tx
-from bot.telegram_bot import lean_answers, no_waiting_for_429, unless_unchanged
+from bot.telegram_bot import asked_wait, lean_answers, no_waiting_for_429, unless_unchanged
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +70,6 @@ def backoff(attempts: int) -> timedelta:
 
 class _Hold(Exception):
     """The group is paused: the notice waits without counting as a try."""
-
-
-def _asked(exc: RetryAfter) -> timedelta:
-    """How long Telegram asked us to wait."""
-    wait = exc.retry_after
-    return wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
 
 
 class Courier:
@@ -171,10 +165,14 @@ class Courier:
             if isinstance(cause, BadRequest | Forbidden):
                 await self._give_up(pending, kind, type(cause).__name__)
             else:
-                wait = _asked(cause) if isinstance(cause, RetryAfter) else backoff(pending.attempts)
+                wait = (
+                    asked_wait(cause)
+                    if isinstance(cause, RetryAfter)
+                    else backoff(pending.attempts)
+                )
                 await self._retry(pending, kind, wait, type(cause).__name__, head=partly.head)
         except RetryAfter as exc:
-            await self._retry(pending, kind, _asked(exc), "429")
+            await self._retry(pending, kind, asked_wait(exc), "429")
         except ChatMigrated as exc:
             # The group became a supergroup before we heard of it: follow it, try again soon.
             old = notice.chat_id if notice.chat_id is not None else notice.fallback_chat_id
@@ -219,6 +217,14 @@ class Courier:
 
     async def _send(self, chat_id: int, out: Outgoing) -> tuple[int, ...]:
         bot = self._bot
+        if out.delete is not None:
+            try:
+                await bot.delete_message(chat_id, out.delete)
+                return ()
+            except BadRequest:
+                # Older than Telegram lets a bot delete, or no right to: made to say nothing
+                # of anyone (and without its buttons) instead.
+                out = replace(out, edit=out.delete, keyboard=None)
         if out.edit is not None:
             with unless_unchanged(), lean_answers():
                 await bot.edit_message_text(

@@ -34,6 +34,8 @@ class Outgoing:
     text: str
     keyboard: InlineKeyboardMarkup | None = None
     edit: int | None = None  # edit this message instead of sending a new one
+    # delete this message; where Telegram refuses (too old, no right), it is edited to ``text``
+    delete: int | None = None
     reply_to: int | None = None
     # ``text`` is a header; this message follows it (with ``keyboard``, if any)
     copy_of: tuple[int, int] | None = None

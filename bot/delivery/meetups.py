@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from bot.context import Services
 from bot.delivery.kinds import Audience, Kind, Outgoing, Sent
-from bot.domain import Answer, MeetupNotFound, MeetupView, Notice, NoticeKind
+from bot.domain import Answer, CardLocation, MeetupNotFound, MeetupView, Notice, NoticeKind
 from bot.storage.db import Tx
 from bot.views.meetups import (
+    children_question,
     is_open,
     meetup_card_keyboard,
     meetup_card_text,
     meetup_when_text,
-    minutes_until,
     reminder_text,
 )
 
@@ -60,18 +60,82 @@ async def _member(services: Services, view: MeetupView, notice: Notice) -> bool:
 
 
 async def _reminder(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
-    """What, when, where, who is coming; "begint over …" counted now. Cancelled or begun
-    meanwhile, or the reader left: nothing to remind of."""
+    """ "⏰ Morgen om 15:00: …" — the day seen from now —, where, who is coming. To a person,
+    or in the group for those it names, only while they still say coming or maybe. Cancelled
+    or begun meanwhile, or the reader left: nothing to remind of."""
     view = await _view(services, notice)
     now = services.clock.now()
     if view is None or not is_open(view, now) or not await _member(services, view, notice):
         return None
+    names = None
+    meant_for = notice.numbers("for")  # (emptied by erasures: then it is for nobody)
+    if notice.user_id is not None:
+        mine = view.answer_of(notice.user_id)
+        if mine is None or mine.answer not in (Answer.YES, Answer.MAYBE):
+            return None  # they said no meanwhile: it is not for them any more
+    elif "for" in notice.refs:
+        still = [
+            rsvp.name
+            for rsvp in view.with_answer(Answer.YES, Answer.MAYBE)
+            if rsvp.user_id in meant_for
+            and await services.constellations.active_role(view.constellation.id, rsvp.user_id)
+        ]
+        if not still:
+            return None
+        names = still
     texts, language = services.texts, audience.language
-    left = texts.duration(language, minutes_until(view, now))
     return Outgoing(
-        reminder_text(texts, language, view, now, left),
+        reminder_text(texts, language, view, now, names),
         meetup_card_keyboard(texts, language, view, now),
     )
+
+
+async def _children(services: Services, notice: Notice, audience: Audience) -> Outgoing | None:
+    """ "With how many children?" — only while they still come (or wait for a place) and
+    have not counted their children meanwhile."""
+    view = await _view(services, notice)
+    now = services.clock.now()
+    if view is None or notice.user_id is None or not is_open(view, now):
+        return None
+    mine = view.answer_of(notice.user_id)
+    if mine is None or mine.answer not in (Answer.YES, Answer.WAITING) or mine.children:
+        return None
+    if not await _member(services, view, notice):
+        return None
+    text, keyboard = children_question(services.texts, audience.language, view, mine.user_id, now)
+    return Outgoing(text, keyboard)
+
+
+async def _children_sent(
+    services: Services, tx: Tx, notice: Notice, audience: Audience, sent: Sent
+) -> None:
+    """Where the question now is (the group or their chat), for /forgetme to delete it."""
+    occurrence_id = notice.ref("occurrence")
+    assert occurrence_id is not None and notice.user_id is not None
+    where = CardLocation(audience.chat_id, sent.message_ids[0])
+    await services.meetups.children_asked(tx, occurrence_id, notice.user_id, where)
+
+
+async def _children_erased(
+    services: Services, notice: Notice, audience: Audience
+) -> Outgoing | None:
+    """The question to someone erased since: deleted; where Telegram no longer allows that,
+    it says only that it is no longer needed."""
+    message_id = notice.ref("message")
+    if message_id is None:
+        return None
+    gone = services.texts(audience.language, "meetup.children_question_gone")
+    return Outgoing(gone, delete=message_id)
+
+
+async def _forget_sent(
+    services: Services, tx: Tx, notice: Notice, audience: Audience, sent: Sent
+) -> None:
+    await services.outbox.forget(tx, notice.dedupe_key)
+
+
+async def _forget_undelivered(services: Services, tx: Tx, notice: Notice) -> None:
+    await services.outbox.forget(tx, notice.dedupe_key)
 
 
 _KEYS = {
@@ -95,15 +159,21 @@ async def _to_person(services: Services, notice: Notice, audience: Audience) -> 
     if notice.kind is NoticeKind.MEETUP_CHANGED and not is_open(view, now):
         return None  # cancelled (they hear that) or begun since: the change is old news
     meetup, language = view.meetup, audience.language
+    key, goes_on = _KEYS[notice.kind], {}
+    if notice.kind is NoticeKind.MEETUP_CANCELLED and view.resumes and not meetup.cancelled:
+        # One date of a series is off; the series is not.
+        key = "meetup.cancelled_date_dm"
+        goes_on["next"] = meetup_when_text(language, view.resumes, meetup.timezone, now=now)
     return Outgoing(
         services.texts(
             language,
-            _KEYS[notice.kind],
+            key,
             title=meetup.title,
             when=meetup_when_text(
                 language, view.occurrence.starts_at, meetup.timezone, meetup.length_minutes, now=now
             ),
             constellation=view.constellation.name,
+            **goes_on,
         )
     )
 
@@ -115,4 +185,12 @@ KINDS: dict[NoticeKind, Kind] = {
     NoticeKind.MEETUP_MOVED_UP: Kind(_to_person),
     NoticeKind.MEETUP_CANCELLED: Kind(_to_person),
     NoticeKind.MEETUP_CHANGED: Kind(_to_person),
+    NoticeKind.MEETUP_CHILDREN: Kind(_children, after_sent=_children_sent, unreachable="skip"),
+    # Its row goes once done: it pointed into the chat of someone erased.
+    NoticeKind.MEETUP_CHILDREN_ERASED: Kind(
+        _children_erased,
+        after_sent=_forget_sent,
+        on_undelivered=_forget_undelivered,
+        unreachable="skip",
+    ),
 }

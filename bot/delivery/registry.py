@@ -7,7 +7,7 @@ notice can never be queued that nobody knows how to render.
 from __future__ import annotations
 
 from bot.context import Services
-from bot.delivery import line, meetups, reports, requests, sleepovers
+from bot.delivery import line, meetups, reports, requests, sleepovers, weekly
 from bot.delivery.kinds import Audience, Kind, Outgoing
 from bot.domain import MeetupNotFound, Notice, NoticeKind
 from bot.views.requests import someone
@@ -47,6 +47,7 @@ REGISTRY: dict[NoticeKind, Kind] = {
     **line.KINDS,
     **sleepovers.KINDS,
     **reports.KINDS,
+    **weekly.KINDS,
     NoticeKind.UNDELIVERED: Kind(_undelivered),
 }
 

@@ -123,7 +123,8 @@ async def _step(
         names = [await _name(services, user_id) for user_id in notice.numbers("asked")]
         who = ", ".join(name for name in names if name) or "—"
         minutes = int(services.settings.emergency_after.total_seconds() // 60)
-        return Outgoing(texts(language, "sleepover.step_escalated", minutes=minutes, who=who))
+        wait = texts.duration(language, minutes)
+        return Outgoing(texts(language, "sleepover.step_escalated", wait=wait, who=who))
     return Outgoing(texts(language, "sleepover.step_nobody"))
 
 

@@ -15,7 +15,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import BotContext
 from bot.domain import Constellation, Person
@@ -81,9 +81,20 @@ async def blind_as(context: BotContext, chat_id: int) -> str | None:
 
 
 async def actor_in(context: BotContext, chat_id: int, user: User) -> Actor:
-    """The acting person, with their admin status in ``chat_id`` checked with Telegram."""
-    status = await chat_member_status(context, chat_id, user.id)
-    return Actor(person_from(user), is_group_admin=status in ADMIN_STATUSES)
+    """The acting person, with their admin status in ``chat_id`` checked with Telegram.
+
+    When Telegram cannot say right now (a 5xx, a timeout, a 429) the error goes up, so the
+    person hears something went wrong and tries again: "only an admin may" would be untrue.
+    (An operator needs no answer from Telegram.)"""
+    try:
+        member = await context.bot.get_chat_member(chat_id, user.id)
+    except (BadRequest, Forbidden):
+        return Actor(person_from(user), is_group_admin=False)
+    except TelegramError:
+        if user.id in context.services.settings.admin_ids:
+            return Actor(person_from(user), is_group_admin=False)
+        raise
+    return Actor(person_from(user), is_group_admin=member.status in ADMIN_STATUSES)
 
 
 def private_language(context: BotContext, user: User | None) -> str:

@@ -32,6 +32,7 @@ from bot.callbacks import CallbackData
 from bot.commands import names
 from bot.context import BotContext
 from bot.handlers.common import private_language, reply
+from bot.telegram_bot import unless_unchanged
 
 END = ConversationHandler.END
 T = TypeVar("T")
@@ -139,7 +140,8 @@ class FlowKit:
         markup = InlineKeyboardMarkup([*rows, [self.cancel_button(context, language)]])
         query = update.callback_query
         if query is not None and query.message is not None:
-            await query.edit_message_text(text, reply_markup=markup)
+            with unless_unchanged():  # "start again" on the first question shows the same
+                await query.edit_message_text(text, reply_markup=markup)
             draft.message_id = query.message.message_id
             return
         message = update.effective_message

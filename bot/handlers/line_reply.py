@@ -32,10 +32,12 @@ from bot import callbacks
 from bot.callbacks import Feature, LineAction, LineButton
 from bot.commands import names
 from bot.context import BotApplication, BotContext
+from bot.domain import NotAllowed, NotAMember, PartlySent
 from bot.handlers.common import on_pressed_message, private_language, reply
+from bot.handlers.line_copies import copy_with_header
 from bot.handlers.private_line import answer_copy, refusal
-from bot.services.private_line import AnswerRefused, NotALineReply
-from bot.views.line import line_button
+from bot.services.private_line import Answerable, AnswerRefused, NotALineReply, StillWaiting
+from bot.views.line import answer_keyboard, line_button
 
 KEY = "line_reply"
 WINDOW = timedelta(minutes=30)  # the texts say "een half uur"
@@ -78,6 +80,7 @@ async def _end(context: BotContext, chat_id: int, *, stopped: bool, language: st
         context.user_data.pop(KEY, None)
     if awaiting is None:
         return
+    await context.services.line.answer_done(chat_id)
     prompt = awaiting.prompt_id
     with contextlib.suppress(BadRequest):  # gone, or too old to edit: nothing to mend
         if stopped:
@@ -110,6 +113,12 @@ async def pressed(update: Update, context: BotContext) -> None:
     ):
         await query.answer(texts.plain(language, "button.stale"))
         return
+    if button.action is LineAction.SHOW:
+        try:
+            await show_again(update, context, button.target)
+        except (NotAMember, NotAllowed):
+            await query.answer(texts.plain(language, "button.stale"), show_alert=True)
+        return
     if button.action is LineAction.STOP:
         awaiting = _current(context)
         if awaiting is None or awaiting.prompt_id != copy.message_id:
@@ -135,9 +144,19 @@ async def pressed(update: Update, context: BotContext) -> None:
         await copy.reply_text(texts(language, "line.member_gone"), do_quote=True)
         return
     await query.answer()
-    await _end(context, user.id, stopped=True, language=language)  # an earlier one stops
+    await _wait_for_answer(context, user.id, copy.message_id, able, language)
+
+
+async def _wait_for_answer(
+    context: BotContext, user_id: int, copy_id: int, able: Answerable, language: str
+) -> None:
+    """From now on this person's next message answers the member of ``copy_id``."""
+    assert able.member is not None and context.user_data is not None
+    texts = context.services.texts
+    await _end(context, user_id, stopped=True, language=language)  # an earlier one stops
     stop = line_button(texts, language, "flow.button_cancel", LineAction.STOP, able.original.id)
-    prompt = await copy.reply_text(
+    prompt = await context.bot.send_message(
+        user_id,
         texts(
             language,
             "line.reply_prompt",
@@ -145,10 +164,53 @@ async def pressed(update: Update, context: BotContext) -> None:
             constellation=able.constellation.name,
         ),
         reply_markup=InlineKeyboardMarkup([[stop]]),
-        reply_parameters=ReplyParameters(copy.message_id, allow_sending_without_reply=True),
+        reply_parameters=ReplyParameters(copy_id, allow_sending_without_reply=True),
     )
-    until = services.clock.now() + WINDOW
-    context.user_data[KEY] = Awaiting(able.original.id, copy.message_id, prompt.message_id, until)
+    until = context.services.clock.now() + WINDOW
+    # On disk first: a restart before the answer must not send it anywhere else.
+    await context.services.line.await_answer(
+        user_id, able.original.id, copy_id, prompt.message_id, until
+    )
+    context.user_data[KEY] = Awaiting(able.original.id, copy_id, prompt.message_id, until)
+
+
+async def show_again(update: Update, context: BotContext, line_id: int) -> None:
+    """A carer asks (from the overview) for a waiting message again, to answer it: it comes
+    as the first copy did, with its header and the answer button, and their next message is
+    the answer at once (as after "↩️ Antwoorden"); a reply to it works too."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    services = context.services
+    texts = services.texts
+    language = private_language(context, user)
+    try:
+        constellation, line, role, member = await services.line.to_answer(line_id, user.id)
+    except StillWaiting:
+        await query.answer(texts.plain(language, "line.on_its_way"), show_alert=True)
+        return
+    header = texts(
+        language, "line.header_in", name=member.first_name, constellation=constellation.name
+    )
+    keyboard = answer_keyboard(texts, language, line.id)
+    origin = (line.origin_chat_id, line.origin_message_id)
+    await query.answer()
+    try:
+        ids = await copy_with_header(context, user.id, header, origin, keyboard=keyboard)
+    except PartlySent as partly:
+        # The member's message itself is gone (deleted in their chat): the header is out,
+        # and a reply to it still reaches them.
+        await services.line.shown_again(line, [(user.id, partly.head)], role)
+        if not isinstance(partly.__cause__, BadRequest):
+            raise
+        await context.bot.send_message(user.id, texts(language, "line.copy_missing"))
+        return
+    await services.line.shown_again(line, [(user.id, sent) for sent in ids], role)
+    try:
+        able = await services.line.answerable(user.id, ids[-1], user.id)
+    except (NotALineReply, AnswerRefused):
+        return  # shown; the button under it says the rest when pressed
+    if able.member is not None and context.user_data is not None:
+        await _wait_for_answer(context, user.id, ids[-1], able, language)
 
 
 # -- the message after the press -------------------------------------------------------------
@@ -205,12 +267,25 @@ async def turned_elsewhere(update: Update, context: BotContext) -> None:
     await _end(context, user.id, stopped=True, language=private_language(context, user))
 
 
+async def restore(app: BotApplication) -> None:
+    """At start-up: answers still waiting (pressed before a restart) wait again."""
+    for (
+        user_id,
+        line_id,
+        copy_id,
+        prompt_id,
+        until,
+    ) in await app.bot_data.services.line.answers_waiting():
+        app.user_data[user_id][KEY] = Awaiting(line_id, copy_id, prompt_id, until)
+
+
 def register(app: BotApplication) -> None:
     """Before the guided flows: while an answer waits, the next message is the answer."""
     awaiting = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & _Awaiting(app)
     app.add_handler(CommandHandler(names("cancel"), cancelled, awaiting))
     app.add_handler(MessageHandler(awaiting & ~filters.COMMAND, next_message))
-    line = rf"^{Feature.LINE.value}:{callbacks.VERSION}:({LineAction.REPLY}|{LineAction.STOP}):"
+    actions = f"({LineAction.REPLY}|{LineAction.STOP}|{LineAction.SHOW})"
+    line = rf"^{Feature.LINE.value}:{callbacks.VERSION}:{actions}:"
     app.add_handler(CallbackQueryHandler(pressed, pattern=line))
     app.add_handler(MessageHandler(awaiting & filters.COMMAND, turned_elsewhere), AFTERWARDS)
     app.add_handler(CallbackQueryHandler(turned_elsewhere), AFTERWARDS)

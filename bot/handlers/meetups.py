@@ -7,7 +7,7 @@ presser's own private chat, for reminders), and be neither cancelled nor started
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
@@ -41,7 +41,12 @@ from bot.services.meetups import FormError
 from bot.telegram_bot import unless_unchanged
 from bot.views.calendar import ics_file, ics_name
 from bot.views.common import message_link
-from bot.views.meetups import meetup_when_text
+from bot.views.meetups import (
+    children_keyboard,
+    meetup_card_keyboard,
+    meetup_card_text,
+    meetup_when_text,
+)
 from bot.views.when import assumed_note, read_back, refusal
 from bot.when import WhenError
 
@@ -139,12 +144,12 @@ async def _agenda_line(
     link = message_link(cards[0].chat_id, cards[0].message_id) if cards else None
     if link:
         label = Html(f'<a href="{link}">{label}</a>')
-    counts = texts(
-        language,
-        "meetup.agenda_counts",
-        yes=len(view.with_answer(Answer.YES)),
-        maybe=len(view.with_answer(Answer.MAYBE)),
-    )
+    counted = [
+        texts.plural(language, f"meetup.count_{answer.value}", len(people))
+        for answer in (Answer.YES, Answer.MAYBE)
+        if (people := view.with_answer(answer))
+    ]
+    counts = f" ({', '.join(counted)})" if counted else ""
     when = meetup_when_text(
         language,
         view.occurrence.starts_at,
@@ -153,7 +158,7 @@ async def _agenda_line(
         now=context.services.clock.now(),
     )
     where = f" · {texts(language, 'meetup.agenda_group', name=view.constellation.name)}"
-    return f"• {when} — {label} ({counts}){where if several else ''}"
+    return f"• {when} — {label}{counts}{where if several else ''}"
 
 
 # -- cancelling and moving -------------------------------------------------------------------
@@ -264,17 +269,17 @@ async def _cancel(
         text = texts(language, "meetup.nothing_to_cancel", number=meetup.number)
     else:
         key = "meetup.cancelled_series" if series else "meetup.cancelled_one"
-        when = (
-            meetup_when_text(
-                language,
-                cancelled[0].occurrence.starts_at,
-                meetup.timezone,
-                now=services.clock.now(),
-            )
-            if cancelled
-            else ""
+        now = services.clock.now()
+        when = goes_on = ""
+        if cancelled:
+            off = cancelled[0]
+            when = meetup_when_text(language, off.occurrence.starts_at, meetup.timezone, now=now)
+            if off.resumes is not None and not series:  # one date of a series that goes on
+                key = "meetup.cancelled_date"
+                goes_on = meetup_when_text(language, off.resumes, meetup.timezone, now=now)
+        text = texts(
+            language, key, number=meetup.number, title=meetup.title, when=when, next=goes_on
         )
-        text = texts(language, key, number=meetup.number, title=meetup.title, when=when)
     if update.callback_query is not None:
         with unless_unchanged():
             await update.callback_query.edit_message_text(text)
@@ -353,6 +358,12 @@ async def button(update: Update, context: BotContext) -> None:
     if pressed.action is MeetupAction.CALENDAR:
         await _calendar(update, context, language, pressed.target)
         return
+    if pressed.action in (MeetupAction.KIDS, MeetupAction.KIDS_MORE):
+        await _children_button(update, context, language, pressed)
+        return
+    if pressed.action is MeetupAction.SHOW:
+        await _show(update, context, language, pressed.target)
+        return
     try:
         view = await context.services.meetups.for_press(pressed.target, chat.id, user.id)
     except MeetupNotFound:
@@ -367,8 +378,102 @@ async def button(update: Update, context: BotContext) -> None:
         return
     mine = answered.view.answer_of(user.id)
     children = mine.children if mine else 0
-    popup = to_plain(texts(language, f"meetup.answered_{answered.result}", n=children))
+    coming = answered.result == "yes"  # (waiting for a place is said first, in an alert)
+    if coming and answered.remembered:
+        popup = to_plain(texts.plural(language, "meetup.answered_yes_remembered", children))
+    elif coming and answered.asked:
+        popup = to_plain(texts(language, await _where_asked(context, chat.id, user.id)))
+    else:
+        popup = to_plain(texts(language, f"meetup.answered_{answered.result}", n=children))
     await query.answer(popup, show_alert=answered.result in ("full", "waiting"))
+
+
+async def _where_asked(context: BotContext, chat_id: int, user_id: int) -> str:
+    """Where "with how many children?" went, for the pop-up: right here (pressed in the
+    private chat), to the private chat, or to the group."""
+    if chat_id == user_id:
+        return "meetup.answered_yes_ask_here"
+    person = await context.services.constellations.person(user_id)
+    linked = person is not None and person.private_chat_linked
+    return "meetup.answered_yes_ask_private" if linked else "meetup.answered_yes_ask_group"
+
+
+async def _children_button(
+    update: Update, context: BotContext, language: str, pressed: MeetupButton
+) -> None:
+    """An answer to "with how many children?": only on the question itself (its buttons name
+    the person asked, so forged data on another message counts for nothing), only by that
+    person, and only while they may answer that date."""
+    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+    assert query is not None and chat is not None and user is not None
+    services, texts = context.services, context.services.texts
+    if not on_pressed_message(query):
+        await query.answer(texts.plain(language, "button.stale"))
+        return
+    if pressed.person != user.id:
+        await query.answer(texts.plain(language, "meetup.children_not_yours"), show_alert=True)
+        return
+    try:
+        view = await services.meetups.for_press(pressed.target, chat.id, user.id)
+    except MeetupNotFound:
+        await query.answer(texts.plain(language, "button.stale"), show_alert=True)
+        return
+    if pressed.action is MeetupAction.KIDS_MORE:
+        await query.answer()
+        keyboard = children_keyboard(texts, language, view.occurrence.id, user.id, many=True)
+        with unless_unchanged():
+            await query.edit_message_reply_markup(keyboard)
+        return
+    try:
+        answered = await services.meetups.answer(
+            view, person_from(user), "children", count=pressed.count
+        )
+    except MeetupClosed:
+        await query.answer(texts.plain(language, "meetup.closed"), show_alert=True)
+        return
+    if answered.result == "too_many":
+        refusal = texts.plural(language, "meetup.answered_too_many", pressed.count or 0)
+        await query.answer(to_plain(refusal), show_alert=True)
+        return
+    mine = answered.view.answer_of(user.id)
+    children = mine.children if mine else 0
+    await query.answer(to_plain(texts(language, "meetup.answered_children", n=children)))
+    title = answered.view.meetup.title
+    if is_group(chat):
+        # Answered: the question goes, and no name stays behind in the group (the card
+        # shows the count). Too old to delete, it is at least made nameless.
+        try:
+            await query.delete_message()
+            return
+        except TelegramError:
+            noted = texts.plural(language, "meetup.children_noted_group", children, title=title)
+    else:
+        noted = texts.plural(language, "meetup.children_noted", children, title=title)
+    with unless_unchanged():
+        await query.edit_message_text(noted)
+
+
+async def _show(update: Update, context: BotContext, language: str, occurrence_id: int) -> None:
+    """The date's card, as it is now, sent to the presser's own private chat (from an
+    overview): for an active member of its constellation only."""
+    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+    assert query is not None and chat is not None and user is not None
+    services = context.services
+    if chat.id != user.id:
+        await query.answer(services.texts.plain(language, "button.stale"), show_alert=True)
+        return
+    try:
+        view = await services.meetups.for_press(occurrence_id, chat.id, user.id)
+    except MeetupNotFound:
+        await query.answer(services.texts.plain(language, "button.stale"), show_alert=True)
+        return
+    await query.answer()
+    now = services.clock.now()
+    await context.bot.send_message(
+        user.id,
+        meetup_card_text(services.texts, language, view, now),
+        reply_markup=meetup_card_keyboard(services.texts, language, view, now),
+    )
 
 
 async def _cancel_button(

@@ -238,7 +238,7 @@ async def button(update: Update, context: BotContext) -> None:
     # button on the question the bot asked, in the person's own chat.
     if (
         pressed is None
-        or pressed.action in (LineAction.REPLY, LineAction.STOP)
+        or pressed.action in (LineAction.REPLY, LineAction.STOP, LineAction.SHOW)
         or chat.id != user.id
         or not on_pressed_message(query)
     ):

@@ -144,19 +144,7 @@ async def _ask_next(
     language = private_language(context, user)
     assert flow.constellation is not None
     state, text, rows = _question(context, language, flow, user.first_name)
-    if notice is not None:
-        text = f"{notice}\n\n{text}"
-    rows = [*rows, [KIT.cancel_button(context, language)]]
-    markup = InlineKeyboardMarkup(rows)
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        await query.edit_message_text(text, reply_markup=markup)
-        flow.message_id = query.message.message_id
-    else:
-        message = update.effective_message
-        assert message is not None
-        sent = await message.reply_text(text, reply_markup=markup, do_quote=False)
-        flow.message_id = sent.message_id
+    await KIT.show(update, context, flow, text, rows, notice)
     return state
 
 

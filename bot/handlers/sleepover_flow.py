@@ -358,7 +358,8 @@ async def _send(update: Update, context: BotContext, flow: SleepoverFlow) -> int
         if not asked.readers:
             text = texts(language, "sflow.sent_nobody")
         elif flow.emergency:
-            text = texts(language, "sflow.sent_emergency", who=who, minutes=minutes)
+            wait = texts.duration(language, minutes)
+            text = texts(language, "sflow.sent_emergency", who=who, wait=wait)
         else:
             text = texts(language, "sflow.sent", who=who)
     KIT.drop(context)

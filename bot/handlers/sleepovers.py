@@ -51,7 +51,7 @@ from bot.handlers.common import (
     reply,
     typed_number,
 )
-from bot.i18n import Html, escape
+from bot.i18n import Html, escape, to_plain
 from bot.services.sleepovers import SleepoverView
 from bot.services.sleepovers.beds import MAX_BEDS, BedsInUse, BedsOverview, Month
 from bot.views.sleepovers import (
@@ -106,7 +106,7 @@ async def button(update: Update, context: BotContext) -> None:
         await query.answer(message, show_alert=True)
     except OverSoftLimit as exc:
         await query.answer()
-        text = texts(language, "sleepover.over_limit", nights=exc.nights_so_far, limit=exc.limit)
+        text = texts.plural(language, "sleepover.over_limit", exc.nights_so_far, limit=exc.limit)
         anyway = InlineKeyboardButton(
             texts.plain(language, "sleepover.button_anyway"),
             callback_data=SleepoverButton(SleepoverAction.ANYWAY, pressed.target).data(),
@@ -357,11 +357,11 @@ async def _beds_setting(
             await reply(update, texts(language, "beds.how", max=MAX_BEDS))
             return
         beds = await services.beds.set_beds(constellation, user.id, number)
-        await reply(update, texts(language, "beds.set", beds=beds, name=constellation.name))
+        await reply(update, texts.plural(language, "beds.set", beds, name=constellation.name))
     except NotAllowed:
         await reply(update, texts(language, "beds.only_hubhome"))
     except BedsInUse as exc:
-        await reply(update, texts(language, "beds.in_use", taken=exc.taken))
+        await reply(update, texts.plural(language, "beds.in_use", exc.taken))
 
 
 async def _show_overview(
@@ -394,7 +394,7 @@ def overview_text(context: BotContext, language: str, overview: BedsOverview) ->
         lines.append(texts(language, key, shares=Html(shown or "—")))
     limit = settings.soft_limit
     lines.append(
-        texts(language, "beds.limit", limit=limit) if limit else texts(language, "beds.no_limit")
+        texts.plural(language, "beds.limit", limit) if limit else texts(language, "beds.no_limit")
     )
     lines.append(texts(language, "beds.legend"))
     return Html("\n".join(lines))
@@ -486,7 +486,7 @@ async def beds_button(update: Update, context: BotContext) -> None:
     except NotAllowed:
         await query.answer(texts.plain(language, "beds.only_hubhome"), show_alert=True)
     except BedsInUse as exc:
-        message = texts.plain(language, "beds.in_use").format(taken=exc.taken)
+        message = to_plain(texts.plural(language, "beds.in_use", exc.taken))
         await query.answer(message, show_alert=True)
     except ValueError:  # a forged date
         await query.answer(texts.plain(language, "button.stale"), show_alert=True)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.callbacks import Feature, MoreButton, MoreTopic
 from bot.commands import names
 from bot.context import BotApplication, BotContext
-from bot.domain import InvalidLink, NotAMember
+from bot.domain import InvalidLink, NotAMember, Role
 from bot.handlers.common import (
     PRESENT_STATUSES,
     actor_in,
@@ -89,7 +90,10 @@ async def _admin_here(update: Update, context: BotContext) -> bool:
     chat, user = update.effective_chat, update.effective_user
     if not is_group(chat) or chat is None or user is None:
         return False
-    actor = await actor_in(context, chat.id, user)
+    try:
+        actor = await actor_in(context, chat.id, user)
+    except TelegramError:  # Telegram cannot say now: the help everyone gets
+        return False
     return context.services.constellations.may_manage(actor)
 
 
@@ -118,11 +122,19 @@ async def help_more(update: Update, context: BotContext) -> None:
         return
     in_group = is_group(update.effective_chat)
     admin = await _admin_here(update, context)
-    await query.answer()
-    with unless_unchanged():
-        await query.edit_message_text(
-            full_help(texts, language, in_group=in_group, admin=admin), reply_markup=None
+    user = update.effective_user
+    # In a private chat the hub home's and liaison's own commands are for them only.
+    carer = in_group or (
+        user is not None
+        and any(
+            role in (Role.HUBHOME, Role.LIAISON)
+            for _, role in await context.services.constellations.places(user.id)
         )
+    )
+    await query.answer()
+    full = full_help(texts, language, in_group=in_group, admin=admin, carer=carer)
+    with unless_unchanged():
+        await query.edit_message_text(full, reply_markup=None)
 
 
 def register(app: BotApplication) -> None:

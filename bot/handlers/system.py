@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -207,9 +207,17 @@ async def on_error(update: object, context: BotContext) -> None:
         language = await language_for(update, context)
         text = context.services.texts(language, "error.generic")
         if update.callback_query is not None:
-            await update.callback_query.answer(
-                context.services.texts.plain(language, "error.generic_short"), show_alert=True
-            )
+            try:
+                await update.callback_query.answer(
+                    context.services.texts.plain(language, "error.generic_short"), show_alert=True
+                )
+                return
+            except BadRequest:
+                # The press was answered before the failure (answers come first): say it in
+                # the chat instead, or the person never hears that it did not work.
+                if update.effective_chat is None:
+                    raise
+                await context.bot.send_message(update.effective_chat.id, text)
         elif update.effective_message is not None:
             await reply(update, text)
     except Exception:  # the apology itself failed (e.g. Telegram is down); logging is enough

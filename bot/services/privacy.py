@@ -74,7 +74,11 @@ class PrivacyService:
         async with self._db.transaction() as tx:
             helped = await stores.requests.taken_on_for(tx, user_id)
             dropped = await stores.outbox.pending_for(tx, user_id)
+            asked = await stores.meetups.questions_of(tx, user_id)
             erased = await stores.privacy.forget(tx, user_id, now, reopened)  # drops them too
+            # "Anna: 👧 With how many children…?" goes from the group (and from her own chat).
+            for question in asked:
+                await stores.outbox.add(tx, meetup_notices.children_erased(question), now)
             # Whoever was helping with one of their requests hears it is withdrawn.
             for request in helped:
                 helper = request.claimed_by

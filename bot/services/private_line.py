@@ -59,6 +59,10 @@ class NeedsChoice(DomainError):
         self.gone = gone
 
 
+class StillWaiting(DomainError):
+    """The message is still on its way to the hub home (kept, or being passed on)."""
+
+
 class NotALineReply(DomainError):
     """A reply to something that is not a routed message."""
 
@@ -166,6 +170,21 @@ class PrivateLineService:
         # Messages a handler of this process is passing on right now (whatever the clock
         # says); the lease in the database covers a process that died meanwhile.
         self._handling: set[int] = set()
+
+    # -- an answer waiting after "↩️ Antwoorden" (kept across a restart) ---------------------
+
+    async def await_answer(
+        self, user_id: int, line_id: int, copy_id: int, prompt_id: int, until: datetime
+    ) -> None:
+        async with self._db.transaction() as tx:
+            await self._lines.await_answer(tx, user_id, line_id, copy_id, prompt_id, until)
+
+    async def answer_done(self, user_id: int) -> None:
+        async with self._db.transaction() as tx:
+            await self._lines.answer_done(tx, user_id)
+
+    async def answers_waiting(self) -> list[tuple[int, int, int, int, datetime]]:
+        return await self._lines.answers_waiting(self._db.reader, self._clock.now())
 
     # -- which constellation ------------------------------------------------------------------
 
@@ -369,6 +388,40 @@ class PrivateLineService:
         return constellation, line, [x for x in liaisons if x.user_id not in shared]
 
     # -- hub home (or liaison) → member -------------------------------------------------------
+
+    async def to_answer(
+        self, line_id: int, user_id: int
+    ) -> tuple[Constellation, LineMessage, Role, Person]:
+        """A member's message a carer asks for again (from the overview), to answer it by
+        replying: only for whoever may answer it now — a hub home carer, or the liaison it
+        was shared with — while its writer is still in the constellation. Raises NotAllowed
+        otherwise, the same for a message that does not exist (a forged button learns
+        nothing), and StillWaiting while it is on its way anyway."""
+        reader = self._db.reader
+        line = await self._lines.get(reader, line_id)
+        if line is None or line.author_id != line.member_id or line.member_id == user_id:
+            raise NotAllowed("line")
+        constellation = await self._constellations.by_id(reader, line.constellation_id)
+        if constellation is None:
+            raise NotAllowed("line")
+        role = await self.role(constellation, user_id)
+        shared = role is Role.LIAISON and await self._lines.shared_with_liaison(reader, line.id)
+        if role is not Role.HUBHOME and not shared:
+            raise NotAllowed("line")
+        member = await self.person(line.member_id)
+        if member is None or await self.role(constellation, member.user_id) is None:
+            raise NotAllowed("line")  # its writer left: words about a child stay where they are
+        if line.state is LineState.WAITING:
+            raise StillWaiting(line.id)
+        assert role is not None
+        return constellation, line, role, member
+
+    async def shown_again(
+        self, line: LineMessage, copies: list[tuple[int, int]], role: Role
+    ) -> None:
+        """A carer got the message again: a reply to this copy goes back to the member."""
+        async with self._db.transaction() as tx:
+            await self._lines.add_copies(tx, line.id, copies, role)
 
     async def answerable(self, chat_id: int, copy_message_id: int, replier_id: int) -> Answerable:
         """Whether an answer to this copy (in the replier's own chat) may go back, and to whom:

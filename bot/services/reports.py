@@ -124,7 +124,7 @@ class _Rows:
     requests: list[RequestRow]
     acts: list[Act]
     dates: list[DateRow]
-    kept: list[tuple[int, str, str, int]]
+    kept: list[tuple[int, str, str, int]]  # and the sleepovers' feedback, counted alike
     stays: list[StayRow]
     families: list[FamilyRow]
     now: datetime
@@ -281,11 +281,15 @@ class ReportService:
         # A day either side: every zone's month falls inside; rows outside are dropped later.
         start, end = _span(months)
         last_day = add_months(months[-1], 1) - timedelta(days=1)
+        keys = [month_key(m) for m in months]
         return _Rows(
             requests=await self._repo.requests(s, ids, start, end),
             acts=await self._repo.acts(s, ids, start, end),
             dates=await self._repo.dates(s, ids, start, end),
-            kept=await self._repo.kept(s, ids, [month_key(m) for m in months]),
+            kept=[
+                *await self._repo.kept(s, ids, keys),
+                *await self._repo.feedback(s, ids, keys),
+            ],
             stays=await self._repo.stays(s, ids, months[0], last_day, start),
             families=await self._repo.families(s, ids),
             now=self._clock.now(),

@@ -176,8 +176,8 @@ async def scene_setup(demo: Demo) -> None:
         "Hanneke voegt de bot toe aan de groep en maakt hem beheerder",
         demo.sim.add_bot_to_group(demo.group, by=demo.hanneke, as_admin=True),
     )
-    await demo.say(demo.bram, demo.group, "/setup")
-    await demo.say(demo.hanneke, demo.group, "/setup De Linde")
+    await demo.say(demo.bram, demo.group, "/instellen")
+    await demo.say(demo.hanneke, demo.group, "/instellen De Linde")
 
 
 async def scene_roles(demo: Demo) -> None:
@@ -208,6 +208,9 @@ async def scene_help(demo: Demo) -> None:
     demo.printer.heading("Hulp vragen")
     await demo.say(demo.anna, demo.group, "/hulp")
     await demo.say(demo.grace, demo.sim.private_chat(demo.grace), "/help")
+    # A command typed almost right gets the one meant; another bot's command gets silence.
+    await demo.say(demo.bram, demo.group, "/logeerbed")
+    await demo.say(demo.bram, demo.group, "/weer@buienbot")
 
 
 async def scene_request(demo: Demo) -> None:
@@ -260,7 +263,7 @@ async def scene_private_line(demo: Demo) -> None:
     demo.printer.heading("De privélijn: even iets vragen aan het kerngezin")
     chat = demo.sim.private_chat(demo.anna)
     hub_chat = demo.sim.private_chat(demo.hanneke)
-    await demo.say(demo.anna, chat, "/hubhomeprive")
+    await demo.say(demo.anna, chat, "/privelijn")
     asked = await demo.say(
         demo.anna,
         chat,
@@ -284,7 +287,19 @@ async def scene_private_line(demo: Demo) -> None:
     await demo.sim.send_media(demo.anna, chat, "voice")
     await demo.bot.settle()
     demo.printer.flush()
+    # No long-press needed: the button under the message makes the next one the answer.
+    await demo.tap(demo.hanneke, demo.last(hub_chat), "↩️ Antwoorden")
     await demo.say(demo.hanneke, hub_chat, "Goed idee van je, tot morgen!")
+
+
+async def scene_overview(demo: Demo) -> None:
+    demo.printer.heading("Het overzicht: wat er op het kerngezin wacht")
+    chat = demo.sim.private_chat(demo.anna)
+    await demo.say(demo.anna, chat, "Nog een vraag: mag de hond mee naar de knutselmiddag?")
+    hub_chat = demo.sim.private_chat(demo.hanneke)
+    await demo.say(demo.hanneke, hub_chat, "/overzicht")
+    await demo.tap(demo.hanneke, demo.last(hub_chat), "↩️ Antwoord Anna")
+    await demo.say(demo.hanneke, hub_chat, "Ja hoor, neem hem gerust mee!")
 
 
 async def scene_activity(demo: Demo) -> None:
@@ -297,12 +312,16 @@ async def scene_activity(demo: Demo) -> None:
     )
     card = demo.last(demo.group)
     card = await demo.tap(demo.anna, card, "✅ Ik kom")
-    card = await demo.tap(demo.anna, card, "➕ kind")
-    card = await demo.tap(demo.anna, card, "➕ kind")
+    # The first time, the bot asks how many children come (privately, where Anna reads it).
+    await demo.tap(demo.anna, demo.last(demo.sim.private_chat(demo.anna)), "2")
     card = await demo.tap(demo.grace, card, "🤔 Misschien")
     card = await demo.tap(demo.bram, card, "❌ Ik kom niet")
     await demo.tap(demo.anna, card, "📅 In mijn agenda")
     await demo.say(demo.lotte, demo.group, "/agenda")
+    # A short look at the week ahead on Sunday evening, for whoever wants it.
+    await demo.say(demo.grace, demo.sim.private_chat(demo.grace), "/weekly on")
+    sunday_evening = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)  # 19:00 in Amsterdam
+    await demo.later("Zondagavond, 19:00", sunday_evening - demo.clock.now())
     # 24 hours before Wednesday 15:00 in Amsterdam: Tuesday 14:00 UTC.
     day_before = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
     await demo.later("Dinsdagmiddag, een dag van tevoren", day_before - demo.clock.now())
@@ -344,6 +363,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_private_request,
     scene_private_line,
     scene_activity,
+    scene_overview,
     scene_sleepover,
     scene_report,
 ]

@@ -80,16 +80,22 @@ class ConstellationRepository:
     ) -> list[Constellation]:
         """Active constellations the person is an active member of (with one of ``roles``,
         when given), oldest first — one query, whatever the number of constellations."""
+        return [constellation for constellation, _ in await self.places(s, user_id, roles)]
+
+    async def places(
+        self, s: Session, user_id: int, roles: tuple[Role, ...] = ()
+    ) -> list[tuple[Constellation, Role]]:
+        """``of_member``, each with the person's role there."""
         columns = ", ".join(f"c.{name.strip()}" for name in _COLUMNS.split(","))
         only = f" AND m.role IN ({', '.join('?' for _ in roles)})" if roles else ""
         rows = await s.fetch_all(
-            f"SELECT {columns} FROM constellations c JOIN memberships m"  # noqa: S608
-            " ON m.constellation_id = c.id"
+            f"SELECT {columns}, m.role AS member_role FROM constellations c"  # noqa: S608
+            " JOIN memberships m ON m.constellation_id = c.id"
             f" WHERE m.user_id = ? AND m.status = 'active' AND c.status = 'active'{only}"
             " ORDER BY c.id",
             (user_id, *(role.value for role in roles)),
         )
-        return [_constellation(row) for row in rows]
+        return [(_constellation(row), Role(row["member_role"])) for row in rows]
 
     async def all_active(self, s: Session) -> list[Constellation]:
         """Every active constellation, oldest first (for operators' reports)."""

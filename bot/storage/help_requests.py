@@ -126,6 +126,20 @@ class HelpRequestRepository:
         )
         return [_request(row) for row in rows]
 
+    async def active_in(self, s: Session, constellation_ids: list[int]) -> list[HelpRequest]:
+        """Open and claimed requests of these constellations (hidden ones too), in one query:
+        the open ones first, urgent first, then the oldest."""
+        if not constellation_ids:
+            return []
+        marks = ", ".join("?" for _ in constellation_ids)  # placeholders only, no values
+        rows = await s.fetch_all(
+            f"{_SELECT} WHERE r.constellation_id IN ({marks})"
+            " AND r.state IN ('open', 'claimed')"
+            " ORDER BY r.constellation_id, r.state <> 'open', r.urgent DESC, r.created_at, r.id",
+            tuple(constellation_ids),
+        )
+        return [_request(row) for row in rows]
+
     async def claim(
         self, tx: Tx, request_id: int, user_id: int, now: datetime
     ) -> tuple[bool, HelpRequest, list[CardLocation]]:

@@ -9,7 +9,16 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain import Answer, CardLocation, Meetup, MeetupKind, Occurrence, Rsvp
+from bot.domain import (
+    Answer,
+    AskedChildren,
+    CardLocation,
+    Meetup,
+    MeetupKind,
+    Occurrence,
+    Rsvp,
+    UpcomingDate,
+)
 from bot.storage.db import Session, Tx, from_db_time, to_db_time
 
 _RSVP_SELECT = (
@@ -55,6 +64,18 @@ def _rsvp(row: aiosqlite.Row) -> Rsvp:
         answer=Answer(row["answer"]),
         children=row["children"],
         answered_at=from_db_time(row["answered_at"]),
+    )
+
+
+def _listed(row: aiosqlite.Row) -> Occurrence:
+    """An occurrence from a list's row (``o_id``, ``slot``, ``starts_at`` next to the
+    meetup's columns), not cancelled."""
+    return Occurrence(
+        id=row["o_id"],
+        meetup_id=row["id"],
+        slot=datetime.fromisoformat(row["slot"]),
+        starts_at=from_db_time(row["starts_at"]),
+        cancelled=False,
     )
 
 
@@ -193,7 +214,33 @@ class MeetupRepository:
             (occurrence_id, chat_id, message_id),
         )
 
+    async def add_question(
+        self, tx: Tx, occurrence_id: int, user_id: int, at: CardLocation
+    ) -> None:
+        """Where "with how many children?" went for this person and date."""
+        await tx.execute(
+            "INSERT OR REPLACE INTO children_questions (occurrence_id, user_id, chat_id,"
+            " message_id) VALUES (?, ?, ?, ?)",
+            (occurrence_id, user_id, at.chat_id, at.message_id),
+        )
+
+    async def question_answered(self, tx: Tx, occurrence_id: int, user_id: int) -> None:
+        await tx.execute(
+            "DELETE FROM children_questions WHERE occurrence_id = ? AND user_id = ?",
+            (occurrence_id, user_id),
+        )
+
     # -- reading -----------------------------------------------------------------------------
+
+    async def questions_of(self, s: Session, user_id: int) -> list[AskedChildren]:
+        """Every "with how many children?" asked of this person and not answered yet."""
+        rows = await s.fetch_all(
+            "SELECT q.occurrence_id, m.constellation_id, q.chat_id, q.message_id"
+            " FROM children_questions q JOIN occurrences o ON o.id = q.occurrence_id"
+            " JOIN meetups m ON m.id = o.meetup_id WHERE q.user_id = ? ORDER BY q.occurrence_id",
+            (user_id,),
+        )
+        return [AskedChildren(row[0], row[1], CardLocation(row[2], row[3])) for row in rows]
 
     async def next_number(self, s: Session, constellation_id: int) -> int:
         row = await s.fetch_one(
@@ -245,6 +292,20 @@ class MeetupRepository:
         rows = await s.fetch_all(_RSVP_SELECT, (occurrence_id,))
         return tuple(_rsvp(row) for row in rows)
 
+    async def last_children(
+        self, s: Session, constellation_id: int, user_id: int, other_than: int
+    ) -> int:
+        """How many children this person brought along to their latest activity date in the
+        constellation (one they counted children for, other than ``other_than``); 0 if none."""
+        row = await s.fetch_one(
+            "SELECT r.children FROM rsvps r JOIN occurrences o ON o.id = r.occurrence_id"
+            " JOIN meetups m ON m.id = o.meetup_id WHERE r.user_id = ? AND r.children > 0"
+            " AND m.constellation_id = ? AND m.kind = 'activity' AND r.occurrence_id != ?"
+            " ORDER BY o.starts_at DESC, o.id DESC LIMIT 1",
+            (user_id, constellation_id, other_than),
+        )
+        return int(row[0]) if row else 0
+
     async def cards(self, s: Session, occurrence_id: int) -> list[CardLocation]:
         rows = await s.fetch_all(
             "SELECT chat_id, message_id FROM occurrence_cards WHERE occurrence_id = ?"
@@ -268,19 +329,64 @@ class MeetupRepository:
             " LIMIT ?"
         )
         rows = await s.fetch_all(sql, (*constellation_ids, to_db_time(now), limit))
+        return [(_meetup(row), _listed(row)) for row in rows]
+
+    async def dates(
+        self,
+        s: Session,
+        constellation_ids: list[int],
+        start: datetime,
+        end: datetime,
+        *,
+        each: int,
+        reader: int,
+    ) -> list[UpcomingDate]:
+        """Planned dates from ``start`` to ``end``, at most ``each`` per constellation, soonest
+        first, with their counts and ``reader``'s own answer — one query."""
+        if not constellation_ids:
+            return []
+        marks = ",".join("?" for _ in constellation_ids)  # placeholders only, no values
+        sql = (
+            "SELECT * FROM (SELECT m.*, o.id AS o_id, o.slot, o.starts_at,"  # noqa: S608
+            " ROW_NUMBER() OVER (PARTITION BY m.constellation_id"
+            " ORDER BY o.starts_at, o.id) AS nth,"
+            " (SELECT COUNT(*) FROM rsvps r WHERE r.occurrence_id = o.id AND r.answer = 'yes')"
+            " AS coming,"
+            " (SELECT COALESCE(SUM(r.children), 0) FROM rsvps r WHERE r.occurrence_id = o.id"
+            " AND r.answer = 'yes') AS kids,"
+            " (SELECT r.answer FROM rsvps r WHERE r.occurrence_id = o.id AND r.user_id = ?)"
+            " AS mine"
+            " FROM occurrences o JOIN meetups m ON m.id = o.meetup_id"
+            f" WHERE m.constellation_id IN ({marks}) AND o.cancelled_at IS NULL"
+            " AND m.cancelled_at IS NULL AND o.starts_at > ? AND o.starts_at < ?)"
+            " WHERE nth <= ? ORDER BY starts_at, o_id"
+        )
+        rows = await s.fetch_all(
+            sql, (reader, *constellation_ids, to_db_time(start), to_db_time(end), each)
+        )
         return [
-            (
-                _meetup(row),
-                Occurrence(
-                    id=row["o_id"],
-                    meetup_id=row["id"],
-                    slot=datetime.fromisoformat(row["slot"]),
-                    starts_at=from_db_time(row["starts_at"]),
-                    cancelled=False,
-                ),
+            UpcomingDate(
+                meetup=_meetup(row),
+                occurrence=_listed(row),
+                coming=row["coming"],
+                children=row["kids"],
+                mine=Answer(row["mine"]) if row["mine"] else None,
             )
             for row in rows
         ]
+
+    async def running_series(self, s: Session, constellation_ids: list[int]) -> list[Meetup]:
+        """The series of these constellations that are not cancelled."""
+        if not constellation_ids:
+            return []
+        marks = ",".join("?" for _ in constellation_ids)  # placeholders only, no values
+        sql = (
+            "SELECT * FROM meetups WHERE constellation_id IN ("  # noqa: S608
+            + marks
+            + ") AND recurrence IS NOT NULL AND cancelled_at IS NULL ORDER BY id"
+        )
+        rows = await s.fetch_all(sql, tuple(constellation_ids))
+        return [_meetup(row) for row in rows]
 
     async def series_to_announce(self, s: Session, now: datetime) -> list[Meetup]:
         rows = await s.fetch_all(

@@ -538,6 +538,54 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE memberships ADD COLUMN left_role TEXT
         """,
     ),
+    (
+        12,
+        """
+        -- The weekly look ahead (Sunday evening): who asked for it, since when (someone who
+        -- turns it on after this week's went out gets next week's), and whose went out which
+        -- week (once, across restarts and clock jumps). Ids and dates only; erased with them.
+        CREATE TABLE weekly_optin (
+            user_id INTEGER PRIMARY KEY REFERENCES people (user_id) ON DELETE CASCADE,
+            since   TEXT NOT NULL
+        );
+        CREATE TABLE weekly_runs (
+            user_id INTEGER NOT NULL REFERENCES people (user_id) ON DELETE CASCADE,
+            week    TEXT NOT NULL,  -- the Sunday it was sent on, YYYY-MM-DD (local)
+            PRIMARY KEY (user_id, week)
+        ) WITHOUT ROWID
+        """,
+    ),
+    (
+        13,
+        """
+        -- "↩️ Antwoorden" pressed: the carer's next message answers this routed message, until
+        -- the deadline. Kept on disk so a restart in between never sends the answer elsewhere.
+        -- Ids only; it goes with the person or the message.
+        CREATE TABLE line_answers (
+            user_id   INTEGER PRIMARY KEY REFERENCES people (user_id) ON DELETE CASCADE,
+            line_id   INTEGER NOT NULL REFERENCES line_messages (id) ON DELETE CASCADE,
+            copy_id   INTEGER NOT NULL,  -- their copy of it, in their own chat
+            prompt_id INTEGER NOT NULL,  -- "your next message goes to …", with the stop button
+            until     TEXT    NOT NULL
+        )
+        """,
+    ),
+    (
+        14,
+        """
+        -- Where "with how many children?" was asked (the group, naming the person, or their
+        -- own chat): /forgetme deletes it there. Gone once answered, and with the retention
+        -- run once the date is that long past. Ids only.
+        CREATE TABLE children_questions (
+            occurrence_id INTEGER NOT NULL REFERENCES occurrences (id) ON DELETE CASCADE,
+            user_id       INTEGER NOT NULL REFERENCES people (user_id) ON DELETE CASCADE,
+            chat_id       INTEGER NOT NULL,
+            message_id    INTEGER NOT NULL,
+            PRIMARY KEY (occurrence_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX children_questions_of ON children_questions (user_id)
+        """,
+    ),
 ]
 
 # Migrations that rebuild a table other tables refer to: they run with foreign keys off (else

@@ -177,13 +177,21 @@ class OutboxRepository:
             (error, pending.id, pending.version),
         )
 
+    async def forget(self, tx: Tx, dedupe_key: str) -> None:
+        """Done, and not even kept for the record (it pointed into an erased person's chat)."""
+        await tx.execute("DELETE FROM outbox WHERE dedupe_key = ?", (dedupe_key,))
+
     async def follow_chat(self, tx: Tx, old_chat_id: int, new_chat_id: int) -> None:
         """The group became a supergroup: pending notices for it go to the new chat id —
         but redraws of cards stay with the old group, where those cards are."""
-        edits = (NoticeKind.REQUEST_CARD_EDIT.value, NoticeKind.MEETUP_CARD_EDIT.value)
+        edits = (
+            NoticeKind.REQUEST_CARD_EDIT.value,
+            NoticeKind.MEETUP_CARD_EDIT.value,
+            NoticeKind.MEETUP_CHILDREN_ERASED.value,
+        )
         await tx.execute(
             "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending'"
-            " AND kind NOT IN (?, ?)",
+            " AND kind NOT IN (?, ?, ?)",
             (new_chat_id, old_chat_id, *edits),
         )
         await tx.execute(

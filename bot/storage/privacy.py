@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain import PERSON_REFS
+from bot.domain import PERSON_LIST_REFS, PERSON_REFS
 from bot.storage.db import Tx, to_db_time
 from bot.storage.help_requests import HelpRequestRepository
 
@@ -96,7 +96,20 @@ class PrivacyRepository:
                 "UPDATE outbox SET refs = json_set(refs, ?, 0) WHERE json_extract(refs, ?) = ?",
                 (path, path, user_id),
             )
+        for name in PERSON_LIST_REFS:
+            path = f"$.{name}"
+            await tx.execute(
+                "UPDATE outbox SET refs = json_set(refs, ?, json((SELECT json_group_array(value)"
+                " FROM json_each(outbox.refs, ?) WHERE value <> ?))) WHERE EXISTS (SELECT 1"
+                " FROM json_each(outbox.refs, ?) WHERE value = ?)",
+                (path, path, user_id, path, user_id),
+            )
+        # Where they were asked how many children come (the questions go: see the service).
+        await tx.execute("DELETE FROM children_questions WHERE user_id = ?", (user_id,))
         sleepover_ids = await self._forget_sleepovers(tx, user_id, now)
+        # Whether they wanted the weekly look ahead, and which weeks they had it.
+        await tx.execute("DELETE FROM weekly_optin WHERE user_id = ?", (user_id,))
+        await tx.execute("DELETE FROM weekly_runs WHERE user_id = ?", (user_id,))
         written = await tx.execute("DELETE FROM memberships WHERE user_id = ?", (user_id,))
         memberships = written.rowcount
         # The foreign keys do the rest: requester_id, claimed_by and who planned a meetup
@@ -182,6 +195,12 @@ class PrivacyRepository:
             " WHERE (nicknames IS NOT NULL OR note IS NOT NULL OR reason IS NOT NULL)"
             " AND date(first_night, '+' || nights || ' days') < ?",
             (cutoff.date().isoformat(),),
+        )
+        # Where a children's question of a date that long past is: no longer looked after.
+        await tx.execute(
+            "DELETE FROM children_questions WHERE occurrence_id IN"
+            " (SELECT id FROM occurrences WHERE starts_at < ?)",
+            (before,),
         )
         written = await tx.execute(
             "DELETE FROM outbox WHERE state <> 'pending' AND created_at < ?", (before,)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain import LineMessage, LineState, Role
+from bot.domain import LineMessage, LineState, Role, Unanswered
 from bot.storage.db import Session, Tx, from_db_time, to_db_time
 
 
@@ -26,6 +26,30 @@ def _line_message(row: aiosqlite.Row) -> LineMessage:
 
 class LineRepository:
     """Stateless: every method works on the session it is given."""
+
+    # -- an answer waiting after "↩️ Antwoorden" ------------------------------------------------
+
+    async def await_answer(
+        self, tx: Tx, user_id: int, line_id: int, copy_id: int, prompt_id: int, until: datetime
+    ) -> None:
+        await tx.execute(
+            "INSERT OR REPLACE INTO line_answers (user_id, line_id, copy_id, prompt_id, until)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (user_id, line_id, copy_id, prompt_id, to_db_time(until)),
+        )
+
+    async def answer_done(self, tx: Tx, user_id: int) -> None:
+        await tx.execute("DELETE FROM line_answers WHERE user_id = ?", (user_id,))
+
+    async def answers_waiting(
+        self, s: Session, now: datetime
+    ) -> list[tuple[int, int, int, int, datetime]]:
+        """(user, line, copy, prompt, until) of every answer still waiting at ``now``."""
+        rows = await s.fetch_all(
+            "SELECT user_id, line_id, copy_id, prompt_id, until FROM line_answers WHERE until > ?",
+            (to_db_time(now),),
+        )
+        return [(r[0], r[1], r[2], r[3], from_db_time(r[4])) for r in rows]
 
     async def choice(self, s: Session, user_id: int) -> tuple[int, bool] | None:
         """Where the person's private messages go, and whether they chose it themselves."""
@@ -144,6 +168,14 @@ class LineRepository:
         )
         return [(row["chat_id"], row["message_id"]) for row in rows]
 
+    async def shared_with_liaison(self, s: Session, line_id: int) -> bool:
+        """Whether the member let the liaison read along with this message."""
+        row = await s.fetch_one(
+            "SELECT 1 FROM line_copies WHERE line_message_id = ? AND reader_role = 'liaison'",
+            (line_id,),
+        )
+        return row is not None
+
     async def mark_answered(self, tx: Tx, line_id: int, user_id: int) -> bool:
         """True for the first answer only."""
         written = await tx.execute(
@@ -173,6 +205,43 @@ class LineRepository:
             (to_db_time(now),),
         )
         return [int(row[0]) for row in rows]
+
+    async def unanswered(
+        self, s: Session, hubhome_in: list[int], liaison_in: list[int], viewer: int
+    ) -> list[Unanswered]:
+        """Conversations whose last word is the member's (nobody answered since), in one
+        query: in ``hubhome_in`` every one, in ``liaison_in`` only what the member let the
+        liaison read. Only members still in the constellation, never the viewer's own."""
+        seen: list[str] = []
+        params: list[object] = []
+        if hubhome_in:
+            seen.append(f"m.constellation_id IN ({', '.join('?' for _ in hubhome_in)})")
+            params += hubhome_in
+        if liaison_in:
+            seen.append(
+                f"(m.constellation_id IN ({', '.join('?' for _ in liaison_in)})"  # noqa: S608
+                " AND EXISTS (SELECT 1 FROM line_copies c WHERE c.line_message_id = m.id"
+                " AND c.reader_role = 'liaison'))"
+            )
+            params += liaison_in
+        if not seen:
+            return []
+        rows = await s.fetch_all(
+            "SELECT m.constellation_id, m.member_id, p.first_name, MIN(m.created_at),"  # noqa: S608 (placeholders only)
+            " COUNT(*), MAX(m.id) FROM line_messages m"
+            " JOIN people p ON p.user_id = m.member_id"
+            " JOIN memberships ms ON ms.constellation_id = m.constellation_id"
+            " AND ms.user_id = m.member_id AND ms.status = 'active'"
+            f" WHERE m.author_id = m.member_id AND m.member_id <> ? AND ({' OR '.join(seen)})"
+            " AND m.id > COALESCE((SELECT MAX(a.id) FROM line_messages a"
+            " WHERE a.constellation_id = m.constellation_id AND a.member_id = m.member_id"
+            " AND a.author_id <> a.member_id), 0)"
+            " GROUP BY m.constellation_id, m.member_id ORDER BY MIN(m.created_at), m.member_id",
+            (viewer, *params),
+        )
+        return [
+            Unanswered(row[0], row[1], row[2], from_db_time(row[3]), row[4], row[5]) for row in rows
+        ]
 
     async def keep(self, tx: Tx, line_id: int) -> None:
         """Nobody has it: kept (again) for whoever is hub home when one can be reached."""

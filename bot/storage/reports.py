@@ -74,6 +74,22 @@ def _only(ids: list[int] | None, column: str) -> tuple[str, tuple[int, ...]]:
     return f" AND {column} IN ({', '.join('?' for _ in ids)})", tuple(ids)
 
 
+async def _per_month(
+    s: Session, select: str, ids: list[int] | None, months: list[str]
+) -> list[tuple[int, str, str, int]]:
+    """A table of counts per constellation and month, for these months: one query.
+    ``select`` is this module's own constant text, never anything a user wrote."""
+    if not months:
+        return []
+    extra, params = _only(ids, "constellation_id")
+    marks = ", ".join("?" for _ in months)
+    rows = await s.fetch_all(
+        f"{select} WHERE month IN ({marks}){extra}",
+        (*months, *params),
+    )
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
 class ReportRepository:
     """Stateless: every method works on the session it is given."""
 
@@ -218,16 +234,21 @@ class ReportRepository:
         self, s: Session, ids: list[int] | None, months: list[str]
     ) -> list[tuple[int, str, str, int]]:
         """Kept counts: (constellation, month, name, count)."""
-        if not months:
-            return []
-        extra, params = _only(ids, "constellation_id")
-        marks = ", ".join("?" for _ in months)
-        rows = await s.fetch_all(
-            "SELECT constellation_id, month, name, count FROM monthly_counts"  # noqa: S608 (placeholders only)
-            f" WHERE month IN ({marks}){extra}",
-            (*months, *params),
+        return await _per_month(
+            s, "SELECT constellation_id, month, name, count FROM monthly_counts", ids, months
         )
-        return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+    async def feedback(
+        self, s: Session, ids: list[int] | None, months: list[str]
+    ) -> list[tuple[int, str, str, int]]:
+        """The sleepovers' "Hoe ging het?" answers as kept counts: (constellation, month,
+        "feedback_good" / "feedback_okay" / "feedback_hard", count)."""
+        return await _per_month(
+            s,
+            "SELECT constellation_id, month, 'feedback_' || answer, count FROM sleepover_feedback",
+            ids,
+            months,
+        )
 
     # -- the monthly report ------------------------------------------------------------------
 

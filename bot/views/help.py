@@ -15,10 +15,12 @@ def short_help(texts: Translator, language: str, *, in_group: bool, admin: bool)
     return text
 
 
-def full_help(texts: Translator, language: str, *, in_group: bool, admin: bool) -> Html:
+def full_help(
+    texts: Translator, language: str, *, in_group: bool, admin: bool, carer: bool = True
+) -> Html:
     """Every command that fits this chat and this person's role, each with what it does."""
     lines = [texts(language, "help.group" if in_group else "help.private"), ""]
-    for command in visible(in_group=in_group, admin=admin):
+    for command in visible(in_group=in_group, admin=admin, carer=carer):
         description = texts(language, command.description_key)
         lines.append(f"/{command.shown_as(language)} — {description}")
     if in_group and not admin:

@@ -21,7 +21,7 @@ from babel.dates import format_date
 from bot.domain import Category
 from bot.figures import Figures, Report, counted_fields, hidden, shown
 from bot.i18n import Translator, units
-from bot.views.reports import period_text
+from bot.views.reports import counted, period_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,6 +32,8 @@ MEDIANS = ("take_on_median", "take_on_p90", "emergency_answer_median")
 # The chart's series, and their colours (Okabe-Ito: told apart with any colour vision).
 CHART = ("requests", "taken_on", "families_coming", "nights_planned", "nights_emergency")
 COLOURS = ("#0072B2", "#56B4E9", "#009E73", "#E69F00", "#D55E00")
+# "Hoe ging het?" per month: in the caption (not drawn).
+FEEDBACK = ("feedback_good", "feedback_okay", "feedback_hard")
 PNG_SIZE = 1080  # pixels, square: fills a phone's width in Telegram without being scaled down
 PNG_DPI = 100
 A4 = (8.27, 11.69)  # inches
@@ -75,11 +77,12 @@ def _duration(texts: Translator, language: str, minutes: float | None) -> str:
 
 
 def _monthly(report: Report) -> list[tuple[date, dict[str, int]]]:
-    """The chart's counts per month; an operator's rows (one per constellation) added up."""
+    """The chart's (and the caption's) counts per month; an operator's rows (one per
+    constellation) added up."""
     months: dict[date, dict[str, int]] = {}
     for row in report.months:
-        month = months.setdefault(row.first, dict.fromkeys(CHART, 0))
-        for name in CHART:
+        month = months.setdefault(row.first, dict.fromkeys((*CHART, *FEEDBACK), 0))
+        for name in month:
             month[name] += getattr(row, name)
     return sorted(months.items())
 
@@ -189,7 +192,7 @@ def _draw_bars(
     value_font = min(font * 0.75, span * width / max(count, 1) / 0.8)
     font = min(font, span / max(count, 1) / 2.2)  # "sep" fits its month's room
     tallest = max(
-        (v for _, values in months for name, v in values.items() if not hidden(name, v)),
+        (values[name] for _, values in months for name in CHART if not hidden(name, values[name])),
         default=0,
     )
     for index, (name, colour) in enumerate(zip(CHART, COLOURS, strict=True)):
@@ -227,17 +230,35 @@ def _caption(
 ) -> str:
     """The title, one line per month, and why "<3" when it is there; within the limit."""
     template = texts.plain(language, "report.file_caption_month")
+    feedback = texts.plain(language, "report.file_caption_feedback")
     labels = _month_labels(language, [first for first, _ in months], " ")
     lines = []
     for label, (_, values) in zip(labels, months, strict=True):
         lines.append(
             template.format(
                 month=label,
-                requests=shown("requests", values["requests"]),
+                requests=counted(
+                    texts, language, "report.count_requests", "requests", values["requests"]
+                ),
                 taken_on=shown("taken_on", values["taken_on"]),
                 coming=shown("families_coming", values["families_coming"]),
-                planned=shown("nights_planned", values["nights_planned"]),
+                planned=counted(
+                    texts,
+                    language,
+                    "report.count_sleepover_nights",
+                    "nights_planned",
+                    values["nights_planned"],
+                ),
                 emergency=shown("nights_emergency", values["nights_emergency"]),
+            )
+            + (
+                feedback.format(
+                    good=shown("feedback_good", values["feedback_good"]),
+                    okay=shown("feedback_okay", values["feedback_okay"]),
+                    hard=shown("feedback_hard", values["feedback_hard"]),
+                )
+                if any(values[name] for name in FEEDBACK)
+                else ""
             )
         )
     hides = any(hidden(name, v) for _, values in months for name, v in values.items())
@@ -329,7 +350,7 @@ def _page_hides(total: Figures, months: list[tuple[date, dict[str, int]]]) -> bo
     return (
         any(hidden(name, getattr(total, name)) for name in counted_fields())
         or any(_category_count(count) != str(count) for count in total.by_category.values())
-        or any(hidden(name, v) for _, values in months for name, v in values.items())
+        or any(hidden(name, values[name]) for _, values in months for name in CHART)
     )
 
 
@@ -456,6 +477,9 @@ def _key_figures(
         count("sleepovers_declined"),
         count("sleepovers_unanswered"),
         minutes("emergency_answer_median"),
+        count("feedback_good"),
+        count("feedback_okay"),
+        count("feedback_hard"),
         count("families"),
         count("families_linked"),
         count("families_active"),
@@ -500,6 +524,7 @@ DEFINED = (
     "sleepovers_declined",
     "sleepovers_unanswered",
     "emergency_answer_median",
+    "feedback",
     "families",
     "families_linked",
     "families_active",

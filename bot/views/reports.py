@@ -6,6 +6,7 @@ families' own actions); a footnote says so when it happened.
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 from babel.dates import format_date
@@ -13,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import ReportAction, ReportButton
 from bot.domain import Constellation
-from bot.figures import Figures, Report, add_months, month_number, shown
+from bot.figures import SMALL, Figures, Report, add_months, hidden, month_number, shown
 from bot.i18n import Html, Translator
 
 OPERATOR_ROWS = 20  # constellations listed in an operator's summary; the rest in the files
@@ -27,6 +28,14 @@ def period_text(language: str, first: date, last: date) -> str:
         f"{format_date(first, 'LLL yyyy', locale=language)} – "
         f"{format_date(last, 'LLL yyyy', locale=language)}"
     ).replace(".", "")
+
+
+def counted(texts: Translator, language: str, key: str, name: str, value: int) -> str:
+    """ "1 gesprek", "12 gesprekken", "<3 kinderen": a count as it may be shown (see
+    ``shown``), its noun in the form that fits (the plural for "<3")."""
+    form = SMALL if hidden(name, value) else value
+    template = html.unescape(texts.plural_template(language, key, form))
+    return template.format(n=shown(name, value))
 
 
 def _minutes(texts: Translator, language: str, minutes: float | None) -> str:
@@ -51,22 +60,50 @@ def figure_lines(texts: Translator, language: str, figures: Figures) -> list[str
         "withdrawn": n("withdrawn"),
         "hubhome": n("escalated_hubhome"),
         "liaison": n("escalated_liaison"),
-        "conversations": n("line_conversations"),
-        "messages": n("line_messages"),
+        "conversations": counted(
+            texts,
+            language,
+            "report.count_conversations",
+            "line_conversations",
+            figures.line_conversations,
+        ),
+        "messages": counted(
+            texts, language, "report.count_messages", "line_messages", figures.line_messages
+        ),
         "meetups": str(figures.meetups_held),
         "activities": str(figures.activities_held),
         "coming": n("families_coming"),
-        "children": n("children_at_activities"),
-        "planned": n("nights_planned"),
+        "children": counted(
+            texts,
+            language,
+            "report.count_children",
+            "children_at_activities",
+            figures.children_at_activities,
+        ),
+        "planned": counted(
+            texts, language, "report.count_nights", "nights_planned", figures.nights_planned
+        ),
         "emergency": n("nights_emergency"),
         "declined": n("sleepovers_declined"),
         "unanswered": n("sleepovers_unanswered"),
         "answer": _minutes(texts, language, figures.emergency_answer_median),
+        "good": n("feedback_good"),
+        "okay": n("feedback_okay"),
+        "hard": n("feedback_hard"),
         "families": str(figures.families),
         "linked": str(figures.families_linked),
         "active": n("families_active"),
     }
-    keys = ("requests", "outcomes", "escalations", "line", "meetups", "sleepovers", "families")
+    keys = (
+        "requests",
+        "outcomes",
+        "escalations",
+        "line",
+        "meetups",
+        "sleepovers",
+        "feedback",
+        "families",
+    )
     return [texts(language, f"report.line_{key}", **values) for key in keys]
 
 
@@ -86,14 +123,24 @@ def summary_text(texts: Translator, language: str, report: Report) -> Html:
                     language,
                     "report.row",
                     name=row.constellation,
-                    requests=shown("requests", row.requests),
-                    nights=shown("nights_planned", row.nights_planned + row.nights_emergency),
-                    families=row.families,
+                    requests=counted(
+                        texts, language, "report.count_requests", "requests", row.requests
+                    ),
+                    nights=counted(
+                        texts,
+                        language,
+                        "report.count_nights",
+                        "nights_planned",
+                        row.nights_planned + row.nights_emergency,
+                    ),
+                    families=counted(
+                        texts, language, "report.count_families", "families", row.families
+                    ),
                 )
             )
         more = len(report.constellations) - OPERATOR_ROWS
         if more > 0:
-            lines.append(texts(language, "report.more_rows", n=more))
+            lines.append(texts.plural(language, "report.more_rows", more))
     if report.hides_something:
         lines.append(texts(language, "report.summary_footnote"))
     return Html("\n".join(lines))

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import DECLINE_REASONS, SleepoverAction, SleepoverButton
 from bot.domain import Away, Sleepover, SleepoverSettings, SleepoverState
-from bot.i18n import Html, Translator, escape
+from bot.i18n import Html, Translator, escape, to_plain
 from bot.views.requests import someone
 from bot.when.nights import NightsError
 
@@ -63,16 +63,13 @@ def day_text(language: str, day: date) -> str:
 
 def nights_text(texts: Translator, language: str, first: date, nights: int) -> str:
     """ "za 12 dec → zo 13 dec · 1 nacht" (the second date is the morning they go home)."""
-    count = texts.plain(language, "sleepover.night" if nights == 1 else "sleepover.nights")
+    count = to_plain(texts.plural(language, "sleepover.nights", nights))
     departure = first + timedelta(days=nights)
-    return (
-        f"{day_text(language, first)} → {day_text(language, departure)} · {count.format(n=nights)}"
-    )
+    return f"{day_text(language, first)} → {day_text(language, departure)} · {count}"
 
 
 def children_text(texts: Translator, language: str, children: int, nicknames: str | None) -> str:
-    key = "sleepover.child" if children == 1 else "sleepover.children"
-    text = texts.plain(language, key).format(n=children)
+    text = to_plain(texts.plural(language, "sleepover.children", children))
     return f"{text} ({nicknames})" if nicknames else text
 
 

@@ -176,11 +176,13 @@ def may_change(scene: Scene, user: SimUser, message: SimMessage, data: str) -> b
             choices = {"set": ("claim", ["hub", "all"]), "cfg": ("lang", ["nl", "en"])}
             action_wanted, options = choices[feature]
             return admin and action == action_wanted and args[:1] in ([o] for o in options)
-        # Erasing oneself, choosing a group, sharing one's message: only with the button
-        # that asked, in one's own chat (a pick names the message to pass on).
+        # Erasing oneself, choosing a group, sharing one's message, answering one (the answer
+        # waiting is kept on disk): only with the button that asked, in one's own chat (a
+        # pick names the message to pass on).
         if feature in ("forget", "line"):
             on_message = data in offered([message])
-            return private and on_message and action in ("yes", "pick", "use", "liaison")
+            taken = ("yes", "pick", "use", "liaison", "reply", "stop", "show")
+            return private and on_message and action in taken
         if feature == "req":
             rid = _request_id(db, action, args)
             return rid is not None and _request_rule(db, user, chat, action, args, rid)
@@ -285,8 +287,11 @@ def _meetup_rule(
             user.id,
         )
         return meetup[2] == user.id or planner is not None
-    if action not in ("yes", "maybe", "no", "more", "fewer"):
-        return False  # "ics" sends a file and stores nothing
+    if action == "kids":  # "with how many children?": the question itself, by whom it asks
+        if not on_message or args[-1] != str(user.id):
+            return False
+    elif action not in ("yes", "maybe", "no", "more", "fewer"):
+        return False  # "ics" sends a file and stores nothing; "kids4" only shows more buttons
     occurrence = _row(
         db,
         "SELECT c.chat_id, m.constellation_id FROM occurrences o JOIN meetups m"

@@ -61,6 +61,8 @@ async def test_every_kind_of_button_is_answered_before_anything_else(scene: Scen
     await walk.press(s.admin, s.last(s.group), "set")
     await s.say(s.admin, s.group, "/taal")
     await walk.press(s.admin, s.last(s.group), "cfg")
+    await s.say(s.anna, s.group, "/hulp")  # "Meer uitleg"
+    await walk.press(s.anna, s.last(s.group), "more")
 
     await s.say(s.anna, s.group, "/hulpvraag Wie kan vrijdag oppassen?")
     await walk.press(s.hubhome, s.last(s.group), "req")  # take it on: edit and DM follow
@@ -91,6 +93,11 @@ async def test_every_kind_of_button_is_answered_before_anything_else(scene: Scen
 
     await s.say(s.liaison, s.private(s.liaison), "/rapport")
     await walk.press(s.liaison, s.last(s.private(s.liaison)), "rep")
+
+    await s.say(s.hubhome, hub, "/overzicht")  # the overview, drawn again
+    await walk.press(s.hubhome, s.last(hub), "ov")
+    await s.say(s.anna, anna, "/weekoverzicht")  # the weekly look ahead, turned on
+    await walk.press(s.anna, s.last(anna), "week")
 
     await s.say(s.bert, s.private(s.bert), "/vergeetmij")
     await walk.press(s.bert, s.last(s.private(s.bert)), "forget", nth=1)

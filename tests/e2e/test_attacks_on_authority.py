@@ -174,7 +174,9 @@ async def test_a_double_tap_on_cancel_only_the_next_date_cancels_one_date(scene:
     await scene.sim.press_button(scene.hubhome, question, only_next)
     await scene.bot.settle()
     assert await _cancelled_after(scene, to_db_time(clock_of(scene).now())) == 1
-    assert "1 december" not in texts_in(scene, scene.group)
+    shown = texts_in(scene, scene.group)
+    assert "1 december, 19:30 gaat niet door" not in shown  # only named as where it goes on
+    assert "de reeks gaat verder op dinsdag 1 december, 19:30" in shown
 
 
 async def test_a_late_press_on_cancel_only_the_next_date_cancels_no_other_date(

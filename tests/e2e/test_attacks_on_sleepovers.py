@@ -830,3 +830,26 @@ async def test_a_plain_start_is_enough_for_a_kept_ask_to_reach_the_hub_home(scen
     await scene.say(scene.hubhome, hub, "/start")
     await scene.bot.tick()
     assert cards(scene, hub, "L1"), "the kept ask did not reach the hub home after /start"
+
+
+async def test_an_erased_carer_leaves_no_trace_in_a_waiting_escalation(scene: Scene) -> None:
+    """The family's "nobody reacted, now asked: Lotte" waits (Telegram failing for Anna); Lotte
+    erases herself meanwhile: the waiting notice no longer lists her."""
+    await scene.with_roles(linked=(scene.hubhome, scene.anna, scene.liaison))
+    clock = clock_of(scene)
+    clock.advance(timedelta(hours=13))
+    await scene.say(scene.anna, scene.private(scene.anna), "/logeren nu 2")  # goes at once
+    scene.sim.inject_fault("sendMessage", error_code=500, chat_id=scene.anna.id, times=5)
+    clock.advance(timedelta(minutes=16))
+    await scene.bot.tick()
+
+    def asked() -> list[object]:
+        with sqlite3.connect(scene.bot.settings.database_path) as db:
+            rows = db.execute("SELECT json_extract(refs, '$.asked') FROM outbox").fetchall()
+        return [row[0] for row in rows if row[0] is not None]
+
+    assert any(str(scene.liaison.id) in str(value) for value in asked())
+    lotte = scene.private(scene.liaison)
+    await scene.say(scene.liaison, lotte, "/vergeetmij")
+    await scene.press(scene.liaison, scene.last(lotte), "🗑️ Ja, wis alles")
+    assert asked() and not any(str(scene.liaison.id) in str(value) for value in asked())

@@ -185,10 +185,11 @@ async def test_a_member_who_never_spoke_may_press(scene: Scene) -> None:
     quiet = scene.sim.add_user("Quinty", language_code="nl")
     await scene.sim.user_joins(scene.group, quiet)
     await scene.bot.settle()
-    assert (
-        await scene.press(quiet, scene.last(scene.group), "✅ Ik kom") == "Genoteerd: je komt! ✅"
+    card = scene.last(scene.group)
+    assert await scene.press(quiet, card, "✅ Ik kom") == (
+        "Genoteerd: je komt! ✅ Met hoeveel kinderen? Kies het aantal onder mijn vraag in de groep."
     )
-    assert "Quinty" in scene.refreshed(scene.last(scene.group)).plain_text
+    assert "Quinty" in scene.refreshed(card).plain_text
 
 
 async def test_forged_cancel_data_with_ones_own_id_cancels_nothing(scene: Scene) -> None:

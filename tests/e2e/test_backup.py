@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.storage.migrations import MIGRATIONS
+from bot.storage.migrations import LATEST
 from tests.e2e.conftest import Scene
 
 
@@ -47,7 +47,7 @@ async def test_backup_while_the_bot_writes(
 
     assert f"Backup written to {target}" in capsys.readouterr().out
     assert rows(target, "PRAGMA integrity_check") == [("ok",)]
-    assert rows(target, "PRAGMA user_version") == [(len(MIGRATIONS),)]
+    assert rows(target, "PRAGMA user_version") == [(LATEST,)]
     assert rows(target, "PRAGMA journal_mode") == [("delete",)]
     assert rows(target, "SELECT COUNT(*) FROM help_requests") == [(12,)]
     assert rows(target, "SELECT name FROM constellations") == [("De Linde",)]

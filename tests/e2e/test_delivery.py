@@ -238,17 +238,14 @@ async def changed(scene: Scene) -> Case:
 
 
 async def reminder(scene: Scene) -> Case:
-    await scene.with_roles(linked=(scene.anna,))
-    await _activity(scene)
-    anna = scene.private(scene.anna)
+    anna = await _anna_coming(scene)
 
     async def the_day_before() -> None:
         clock_of(scene).advance(timedelta(days=5, hours=4))  # Friday 14:00
         await scene.bot.tick()
 
-    return Case(
-        anna, "sendMessage", the_day_before, lambda: len(starting(scene, anna, "⏰ 🎈 Zwemmen"))
-    )
+    reminded = "⏰ Morgen om 14:00: 🎈 Zwemmen"
+    return Case(anna, "sendMessage", the_day_before, lambda: len(starting(scene, anna, reminded)))
 
 
 async def line_copy(scene: Scene) -> Case:
@@ -348,7 +345,9 @@ async def test_hundreds_of_failed_tries_neither_overflow_nor_hold_up_the_rest(
     """10 s * 2**attempts overflowed Python's timedelta after about 43 tries, and the error
     killed the wake-up: every reminder and escalation stopped. Bert's chat fails for ever."""
     await scene.with_roles(linked=(scene.anna, scene.bert))
-    await _activity(scene)
+    card = await _activity(scene)
+    for user in (scene.anna, scene.bert, scene.liaison):  # Lotte never started the bot
+        await scene.press(user, card, "🤔 Misschien")
     bert = scene.private(scene.bert)
     scene.sim.inject_fault("sendMessage", chat_id=bert.id, error_code=500, times=10**6)
     clock = clock_of(scene)
@@ -366,8 +365,8 @@ async def test_hundreds_of_failed_tries_neither_overflow_nor_hold_up_the_rest(
     clock.set(TWO_HOURS_BEFORE)
     await scene.bot.tick()
     anna = scene.private(scene.anna)
-    assert len(starting(scene, scene.group, "⏰ 🎈 Zwemmen")) == 2  # both reminders, on time
-    assert len(starting(scene, anna, "⏰ 🎈 Zwemmen")) == 2
+    assert len(starting(scene, scene.group, "Lotte: ⏰")) == 2  # both reminders, on time
+    assert len(starting(scene, anna, "⏰")) == 2
     assert starting(scene, bert, "⏰") == []
 
 

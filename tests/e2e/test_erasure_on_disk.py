@@ -9,6 +9,7 @@ These tests read the raw bytes of all three.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,6 +48,22 @@ def traces(scene: Scene, tmp_path: Path, *needles: str) -> list[tuple[str, str]]
     ]
 
 
+def weekly_wanted(scene: Scene, user_id: int) -> tuple[int, ...]:
+    with sqlite3.connect(scene.bot.settings.database_path) as db:
+        row = db.execute("SELECT count(*) FROM weekly_optin WHERE user_id = ?", (user_id,))
+        return tuple(row.fetchone())
+
+
+def children_asked(scene: Scene, user_id: int) -> list[tuple[int, ...]]:
+    """Where she was asked how many children come (ids only, and still hers)."""
+    with sqlite3.connect(scene.bot.settings.database_path) as db:
+        rows = db.execute(
+            "SELECT chat_id FROM children_questions WHERE user_id = ? OR chat_id = ?",
+            (user_id, user_id),
+        )
+        return list(rows)
+
+
 async def test_forget_me_leaves_no_byte_of_the_name_or_the_texts(
     scene: Scene, tmp_path: Path
 ) -> None:
@@ -62,16 +79,23 @@ async def test_forget_me_leaves_no_byte_of_the_name_or_the_texts(
     await scene.say(wilhelmina, scene.group, f"/hulpvraag #vervoer {TEXTS[1]}")
     await scene.say(scene.hubhome, scene.group, "/activiteit zaterdag 14:00 | Zwemmen")
     await scene.press(wilhelmina, scene.last(scene.group), "✅ Ik kom")
+    question = scene.last(private)  # "👧 Met hoeveel kinderen…", not answered
     await scene.say(wilhelmina, private, "Mag ik je iets vragen?")
+    await scene.say(wilhelmina, private, "/weekoverzicht aan")
     # She leaves; the hub home's notice about it waits (Telegram is down for that chat).
     scene.sim.inject_fault("sendMessage", chat_id=scene.hubhome.id, error_code=500, times=2)
     await scene.sim.user_leaves(scene.group, wilhelmina)
     await scene.bot.settle()
     assert traces(scene, tmp_path, NAME, *TEXTS)  # before: everywhere
+    assert weekly_wanted(scene, wilhelmina.id) == (1,)
+    assert children_asked(scene, wilhelmina.id) == [(wilhelmina.id,)]
 
     await scene.say(wilhelmina, private, "/vergeetmij")
     await scene.press(wilhelmina, scene.last(private), "🗑️ Ja, wis alles")
     assert traces(scene, tmp_path, NAME, *TEXTS) == []
+    assert weekly_wanted(scene, wilhelmina.id) == (0,)  # that she wanted it: gone too
+    assert children_asked(scene, wilhelmina.id) == []  # and where she was asked
+    assert scene.refreshed(question).deleted
 
     # What was queued for others before the erasure shows her as erased.
     await deliver_until_done(scene)

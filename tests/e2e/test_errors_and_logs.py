@@ -24,6 +24,40 @@ async def test_failed_reply_is_followed_by_an_apology(scene: Scene) -> None:
     assert "Sorry, something went wrong on my side" in scene.last(private).plain_text
 
 
+async def test_a_press_that_fails_after_its_answer_still_gets_an_apology(scene: Scene) -> None:
+    """Presses are answered first; when the edit after it fails, the pop-up is spent, so the
+    apology comes as a message in the chat (never a silent failure)."""
+    await scene.with_roles(linked=(scene.anna,))
+    chat = scene.private(scene.anna)
+    await scene.say(scene.anna, chat, "/hulpvraag")
+    scene.sim.inject_fault("editMessageText", error_code=500, description="Internal Server Error")
+    await scene.press(scene.anna, scene.last(chat), "🧸 Oppas")
+    assert scene.last(chat).plain_text.startswith("Sorry, er ging iets mis aan mijn kant")
+
+
+async def test_start_again_on_the_first_question_is_no_error(scene: Scene) -> None:
+    """ "Opnieuw beginnen" when nothing was answered yet shows the same question: no error."""
+    await scene.with_roles(linked=(scene.anna,))
+    chat = scene.private(scene.anna)
+    await scene.say(scene.anna, chat, "/hulpvraag")
+    flow = scene.last(chat)
+    await scene.press(scene.anna, flow, "🧸 Oppas")
+    await scene.say(scene.anna, chat, "Wie kan zaterdag oppassen?")
+    for label in ("Geen datum", "Nee, niet dringend", "👥 De hele groep"):
+        await scene.press(scene.anna, scene.last(chat), label)
+    preview = scene.last(chat)
+    redo = next(b.callback_data for row in preview.buttons for b in row if "Opnieuw" in b.text)
+    assert redo is not None
+    await scene.press(scene.anna, preview, redo)
+    first = scene.refreshed(preview)
+    assert "Waar heb je hulp bij nodig?" in first.plain_text
+    # A second "start again" (a double tap arriving late) shows the very same question.
+    answer = await scene.forge(scene.anna, first, redo)
+    assert "Sorry" not in (answer or "")
+    assert not any("Sorry" in text for text in scene.bot_texts(chat))
+    assert "Waar heb je hulp bij nodig?" in scene.refreshed(first).plain_text
+
+
 @pytest.fixture
 def production_logging(scene: Scene, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """Logging as ``constellation-bot run`` sets it up, at DEBUG, put back afterwards."""

@@ -1,8 +1,9 @@
 """``kill -9`` in the middle of a reminder fan-out: after a restart everyone has their reminder.
 
 The bot runs as a real process (``python -m bot run``) against the simulator. The database is
-prepared by the in-process bot: 30 families with a linked private chat and an activity whose
-reminder fell due while the bot was down, so the fresh process sends it at start-up. The
+prepared by the in-process bot: 30 families with a linked private chat who said they are coming
+to an activity whose reminder fell due while the bot was down, so the fresh process sends it
+(one to each family, privately) at start-up. The
 process is killed with SIGKILL halfway through, started again, and then every chat must hold
 the reminder exactly once — except at most the one message that was in flight at the kill.
 """
@@ -28,7 +29,8 @@ REMINDER_BEFORE = timedelta(days=4)
 
 
 async def prepare(sim: FakeTelegram, database: Path) -> list[SimChat]:
-    """Families linked, an activity in three days whose reminder was due a day ago."""
+    """Families linked and coming, an activity in three days whose reminder was due a day
+    ago; their private chats."""
     now = datetime.now(UTC)
     starts = (now + timedelta(days=3)).strftime("%Y-%m-%d 14:00")
     async with open_scene(sim, database, reminders=(REMINDER_BEFORE,)) as scene:
@@ -45,8 +47,11 @@ async def prepare(sim: FakeTelegram, database: Path) -> list[SimChat]:
             await scene.say(family, scene.group, "hoi")
             await scene.say(family, scene.private(family), "/start")
         await scene.say(scene.hubhome, scene.group, f"/activiteit {starts} | Zwemmen | Bad")
-        assert "Zwemmen" in scene.last(scene.group).plain_text
-        return [scene.group, scene.private(scene.hubhome), *map(scene.private, families)]
+        card = scene.last(scene.group)
+        assert "Zwemmen" in card.plain_text
+        for family in families:
+            await scene.press(family, card, "✅ Ik kom")
+        return [scene.private(family) for family in families]
 
 
 async def start_bot(sim: FakeTelegram, database: Path) -> asyncio.subprocess.Process:
@@ -91,7 +96,7 @@ async def test_sigkill_during_a_reminder_fan_out_loses_nothing(
         return [len(reminders_in(chat)) for chat in chats]
 
     def reminders_in(chat: SimChat) -> list[str]:
-        return [m.plain_text for m in sim.bot_messages(chat) if m.plain_text.startswith("⏰")]
+        return [m.plain_text for m in sim.bot_messages(chat) if m.plain_text.startswith("⏰ ")]
 
     assert sum(delivered()) == 0
     # A slowish Telegram, so the kill lands in the middle of the fan-out.
@@ -120,5 +125,5 @@ async def test_sigkill_during_a_reminder_fan_out_loses_nothing(
     counts = delivered()
     assert min(counts) == 1, "someone never got the reminder"
     assert sum(counts) - len(chats) <= 1, f"more than the one in-flight repeat: {counts}"
-    assert reminders_in(chats[1])[0].startswith("⏰ 🎈 Zwemmen begint over")
+    assert reminders_in(chats[1])[0].splitlines()[0].endswith(" om 14:00: 🎈 Zwemmen")
     assert all(text.count("Zwemmen") == 1 for chat in chats for text in reminders_in(chat))

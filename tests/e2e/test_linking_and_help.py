@@ -64,7 +64,8 @@ async def test_start_greets_known_people_as_known_whatever_their_role(scene: Sce
     assert greetings["Hanneke"] == (
         "Hallo Hanneke! 👋 Je privéchat is gekoppeld: ik kan je hier berichten sturen.\n\n"
         "🏠 De Linde: je bent het kerngezin. Berichten van gezinnen komen hier binnen; "
-        "antwoorden doe je met ↩️ Antwoorden eronder. Je bedden: /bedden.\n\n"
+        "antwoorden doe je met ↩️ Antwoorden eronder. Alles wat wacht: /overzicht. Je bedden: "
+        "/bedden.\n\n"
         "Alles wat ik kan: /hulp"
     )
     assert "🤝 De Linde: je bent de contactpersoon." in greetings["Lotte"]
@@ -123,6 +124,14 @@ async def test_help_fits_role_and_language(scene: Scene) -> None:
     private_all = scene.refreshed(private_help).plain_text
     assert "/start — Get to know me" in private_all
     assert "/members" not in private_all  # group commands are not offered in private
+    # The hub home's and the liaison's own commands are listed for them only.
+    assert "/overview" not in private_all and "/beds" not in private_all
+    await scene.with_roles(linked=(scene.hubhome,))
+    hub = scene.private(scene.hubhome)
+    await scene.say(scene.hubhome, hub, "/hulp")
+    await scene.press(scene.hubhome, scene.last(hub), "ℹ️ Meer uitleg")
+    carer_all = scene.refreshed(scene.last(hub)).plain_text
+    assert "/overzicht" in carer_all and "/bedden" in carer_all and "/rapport" in carer_all
 
 
 async def test_more_is_checked_on_the_server(scene: Scene) -> None:
@@ -245,7 +254,9 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
         "sleepover",
         "beds",
         "away",
+        "overview",
         "report",
+        "weekly",
         "privacy",
         "forgetme",
     ]
@@ -261,7 +272,9 @@ async def test_command_menus_are_registered_in_both_languages(scene: Scene) -> N
         "logeren",
         "bedden",
         "weg",
+        "overzicht",
         "rapport",
+        "weekoverzicht",
         "privacy",
         "vergeetmij",
     ]

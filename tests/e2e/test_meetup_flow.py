@@ -70,7 +70,9 @@ async def test_the_hub_home_plans_a_weekly_activity_step_by_step(scene: Scene) -
     )
     card = scene.last(scene.group)
     assert card.plain_text.startswith("🎈 Kinderactiviteit #1: Zwemmen\n📅 zaterdag 28 november")
-    assert await scene.press(scene.anna, card, "✅ Ik kom") == "Genoteerd: je komt! ✅"
+    assert await scene.press(scene.anna, card, "✅ Ik kom") == (
+        "Genoteerd: je komt! ✅ Met hoeveel kinderen? Kies het aantal onder mijn vraag in de groep."
+    )
 
 
 async def test_a_member_cannot_plan_and_a_flow_can_be_stopped(scene: Scene) -> None:

@@ -58,6 +58,7 @@ async def test_forget_me_erases_the_person_everywhere(scene: Scene) -> None:
     await scene.say(scene.hubhome, scene.private(scene.hubhome), "Natuurlijk", reply_to=copy)
     await scene.say(scene.hubhome, scene.group, "/activiteit zaterdag 14:00 | Zwemmen")
     await scene.press(scene.anna, scene.last(scene.group), "✅ Ik kom")
+    await scene.say(scene.anna, anna_chat, "/weekoverzicht aan")
 
     await scene.say(scene.anna, scene.group, "/vergeetmij")
     assert scene.last(scene.group).plain_text.startswith("Stuur /vergeetmij in een privéchat")
@@ -89,6 +90,7 @@ async def test_forget_me_erases_the_person_everywhere(scene: Scene) -> None:
     assert by_number[3][0] == "open" and by_number[3][3] is None
     memberships = _rows(scene, "SELECT count(*) FROM memberships WHERE user_id = ?", scene.anna.id)
     assert memberships == [(0,)]
+    assert _rows(scene, "SELECT count(*) FROM weekly_optin") == [(0,)]  # she asked for it
     stored = database_text(scene.bot.settings.database_path)
     for trace in ("Anna", "Oppas voor Sem", "kinderzitje"):
         assert trace not in stored

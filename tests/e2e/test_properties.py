@@ -14,6 +14,7 @@ they are derandomized, so CI runs the same examples every time.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -345,6 +346,10 @@ async def test_names_and_texts_are_shown_escaped_and_whole(
     await scene.say(anna, group, command)
     watch.assert_clean(command)
     card = scene.last(group)
+    if not any(char.isalnum() or unicodedata.category(char) == "So" for char in text):
+        # Only marks ("&", "?!"): nothing to read is no request; Anna is shown how to ask.
+        assert card.plain_text.startswith("Zo vraag je hulp")
+        return
     target(utf16_len(card.plain_text), label="UTF-16 units on the card")
     assert f"Van: {anna.first_name}" in card.plain_text
     shown = command.removeprefix(f"/hulpvraag {tags}")

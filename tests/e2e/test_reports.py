@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pypdf import PdfReader
 
 from bot.clock import FakeClock
+from bot.simulator.world import SimUser
 from tests.e2e.conftest import Scene
 
 
@@ -37,10 +38,21 @@ def stored(scene: Scene, sql: str) -> list[tuple[object, ...]]:
         return list(db.execute(sql))
 
 
+async def answer_feedback(scene: Scene, family: SimUser, answer: int) -> None:
+    """The family presses an answer (0 good, 1 okay, 2 hard) on their last "Hoe ging het?"."""
+    question = [
+        message
+        for message in scene.sim.bot_messages(scene.private(family))
+        if message.plain_text.startswith(("🛏️ Hoe ging het logeren", "🛏️ How did the sleepover"))
+    ][-1]
+    await scene.press(family, question, question.button_texts[0][answer])
+
+
 async def seed(scene: Scene) -> None:
     """December: three requests taken on after 30, 60 and 90 minutes, all helped; four
     private-line messages from two families; two activities with both families; three
-    planned nights and one emergency night. January: one request that expires."""
+    planned nights and one emergency night, each stay "😊 Goed" the morning after.
+    January: one request that expires; one planned night, "😟 Moeilijk"."""
     await scene.with_roles(linked=(scene.hubhome, scene.anna, scene.bert, scene.liaison))
     hub = scene.private(scene.hubhome)
     await go_to(scene, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))  # Tuesday 10:00
@@ -71,7 +83,8 @@ async def seed(scene: Scene) -> None:
         await scene.say(scene.hubhome, scene.group, f"/activiteit {day} | Zwemmen")
         card = scene.last(scene.group)
         await scene.press(scene.anna, card, "✅ Ik kom")
-        await scene.press(scene.anna, card, "➕ kind")
+        if day.startswith("za 5"):  # on the 12th, her one child is remembered
+            await scene.press(scene.anna, card, "➕ kind")
         await scene.press(scene.bert, card, "✅ Ik kom")
     for text in ("/logeren vr 18 dec - zo 20 dec | 1 kind", "/logeren za 19 dec | 1 kind"):
         family = scene.anna if "vr 18" in text else scene.bert
@@ -80,11 +93,21 @@ async def seed(scene: Scene) -> None:
         await scene.press(family, preview, preview.button_texts[0][0])
         await scene.press(scene.hubhome, scene.last(hub), "✅ Bevestigen")
     await go_to(scene, datetime(2026, 12, 22, 21, 0, tzinfo=UTC))  # Tuesday 22:00
+    await answer_feedback(scene, scene.anna, 0)  # both went home on Sunday the 20th
+    await answer_feedback(scene, scene.bert, 0)
     await scene.say(scene.anna, scene.private(scene.anna), "/logeren nu 1")
     clock_of(scene).advance(timedelta(minutes=5))
     await scene.press(scene.hubhome, scene.last(hub), "✅ Ja, kom maar")
+    await go_to(scene, datetime(2026, 12, 23, 11, 0, tzinfo=UTC))
+    await answer_feedback(scene, scene.anna, 0)  # the emergency, home on the 23rd
     await go_to(scene, datetime(2027, 1, 12, 9, 0, tzinfo=UTC))
     await scene.say(scene.bert, scene.group, "/hulpvraag #advies #vandaag A question about forms")
+    await scene.say(scene.bert, scene.private(scene.bert), "/logeren za 16 jan | 1 kind")
+    preview = scene.last(scene.private(scene.bert))
+    await scene.press(scene.bert, preview, preview.button_texts[0][0])
+    await scene.press(scene.hubhome, scene.last(hub), "✅ Bevestigen")
+    await go_to(scene, datetime(2027, 1, 18, 9, 0, tzinfo=UTC))
+    await answer_feedback(scene, scene.bert, 2)
     await go_to(scene, datetime(2027, 2, 2, 9, 0, tzinfo=UTC))
 
 
@@ -99,8 +122,9 @@ async def test_the_figures_of_two_months_in_every_format(scene: Scene) -> None:
     assert lines[2] == ("    geholpen 3 · deels 0 · niet nodig 0 · verlopen <3 · ingetrokken 0")
     assert lines[4] == "💬 Privélijn: <3 gesprekken · 4 berichten"
     assert lines[5] == "☕ Bijeenkomsten 0 · 🎈 activiteiten 2 · 4× ik kom · <3 kinderen"
-    assert lines[6].startswith("🛏️ Logeren: 3 nachten gepland · <3 nood")
-    assert lines[7] == "👪 Gezinnen: 3 · gekoppeld 2 · actief <3"  # Sandra, the admin, too
+    assert lines[6].startswith("🛏️ Logeren: 4 nachten gepland · <3 nood")
+    assert lines[7] == "    hoe ging het: 😊 3 · 😐 0 · 😟 <3"  # one "Moeilijk": "<3"
+    assert lines[8] == "👪 Gezinnen: 3 · gekoppeld 2 · actief <3"  # Sandra, the admin, too
     assert lines[-1].startswith("<3: een aantal van 1 of 2")
     # The chart: a PNG with the numbers in its caption.
     photo = photo_message.extra["photo"][-1]
@@ -110,8 +134,10 @@ async def test_the_figures_of_two_months_in_every_format(scene: Scene) -> None:
     assert (width, height) == (1080, 1080)
     assert photo_message.caption is not None
     assert photo_message.caption.splitlines()[1:3] == [
-        "dec 2026: 3 hulpvragen, 3 opgepakt, 4× ik kom, 3 logeernachten, <3 nood",
-        "jan 2027: <3 hulpvragen, 0 opgepakt, 0× ik kom, 0 logeernachten, 0 nood",
+        "dec 2026: 3 hulpvragen, 3 opgepakt, 4× ik kom, 3 logeernachten, <3 nood,"
+        " hoe ging het: 😊 3 😐 0 😟 0",
+        "jan 2027: <3 hulpvragen, 0 opgepakt, 0× ik kom, <3 logeernachten, 0 nood,"
+        " hoe ging het: 😊 0 😐 0 😟 <3",
     ]
     # The spreadsheet, parsed back.
     await scene.press(scene.liaison, summary, "📑 Spreadsheet")
@@ -141,6 +167,9 @@ async def test_the_figures_of_two_months_in_every_format(scene: Scene) -> None:
             "Kinderen bij activiteiten",
             "Logeernachten gepland",
             "Noodlogeernachten",
+            "Hoe ging het: goed",
+            "Hoe ging het: ging wel",
+            "Hoe ging het: moeilijk",
             "Hulpvragen: Oppas",
             "Tijd tot opgepakt (mediaan), minuten",
             "Tijd tot opgepakt (90%), minuten",
@@ -156,11 +185,19 @@ async def test_the_figures_of_two_months_in_every_format(scene: Scene) -> None:
         "Kinderen bij activiteiten": "<3",
         "Logeernachten gepland": "3",
         "Noodlogeernachten": "<3",
+        "Hoe ging het: goed": "3",
+        "Hoe ging het: ging wel": "0",
+        "Hoe ging het: moeilijk": "0",
         "Hulpvragen: Oppas": "<3",
         "Tijd tot opgepakt (mediaan), minuten": "60",
         "Tijd tot opgepakt (90%), minuten": "90",
     }
     assert (january["Hulpvragen"], january["Verlopen"], january["Opgepakt"]) == ("<3", "<3", "0")
+    assert [january[f"Hoe ging het: {answer}"] for answer in ("goed", "ging wel", "moeilijk")] == [
+        "0",
+        "0",
+        "<3",
+    ]
     # The PDF: one page, its text.
     await scene.press(scene.liaison, summary, "📄 PDF")
     pdf_file = scene.last(chat).document
@@ -173,9 +210,13 @@ async def test_the_figures_of_two_months_in_every_format(scene: Scene) -> None:
         "Hulpvragen 4",
         "Opgepakt 3",
         "Tijd tot opgepakt (mediaan) 1 uur",
-        "Logeernachten gepland 3",
+        "Logeernachten gepland 4",
         "Noodlogeernachten <3",
+        "Hoe ging het: goed 3",
+        "Hoe ging het: ging wel 0",
+        "Hoe ging het: moeilijk <3",
         "Wat de cijfers tellen",
+        "Hoe ging het: de antwoorden van gezinnen na het logeren",
     ):
         assert expected in text
 
@@ -230,3 +271,46 @@ async def test_an_operator_sees_every_constellation(scene: Scene) -> None:
     assert summary[0].startswith("📊 Alle constellaties (2)")
     assert any(line.startswith("• De Linde:") for line in summary)
     assert any(line.startswith("• De Eik:") for line in summary)
+
+
+async def test_an_operator_sees_the_answers_of_every_constellation_added_up(scene: Scene) -> None:
+    await seed(scene)
+    cor = scene.sim.add_user("Cor", language_code="nl")
+    other = await scene.another_constellation("De Eik", [scene.hubhome, cor])
+    hello = await scene.say(scene.hubhome, other, "hoi")
+    await scene.say(scene.admin, other, "/kerngezin", reply_to=hello)
+    await scene.say(cor, other, "Hallo allemaal")
+    await scene.say(cor, scene.private(cor), "/start")
+    await scene.say(cor, scene.private(cor), "/logeren za 6 feb | 1 kind")
+    preview = scene.last(scene.private(cor))
+    await scene.press(cor, preview, preview.button_texts[0][0])
+    await scene.press(scene.hubhome, scene.last(scene.private(scene.hubhome)), "✅ Bevestigen")
+    await go_to(scene, datetime(2027, 2, 7, 11, 0, tzinfo=UTC))
+    await answer_feedback(scene, cor, 0)  # De Eik's one answer, alone "<3"
+    chat = scene.private(scene.operator)
+    await scene.say(scene.operator, chat, "/rapport dec - feb")
+    photo_message, summary = scene.sim.bot_messages(chat)[-2:]
+    lines = summary.plain_text.splitlines()
+    assert lines[0] == "📊 Alle constellaties (2) — dec 2026 – feb 2027"
+    assert lines[7] == "    hoe ging het: 😊 4 · 😐 0 · 😟 <3"  # De Linde's 3 and De Eik's 1
+    assert photo_message.caption is not None
+    assert photo_message.caption.splitlines()[3].endswith(", hoe ging het: 😊 <3 😐 0 😟 0")
+    await scene.press(scene.operator, summary, "📑 Spreadsheet")
+    document = scene.last(chat).document
+    assert document is not None
+    data = scene.sim.file_content(document["file_id"]).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data), delimiter=";"))
+    good = rows[0].index("Hoe ging het: goed")
+    assert {(row[0], row[1]): row[good] for row in rows[1:]} == {
+        ("De Linde", "2026-12-01"): "3",
+        ("De Linde", "2027-01-01"): "0",
+        ("De Linde", "2027-02-01"): "0",
+        ("De Eik", "2026-12-01"): "0",
+        ("De Eik", "2027-01-01"): "0",
+        ("De Eik", "2027-02-01"): "<3",
+    }
+    assert stored(scene, "SELECT month, answer, count FROM sleepover_feedback ORDER BY 1, 2") == [
+        ("2026-12", "good", 3),
+        ("2027-01", "hard", 1),
+        ("2027-02", "good", 1),
+    ]

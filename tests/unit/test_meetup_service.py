@@ -20,13 +20,13 @@ from bot.domain import (
 from bot.services.meetups import Answered
 from bot.storage.db import to_db_time
 from tests.unit.conftest import (
+    ANNA,
     BERT,
     CARLA,
     DIRK,
     EVA,
     GROUP,
     HUB,
-    LIAISON,
     Kit,
     disk_full,
     of_kind,
@@ -183,7 +183,7 @@ async def test_answers_close_when_it_starts_or_is_cancelled(kit: Kit) -> None:
     assert await kit.count("rsvps") == 0
 
 
-async def test_meeting_reminders_reach_who_said_yes_or_maybe_once(kit: Kit) -> None:
+async def test_meeting_reminders_reach_who_said_yes_or_maybe_once_each(kit: Kit) -> None:
     await kit.group()  # Dirk never linked his private chat
     view = await plan(kit)
     await answer(kit, view, (BERT, "yes"), (CARLA, "maybe"), (DIRK, "yes"), (EVA, "no"))
@@ -204,23 +204,43 @@ async def test_meeting_reminders_reach_who_said_yes_or_maybe_once(kit: Kit) -> N
         assert reminded(notices) == expected
         assert len(notices) == 3
         assert {n.ref("occurrence") for n in notices} == {view.occurrence.id}
+        # The group's reminder is for Dirk, who cannot be reached privately, and names him.
+        assert [n.numbers("for") for n in notices if n.chat_id == GROUP] == [(DIRK.user_id,)]
         await kit.delivered()
     await kit.meetups.tick()
     assert await kit.pending() == []
     assert [done for _, _, done in await reminders(kit, view.occurrence.id)] == [True, True]
 
 
-async def test_activity_reminders_reach_every_linked_member_not_saying_no(kit: Kit) -> None:
+async def test_activity_reminders_reach_who_said_yes_or_maybe_once_each(kit: Kit) -> None:
     await kit.group()  # linked: the hub home, the liaison, Bert, Carla, Eva
-    view = await plan(kit, "Zwemmen | Bad | max 1", ACTIVITY)
-    await answer(kit, view, (BERT, "no"), (CARLA, "more"), (EVA, "yes"))
-    assert (await answers(kit, view))[EVA.user_id] == (Answer.WAITING, 0)
+    view = await plan(kit, "Zwemmen | Bad | max 2", ACTIVITY)
+    await answer(kit, view, (BERT, "no"), (CARLA, "more"), (EVA, "yes"), (DIRK, "yes"))
+    await answer(kit, view, (ANNA, "maybe"))
+    assert (await answers(kit, view))[DIRK.user_id] == (Answer.WAITING, 0)
     await kit.delivered()
     kit.clock.set(DAY_BEFORE)
     await kit.meetups.tick()
-    people = {user for _, user, _ in reminded(await kit.pending())}
-    # Not Bert (no), not Eva (still waiting for a place), not Dirk or Anna (never linked).
-    assert people == {None, HUB.user_id, LIAISON.user_id, CARLA.user_id}
+    notices = await kit.pending()
+    # Carla and Eva privately; Anna (never linked) in the group, by name. Not Bert (no), not
+    # Dirk (still waiting for a place), not the hub home or the liaison (they did not answer).
+    assert reminded(notices) == {
+        (None, CARLA.user_id, 1440),
+        (None, EVA.user_id, 1440),
+        (GROUP, None, 1440),
+    }
+    assert [n.numbers("for") for n in notices if n.chat_id == GROUP] == [(ANNA.user_id,)]
+
+
+async def test_a_reminder_nobody_answered_invites_the_group_once(kit: Kit) -> None:
+    await kit.group()
+    await plan(kit, "Zwemmen | Bad", ACTIVITY)
+    await kit.delivered()
+    kit.clock.set(DAY_BEFORE)
+    await kit.meetups.tick()
+    notices = await kit.pending()
+    assert reminded(notices) == {(GROUP, None, 1440)}
+    assert [n.numbers("for") for n in notices] == [()]
 
 
 async def test_of_several_missed_reminders_only_the_nearest_goes_out(kit: Kit) -> None:
@@ -230,7 +250,7 @@ async def test_of_several_missed_reminders_only_the_nearest_goes_out(kit: Kit) -
     await kit.delivered()
     kit.clock.set(utc(28, 17))  # down since before the day-before reminder
     await kit.meetups.tick()
-    assert reminded(await kit.pending()) == {(GROUP, None, 120), (None, BERT.user_id, 120)}
+    assert reminded(await kit.pending()) == {(None, BERT.user_id, 120)}
     assert [done for _, _, done in await reminders(kit, view.occurrence.id)] == [True, True]
 
 
@@ -366,7 +386,7 @@ async def test_no_reminder_for_someone_who_left_the_group(kit: Kit) -> None:
     await kit.delivered()
     kit.clock.set(DAY_BEFORE)
     await kit.meetups.tick()
-    assert {user for _, user, _ in reminded(await kit.pending())} == {None, BERT.user_id}
+    assert {user for _, user, _ in reminded(await kit.pending())} == {BERT.user_id}
 
 
 async def test_notices_hold_ids_only(kit: Kit) -> None:

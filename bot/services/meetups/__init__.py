@@ -1,8 +1,8 @@
 """Meetups and children's activities: plan, answer, cancel, move, announce and remind."""
 
+from bot.domain import MAX_CHILDREN
 from bot.services.meetups.forms import (
     FIELD_LIMIT,
-    MAX_CHILDREN,
     TITLE_LIMIT,
     FormError,
     MeetupForm,

@@ -9,7 +9,6 @@ from bot.domain import DomainError
 
 TITLE_LIMIT = 100
 FIELD_LIMIT = 100
-MAX_CHILDREN = 10
 
 _CAPACITY = re.compile(r"(?:max(?:imaal|imum)?|capaciteit|capacity)\s*:?\s*(\d{1,4})", re.I)
 _AGES = re.compile(

@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain import (
+    MAX_CHILDREN,
     Answer,
+    AskedChildren,
     CardLocation,
     Constellation,
     ConstellationStatus,
@@ -34,7 +36,7 @@ from bot.domain import (
     Rsvp,
 )
 from bot.services.meetups import notices
-from bot.services.meetups.forms import MAX_CHILDREN, FormError, MeetupForm, parse_form
+from bot.services.meetups.forms import FormError, MeetupForm, parse_form
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database, Session, Tx, to_db_time
 from bot.storage.meetups import MeetupRepository
@@ -48,8 +50,11 @@ PLANNERS = (Role.HUBHOME, Role.LIAISON)
 @dataclass(frozen=True, slots=True)
 class Answered:
     view: MeetupView
-    result: str  # yes, maybe, no, waiting, children, full, no_children, unchanged
+    # yes, maybe, no, waiting, children, full, too_many, no_children, unchanged
+    result: str
     promoted: tuple[int, ...]  # moved up from the waiting list
+    asked: bool = False  # "with how many children?" is on its way to them
+    remembered: bool = False  # their children counted as at their last activity
 
 
 def recurrence_of(meetup: Meetup) -> Recurrence | None:
@@ -216,7 +221,10 @@ class MeetupService:
         constellation = await self._constellations.by_id(s, meetup.constellation_id)
         assert constellation is not None
         rsvps = await self._meetups.rsvps(s, occurrence_id)
-        return MeetupView(constellation, meetup, occurrence, rsvps)
+        resumes = None
+        if occurrence.cancelled:  # one date off: when does its series go on?
+            resumes = await self._next_date(s, meetup, occurrence.starts_at)
+        return MeetupView(constellation, meetup, occurrence, rsvps, resumes)
 
     async def cards(self, occurrence_id: int) -> list[CardLocation]:
         return await self._meetups.cards(self._db.reader, occurrence_id)
@@ -230,6 +238,21 @@ class MeetupService:
             location = CardLocation(chat_id, message_id)
             notice = notices.card_edit(occurrence_id, drawn.constellation.id, location)
             await self._outbox.renew(tx, notice, self._clock.now())
+
+    async def children_asked(
+        self, tx: Tx, occurrence_id: int, user_id: int, at: CardLocation
+    ) -> None:
+        """ "With how many children?" went out (recorded in the transaction that marks it
+        sent): where it is, so that erasing the person deletes it. Erased while it was on its
+        way, it is deleted at once."""
+        if await self._people.get(tx, user_id) is not None:
+            await self._meetups.add_question(tx, occurrence_id, user_id, at)
+            return
+        occurrence = await self._meetups.occurrence(tx, occurrence_id)
+        meetup = await self._meetups.meetup(tx, occurrence.meetup_id) if occurrence else None
+        if meetup is not None:
+            asked = AskedChildren(occurrence_id, meetup.constellation_id, at)
+            await self._outbox.add(tx, notices.children_erased(asked), self._clock.now())
 
     async def for_press(self, occurrence_id: int, chat_id: int, user_id: int) -> MeetupView:
         """The occurrence behind a button, if this person may answer it from this chat: an
@@ -264,15 +287,30 @@ class MeetupService:
             raise MeetupNotFound(meetup_id)
         return meetup
 
-    async def upcoming(self, constellations: list[Constellation]) -> list[MeetupView]:
-        """What is coming up in these constellations, soonest first, with answers."""
-        reader = self._db.reader
+    async def upcoming(
+        self, constellations: list[Constellation], limit: int = 30
+    ) -> list[MeetupView]:
+        """What is coming up in these constellations, soonest first, with answers. A series
+        whose coming date has no card yet (it is announced later, or the date before it was
+        called off) shows that date, as yet without answers (occurrence id 0)."""
+        reader, now = self._db.reader, self._clock.now()
         by_id = {c.id: c for c in constellations}
-        rows = await self._meetups.upcoming(reader, list(by_id), self._clock.now())
-        return [
+        rows = await self._meetups.upcoming(reader, list(by_id), now, limit)
+        views = [
             MeetupView(by_id[m.constellation_id], m, o, await self._meetups.rsvps(reader, o.id))
             for m, o in rows
         ]
+        listed = {m.id for m, _ in rows}
+        for meetup in await self._meetups.running_series(reader, list(by_id)):
+            if meetup.id in listed:
+                continue
+            start = await self._next_date(reader, meetup, now)
+            if start is not None:
+                slot = start.astimezone(ZoneInfo(meetup.timezone)).replace(tzinfo=None)
+                coming = Occurrence(0, meetup.id, slot, start, cancelled=False)
+                views.append(MeetupView(by_id[meetup.constellation_id], meetup, coming, ()))
+        views.sort(key=lambda view: (view.occurrence.starts_at, view.meetup.id))
+        return views[:limit]
 
     async def of_member(self, user_id: int) -> list[Constellation]:
         return await self._constellations.of_member(self._db.reader, user_id)
@@ -296,11 +334,16 @@ class MeetupService:
 
     # -- answering ---------------------------------------------------------------------------
 
-    async def answer(self, view: MeetupView, person: Person, action: str) -> Answered:
-        """``yes``/``maybe``/``no``/``more``/``fewer`` (children) for one occurrence.
+    async def answer(
+        self, view: MeetupView, person: Person, action: str, count: int | None = None
+    ) -> Answered:
+        """``yes``/``maybe``/``no``/``more``/``fewer`` (children), or ``children`` (``count``
+        of them, the answer to "with how many children?") for one occurrence.
 
         With a capacity, "coming" when it is full puts the person on the waiting list; a place
-        that frees up goes to the first on the list, who is told by DM.
+        that frees up goes to the first on the list, who is told by DM. A first "coming" to a
+        children's activity counts the children as at the person's last activity; with none
+        to go by, it asks how many (privately if it can, else in the group, once per date).
         """
         now = self._clock.now()
         async with self._db.transaction() as tx:
@@ -310,7 +353,17 @@ class MeetupService:
             if view.occurrence.starts_at <= now:
                 raise MeetupClosed(view.occurrence.id)
             current = view.answer_of(person.user_id)
-            result, updated = self._decide(view, person, current, action, now)
+            remembered = 0
+            first_yes = action == "yes" and not (current and current.children)
+            if view.meetup.kind is MeetupKind.ACTIVITY and first_yes:
+                remembered = await self._meetups.last_children(
+                    tx, view.constellation.id, person.user_id, view.occurrence.id
+                )
+            chosen = count if action == "children" else remembered
+            result, updated = self._decide(view, person, current, action, now, chosen)
+            if action == "children" and result != "too_many":
+                # Answered on the question itself, which goes (or is made nameless) now.
+                await self._meetups.question_answered(tx, view.occurrence.id, person.user_id)
             if updated is None:
                 return Answered(view, result, ())
             await self._meetups.set_rsvp(tx, view.occurrence.id, updated)
@@ -319,7 +372,17 @@ class MeetupService:
             if promoted:
                 view = await self.view(view.occurrence.id, tx)
             await self._redraw(tx, view, now)
-        return Answered(view, result, promoted)
+            asked = False
+            mine = view.answer_of(person.user_id)
+            wants_to_come = mine is not None and mine.answer in (Answer.YES, Answer.WAITING)
+            activity = view.meetup.kind is MeetupKind.ACTIVITY
+            if activity and first_yes and wants_to_come and not remembered:
+                # Queued once per date (its dedupe key says so): "the first time".
+                question = notices.to_person(
+                    NoticeKind.MEETUP_CHILDREN, view, person.user_id, "ask", fallback=True
+                )
+                asked = await self._outbox.add_once(tx, question, now)
+        return Answered(view, result, promoted, asked=asked, remembered=remembered > 0)
 
     def _decide(
         self,
@@ -328,21 +391,27 @@ class MeetupService:
         current: Rsvp | None,
         action: str,
         now: datetime,
+        count: int | None = None,
     ) -> tuple[str, Rsvp | None]:
         children = current.children if current else 0
         answer = current.answer if current else None
-        if action in ("more", "fewer"):
+        if action in ("more", "fewer", "children"):
             if view.meetup.kind is not MeetupKind.ACTIVITY:
                 return "unchanged", None
             if action == "fewer" and children == 0:
                 return "no_children", None
-            children = min(MAX_CHILDREN, children + 1) if action == "more" else children - 1
+            if action == "children":
+                children = max(1, min(MAX_CHILDREN, count or 1))
+            else:
+                children = min(MAX_CHILDREN, children + 1) if action == "more" else children - 1
             if answer in (None, Answer.NO):
                 answer = Answer.YES  # bringing a child means coming
             result = "children"
         else:
             answer = Answer(action)
             result = action
+            if answer is Answer.YES and count:  # as at their last activity
+                children = count
         assert answer is not None
         if answer is Answer.YES and current is not None and current.answer is Answer.WAITING:
             answer = Answer.WAITING  # still waiting for a place
@@ -355,7 +424,8 @@ class MeetupService:
             )
             if others + view.places(mine) > capacity:
                 if current is not None and current.answer is Answer.YES:
-                    return "full", None  # more children than places left: nothing changes
+                    # More children than places left: nothing changes.
+                    return ("too_many" if action == "children" else "full"), None
                 answer, result = Answer.WAITING, "waiting"
         if current is not None and current.answer == answer and current.children == children:
             return "unchanged" if result != "waiting" else "waiting", None
@@ -430,6 +500,8 @@ class MeetupService:
                 if occurrence is None:
                     raise MeetupClosed(meetup.number)
                 upcoming = [occurrence]
+            if series or recurrence_of(meetup) is None:
+                await self._meetups.cancel_meetup(tx, meetup.id, now)
             cancelled = []
             for occurrence in upcoming:
                 await self._meetups.cancel_occurrence(tx, occurrence.id, now)
@@ -442,8 +514,6 @@ class MeetupService:
                         await self._outbox.add(tx, notice, now)
                 await self._redraw(tx, view, now)
                 cancelled.append(view)
-            if series or recurrence_of(meetup) is None:
-                await self._meetups.cancel_meetup(tx, meetup.id, now)
         return cancelled
 
     async def edit(
@@ -533,18 +603,33 @@ class MeetupService:
         dates = await self._meetups.occurrences_after(tx, meetup.id, now)
         return [o for o in dates if not o.cancelled]
 
-    async def _materialize_next(self, tx: Tx, meetup: Meetup, now: datetime) -> Occurrence | None:
-        """Create the series' next occurrence after what exists (and after now)."""
+    async def _following(self, s: Session, meetup: Meetup, after: datetime) -> datetime | None:
+        """The series' first date after ``after`` and after every date stored (None for a
+        one-off, a cancelled series or one that ended)."""
         recurrence = recurrence_of(meetup)
         if recurrence is None or meetup.cancelled:
             return None
         zone = ZoneInfo(meetup.timezone)
-        last = await self._meetups.last_slot(tx, meetup.id)
-        after = max(now, localize(last, zone)) if last else now
+        last = await self._meetups.last_slot(s, meetup.id)
+        after = max(after, localize(last, zone)) if last else after
         following = next_occurrences(meetup.start_local, recurrence, zone, after=after, count=1)
-        if not following:
+        return following[0] if following else None
+
+    async def _next_date(self, s: Session, meetup: Meetup, after: datetime) -> datetime | None:
+        """When a running series next takes place after ``after``: its first stored date not
+        called off, else the date that follows the stored ones."""
+        if recurrence_of(meetup) is None or meetup.cancelled:
             return None
-        start = following[0]
+        stored = await self._meetups.occurrences_after(s, meetup.id, after)
+        ahead = next((o.starts_at for o in stored if not o.cancelled), None)
+        return ahead if ahead is not None else await self._following(s, meetup, after)
+
+    async def _materialize_next(self, tx: Tx, meetup: Meetup, now: datetime) -> Occurrence | None:
+        """Create the series' next occurrence after what exists (and after now)."""
+        start = await self._following(tx, meetup, now)
+        if start is None:
+            return None
+        zone = ZoneInfo(meetup.timezone)
         slot = start.astimezone(zone).replace(tzinfo=None)
         occurrence_id = await self._meetups.insert_occurrence(tx, meetup.id, slot, start)
         if occurrence_id is None:
@@ -583,21 +668,23 @@ class MeetupService:
             live = view.constellation.status is ConstellationStatus.ACTIVE
             if started or closed or not live:
                 return  # too late (it began while we were down), or nothing to remind of
-            await self._outbox.add(tx, notices.reminder(view, minutes, None), now)
-            for user_id in await self._reminded(tx, view):
+            privately, in_group = await self._reminded(tx, view)
+            for user_id in privately:
                 await self._outbox.add(tx, notices.reminder(view, minutes, user_id), now)
+            if in_group or not privately:  # nobody said yes yet: the group is invited once
+                await self._outbox.add(tx, notices.reminder(view, minutes, None, in_group), now)
 
-    async def _reminded(self, s: Session, view: MeetupView) -> list[int]:
-        """Active members with a linked private chat: for meetings, who said coming or maybe;
-        for children's activities, everyone who did not say "not coming" (or is still waiting
-        for a place). Someone who left the group is not reminded."""
+    async def _reminded(self, s: Session, view: MeetupView) -> tuple[list[int], list[int]]:
+        """Who is reminded, once each, where they will read it: everyone who said coming or
+        maybe (and is still an active member) — privately if they linked their private chat
+        with the bot, else in the group. The hub home or liaison is reminded only as someone
+        who said coming, like anyone else."""
         members = await self._memberships.active(s, view.constellation.id)
-        linked = {m.user_id for m in members if m.person.private_chat_linked}
-        if view.meetup.kind is MeetupKind.MEETUP:
-            said = [r.user_id for r in view.with_answer(Answer.YES, Answer.MAYBE)]
-            return [user_id for user_id in said if user_id in linked]
-        skip = {r.user_id for r in view.with_answer(Answer.NO, Answer.WAITING)}
-        return [m.user_id for m in members if m.user_id in linked and m.user_id not in skip]
+        linked = {m.user_id: m.person.private_chat_linked for m in members}
+        said = [r.user_id for r in view.with_answer(Answer.YES, Answer.MAYBE)]
+        privately = [user_id for user_id in said if linked.get(user_id)]
+        in_group = [user_id for user_id in said if linked.get(user_id) is False]
+        return privately, in_group
 
     async def next_due(self) -> datetime | None:
         return await self._meetups.next_due(self._db.reader)
