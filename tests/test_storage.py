@@ -251,3 +251,27 @@ async def _constellation(db: Database) -> Constellation:
         )
     assert created is not None
     return created
+
+
+async def test_a_commit_whose_caller_was_cancelled_leaves_no_stale_lookup(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = PeopleRepository()
+    async with db.transaction() as tx:
+        await people.upsert(tx, Person(21, "Iris"), NOW)
+    assert (await people.get(db.reader, 21)) == Person(21, "Iris")  # kept in the cache now
+    run_batch = Connection.run_batch
+
+    async def cancelled_at_commit(conn: Connection, steps: Sequence[Any]) -> Any:
+        done = await run_batch(conn, steps)  # SQLite's thread carries it out all the same
+        if steps[-1][0] == "COMMIT":
+            raise asyncio.CancelledError
+        return done
+
+    monkeypatch.setattr(Connection, "run_batch", cancelled_at_commit)
+    with pytest.raises(asyncio.CancelledError):
+        async with db.transaction() as tx:
+            await people.upsert(tx, Person(21, "Ines"), NOW)
+    monkeypatch.undo()
+    # The rename was committed; what was kept of the old name is not served any more.
+    assert (await people.get(db.reader, 21)) == Person(21, "Ines")

@@ -363,11 +363,12 @@ class Tx(Session):
         self.changed_tables: frozenset[str] = frozenset()
         self.begun = False  # BEGIN IMMEDIATE was sent
         self._queued: list[_Step] = []
-        self._touched: frozenset[str] = frozenset()  # cached tables written (or queued to)
+        # The cached tables it wrote or queued writes to (whether or not they changed rows).
+        self.touched: frozenset[str] = frozenset()
 
     def _cacheable(self, sql: str) -> frozenset[str]:
         tables = super()._cacheable(sql)
-        return frozenset() if tables & self._touched else tables
+        return frozenset() if tables & self.touched else tables
 
     def queue(self, sql: str, params: Iterable[Any] = ()) -> None:
         """A write whose outcome nobody waits for: sent with the next statement that needs
@@ -419,8 +420,8 @@ class Tx(Session):
 
     def _touch(self, sql: str) -> None:
         written = ReadCache.written_by(sql)
-        if not written <= self._touched:
-            self._touched |= written
+        if not written <= self.touched:
+            self.touched |= written
 
     async def _send(self, steps: list[_Step]) -> list[_Result]:
         """BEGIN (the first time), the queued writes and ``steps``, in one round trip; what
@@ -579,18 +580,23 @@ class Database:
         async with self._write_lock:
             conn = self._writer_connection()
             tx = Tx(self._writer_connection, self.cache)
+            changed = tx.changed_tables
             try:
                 try:
                     yield tx
                     # A commit that failed (disk full) leaves the transaction open: ended below.
                     await tx.commit()
+                    changed = tx.changed_tables
                 except BaseException:
+                    # What its last trip did is unknown (a batch whose caller was cancelled
+                    # still runs, its COMMIT too): whatever it may have written goes.
+                    changed = tx.changed_tables | tx.touched
                     if tx.begun:
                         await conn.rollback_if_open()
                     raise
             finally:
-                if tx.changed_tables:  # also what was read while it was not committed yet
-                    self.cache.changed(tx.changed_tables)
+                if changed:  # also what was read while it was not committed yet
+                    self.cache.changed(changed)
             if tx.changed:
                 self.generation += 1
 
