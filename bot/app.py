@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from typing import Any
@@ -251,6 +252,7 @@ async def _post_init(app: Any) -> None:
     # garbage collector no longer goes through it on every full collection (each took about
     # 50 ms of CPU while updates waited; bench/README.md, issue 19).
     gc.freeze()
+    gc.enable()  # off while starting up (bot.__main__)
     log.info("bot @%s ready", app.bot.username)
 
 
@@ -268,13 +270,18 @@ async def _post_shutdown(app: Any) -> None:
 
 
 async def register_commands(app: BotApplication, services: Services) -> None:
-    """Telegram's command menus, per language, separately for private chats, groups and admins."""
+    """Telegram's command menus, per language, separately for private chats, groups and admins.
+
+    The nine calls go at once (one after the other they were nine round trips to Telegram before
+    the first update). A menu Telegram refuses now stays as it was: the bot still starts, and
+    the next start sets it again."""
     texts = services.texts
     scopes: list[tuple[BotCommandScope, bool, bool]] = [
         (BotCommandScopeAllPrivateChats(), False, False),
         (BotCommandScopeAllGroupChats(), True, False),
         (BotCommandScopeAllChatAdministrators(), True, True),
     ]
+    calls = []
     for scope, in_group, admin in scopes:
         for language in (*LANGUAGES, None):
             shown = language or services.settings.language
@@ -282,4 +289,9 @@ async def register_commands(app: BotApplication, services: Services) -> None:
                 BotCommand(command.shown_as(shown), texts.plain(shown, command.description_key))
                 for command in visible(in_group=in_group, admin=admin)
             ]
-            await app.bot.set_my_commands(commands, scope=scope, language_code=language)
+            calls.append(app.bot.set_my_commands(commands, scope=scope, language_code=language))
+    for result in await asyncio.gather(*calls, return_exceptions=True):
+        if isinstance(result, BaseException):
+            if not isinstance(result, Exception):  # a cancellation: start-up is being stopped
+                raise result
+            log.warning("a command menu was not set: %s", type(result).__name__)

@@ -15,20 +15,30 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from types import ModuleType
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from bot.context import BotApplication, Services
 from bot.storage.outbox import Backlog
 from bot.telegram_bot import ConstellationBot
 
-metrics: ModuleType | None
-try:  # optional: pip install 'constellation-bot[metrics]'
-    from bot import metrics
-except ImportError:  # pragma: no cover - depends on what is installed
-    metrics = None
+if TYPE_CHECKING:
+    from aiohttp import web
+
+# aiohttp's server and prometheus-client are imported when the listener starts, not by every
+# bot: most run without BOT_HEALTH_PORT, and start-up is measured (bench/README.md).
+
+
+@cache
+def metrics_module() -> ModuleType | None:
+    """``bot.metrics``, or None without prometheus-client (pip install '...[metrics]')."""
+    try:
+        from bot import metrics
+    except ImportError:  # pragma: no cover - depends on what is installed
+        return None
+    return metrics
+
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +184,8 @@ class HealthListener:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
+        from aiohttp import web
+
         web_app = web.Application()
         web_app.router.add_get("/healthz", self._healthz)
         web_app.router.add_get("/metrics", self._metrics)
@@ -196,10 +208,15 @@ class HealthListener:
             self._runner = None
 
     async def _healthz(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         health = await self.check()
         return web.json_response(health.as_json(), status=503 if health.problems else 200)
 
     async def _metrics(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
+        metrics = metrics_module()
         if metrics is None:
             return web.Response(
                 status=404,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import date
+from functools import cache
 
 from babel.dates import get_month_names
 from telegram import InputFile, Update
@@ -35,7 +36,10 @@ _ON = {"aan", "on"}
 _MONTHLY = {"maandelijks", "monthly", "maand"}
 
 
-def _month_words() -> dict[str, int]:
+@cache
+def month_words() -> dict[str, int]:
+    """Month names and abbreviations in both languages -> number (read when a report asks for
+    months by name: loading babel's locale data at start-up cost 15 ms, bench/README.md)."""
     words: dict[str, int] = {}
     for language in ("nl", "en"):
         for width in ("wide", "abbreviated"):
@@ -45,11 +49,10 @@ def _month_words() -> dict[str, int]:
     return words
 
 
-MONTH_WORDS = _month_words()
-_MONTH_WORD = re.compile(
-    r"\b(" + "|".join(sorted(map(re.escape, MONTH_WORDS), key=len, reverse=True)) + r")\.?"
-    r"(?:\s+(\d{4}))?\b"
-)
+@cache
+def _month_word() -> re.Pattern[str]:
+    names = sorted(map(re.escape, month_words()), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(names) + r")\.?(?:\s+(\d{4}))?\b")
 
 
 def read_range(text: str, this_month: date) -> tuple[date, date] | None:
@@ -62,8 +65,8 @@ def read_range(text: str, this_month: date) -> tuple[date, date] | None:
         return None
     if found:
         return min(found), max(found)
-    pairs = _MONTH_WORD.findall(text.lower())
-    months = [(MONTH_WORDS[word], int(year) if year else None) for word, year in pairs]
+    pairs = _month_word().findall(text.lower())
+    months = [(month_words()[word], int(year) if year else None) for word, year in pairs]
     months = [(month, year) for month, year in months if month]
     if not months:
         return None

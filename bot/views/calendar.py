@@ -10,13 +10,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vRecur
-
 from bot.domain import MeetupView, Occurrence
-from bot.views.vtimezone import vtimezone
 from bot.when import Recurrence
+
+if TYPE_CHECKING:
+    from icalendar import Event
+
+# icalendar (and bot.views.vtimezone, which uses it) is imported when a file is made, not at
+# start-up: it took 25 ms of every start (bench/README.md).
 
 DEFAULT_LENGTH = timedelta(hours=2)  # a meetup planned without an end
 
@@ -24,6 +28,10 @@ DEFAULT_LENGTH = timedelta(hours=2)  # a meetup planned without an end
 def ics_file(view: MeetupView, occurrences: Sequence[Occurrence], now: datetime) -> bytes:
     """An RFC 5545 calendar: the date, or the whole series (``occurrences`` are its stored
     dates) without its cancelled dates and with its moved ones where they went."""
+    from icalendar import Calendar
+
+    from bot.views.vtimezone import vtimezone
+
     meetup = view.meetup
     zone = ZoneInfo(meetup.timezone)
     calendar = Calendar()
@@ -45,6 +53,8 @@ def ics_file(view: MeetupView, occurrences: Sequence[Occurrence], now: datetime)
 def _series(
     view: MeetupView, occurrences: Sequence[Occurrence], zone: ZoneInfo, now: datetime
 ) -> list[Event]:
+    from icalendar import vRecur
+
     meetup = view.meetup
     assert meetup.recurrence is not None
     recurrence = Recurrence.decode(meetup.recurrence)
@@ -82,6 +92,8 @@ def _uid(view: MeetupView, occurrence_id: int | None) -> str:
 
 def _event(view: MeetupView, uid: str, start: datetime, now: datetime, cancelled: bool) -> Event:
     """An event from the wall-clock ``start`` (aware, in the meetup's zone)."""
+    from icalendar import Event
+
     meetup = view.meetup
     length = timedelta(minutes=meetup.length_minutes) if meetup.length_minutes else DEFAULT_LENGTH
     event = Event()

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_date
-from icalendar import Calendar, Event
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import DECLINE_REASONS, SleepoverAction, SleepoverButton
@@ -39,6 +38,8 @@ def ics_file(
     texts: Translator, language: str, sleepover: Sleepover, hubhome: str, now: datetime
 ) -> bytes:
     """The stay as an all-day event from the first evening to the morning they go home."""
+    from icalendar import Calendar, Event  # when a file is made, not at start-up (bench/README.md)
+
     calendar = Calendar()
     calendar.add("prodid", "-//constellation-bot//NL")
     calendar.add("version", "2.0")

@@ -14,9 +14,6 @@ from contextlib import suppress
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-import dateparser  # type: ignore[import-untyped]
-import holidays
-
 from bot.when.words import NAMED_DAYS, NUMBERS, WEEKDAYS, Named, alternatives, number
 
 
@@ -181,6 +178,8 @@ def _named_in(name: Named, year: int) -> date:
 
 @lru_cache(maxsize=64)
 def _holidays(year: int) -> dict[date, str]:
+    import holidays  # here, not at start-up (bench/README.md): a named day is rare
+
     found = holidays.country_holidays("NL", years=year, language="en_US")
     return dict(found.items())
 
@@ -196,6 +195,8 @@ def _written(text: str, today: date, *, slips: bool = True) -> date:
         "RELATIVE_BASE": base,
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
+    import dateparser  # type: ignore[import-untyped]  # here, not at start-up (bench/README.md)
+
     try:
         parsed = dateparser.parse(text, languages=["nl", "en"], settings=settings)
     except (OverflowError, ValueError) as exc:  # dateparser can land at the calendar's edge

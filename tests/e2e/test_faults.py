@@ -164,3 +164,17 @@ async def test_a_send_telegram_did_but_never_confirmed_repeats_once(
     await at(limited, DAY_BEFORE)
     await deliver_until_done(limited)
     assert sorted(counts(limited, chats)) == [1, 1, 1, 2]
+
+
+async def test_a_refused_command_menu_does_not_keep_the_bot_from_starting(
+    sim: FakeTelegram, tmp_path: Path
+) -> None:
+    """Telegram answering 500 to some of the start-up's setMyCommands: the bot starts anyway,
+    answers, and the menus Telegram took are set."""
+    sim.inject_fault("setMyCommands", error_code=500, times=4)
+    async with open_scene(sim, tmp_path / "bot.db") as scene:
+        await scene.set_up()
+        await scene.say(scene.anna, scene.group, "/hulp")
+        assert "/hulpvraag" in scene.last(scene.group).plain_text
+        taken = [call for call in sim.calls_to("setMyCommands") if call.ok]
+        assert len(taken) == 5

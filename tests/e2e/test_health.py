@@ -146,7 +146,7 @@ async def test_metrics_carry_the_figures_and_failures_per_kind(watched: Scene) -
 async def test_without_prometheus_client_metrics_say_how_to_get_them(
     watched: Scene, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.health.metrics", None)
+    monkeypatch.setattr("bot.health.metrics_module", lambda: None)
     status, text, _ = await get(watched, "/metrics")
     assert status == 404
     assert "constellation-bot[metrics]" in text
