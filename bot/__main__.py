@@ -29,6 +29,7 @@ def run(settings: Settings) -> int:
     from bot.app import build_application
     from bot.health import HealthListenerError
     from bot.logs import configure_logging
+    from bot.loop import new_event_loop
     from bot.storage.checks import DatabaseRefused, check_database
     from bot.telegram_bot import ANOTHER_COPY, ConstellationBot
     from bot.webhook import webhook_arguments
@@ -42,6 +43,7 @@ def run(settings: Settings) -> int:
         print(f"constellation-bot: database not used: {exc}", file=sys.stderr)
         return 2
     app = build_application(settings)
+    asyncio.set_event_loop(new_event_loop())  # run_polling and run_webhook run on this loop
     try:
         if settings.webhook_url is None:
             # chat_member updates are only sent when asked for explicitly.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
 from bot.clock import FakeClock
+from bot.loop import new_event_loop
 from bot.services.constellations import ConstellationService
 from bot.storage.constellations import ConstellationRepository
 from bot.storage.db import Database
@@ -15,6 +17,13 @@ from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
 
 ADMIN_ID = 777
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Every async test on the loop the bot runs on (bot.loop: uvloop where installed)."""
+    return {"loop": new_event_loop}
 
 
 @pytest.fixture
