@@ -10,14 +10,17 @@ aiohttp itself. Files go as multipart, like ``HTTPXRequest``'s; every other call
 as a JSON body, which the Bot API takes as well as a form ("application/json (except for
 uploading files)"): encoding a form (``urllib.parse.urlencode``, in Python) cost about eight
 times as much CPU as ``json.dumps`` for a card with its buttons (bench/README.md, issue 19).
+Bodies are written and answers read with orjson (``parse_json_payload`` is the documented
+place to swap the JSON library); an answer orjson cannot read goes to python-telegram-bot's
+own reading, which replaces bytes that are not UTF-8 and says "Invalid server response".
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import aiohttp
+import orjson
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
@@ -99,7 +102,7 @@ class AiohttpRequest(BaseRequest):
         elif request_data is not None:
             # The parameters as python-telegram-bot made them JSON-ready (objects as dicts,
             # moments as timestamps).
-            body = json.dumps(request_data.parameters).encode()
+            body = orjson.dumps(request_data.parameters)
             headers = _JSON
         default_write = self._media_write_timeout if files else self._write_timeout
         timeout = self._timeout(
@@ -117,6 +120,14 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        try:
+            parsed: dict[str, Any] = orjson.loads(payload)
+        except orjson.JSONDecodeError:  # not UTF-8, or not JSON: python-telegram-bot's reading
+            return BaseRequest.parse_json_payload(payload)
+        return parsed
 
     def _timeout(
         self,
