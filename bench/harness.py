@@ -166,8 +166,11 @@ class BotProcess:
         rate_limit: bool = True,
         profile: Path | None = None,
         profiler: Profiler = "pyinstrument",
+        count_instructions: bool = False,
     ) -> None:
         self.kind = kind
+        self.count_instructions = count_instructions
+        self._counted = 0  # callgrind's dumps read so far
         self.sim = sim
         self.workdir = workdir
         self.database = database
@@ -204,6 +207,13 @@ class BotProcess:
             command[1:1] = ["-m", "cProfile", "-o", str(self.profile)]
         run_dir = self.workdir / f"run-{self.kind}"
         run_dir.mkdir(exist_ok=True)
+        if self.count_instructions:
+            # Under valgrind (about 40 times slower), counting nothing until the workload.
+            command[0:0] = [
+                "valgrind", "--tool=callgrind", "--instr-atstart=no",
+                f"--callgrind-out-file={self._callgrind_file}", "--log-file=/dev/null",
+            ]  # fmt: skip
+            timeout *= 40
         self.started_at = time.monotonic()
         with self.log_path.open("wb") as log:
             self._process = await asyncio.create_subprocess_exec(
@@ -240,6 +250,39 @@ class BotProcess:
             stderr=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
         await asyncio.sleep(0.5)  # attached
+
+    @property
+    def _callgrind_file(self) -> Path:
+        return self.workdir / f"callgrind-{self.kind}.out"
+
+    async def _callgrind(self, *arguments: str) -> None:
+        control = await asyncio.create_subprocess_exec(
+            "callgrind_control", *arguments, str(self.pid),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        if await control.wait() != 0:
+            raise RuntimeError(f"callgrind_control {' '.join(arguments)} failed")
+
+    async def start_counting(self) -> None:
+        """From now on, count the instructions the bot's process runs (``count_instructions``)."""
+        if self.count_instructions:
+            await self._callgrind("--instr=on")
+            await self._callgrind("--zero")
+
+    async def instructions(self) -> int | None:
+        """The instructions run since ``start_counting`` (all threads: the event loop, SQLite's
+        thread, the C libraries), counted by valgrind; None when not counting."""
+        if not self.count_instructions:
+            return None
+        await self._callgrind("--dump")
+        await self._callgrind("--instr=off")
+        self._counted += 1
+        dump = Path(f"{self._callgrind_file}.{self._counted}")
+        text = await asyncio.to_thread(dump.read_text)
+        found = re.search(r"^totals:\s+(\d+)", text, re.MULTILINE)
+        if found is None:
+            raise RuntimeError(f"no totals in {dump}")
+        return int(found[1])
 
     @property
     def pid(self) -> int:

@@ -54,6 +54,20 @@ class ThroughputResult:
         ]
 
     @property
+    def counted(self) -> bool:
+        return all(run.instructions for runs in self.runs.values() for run in runs)
+
+    def instruction_ratios(self) -> list[float]:
+        return [
+            (b.instructions or 0) / b.updates / ((o.instructions or 0) / o.updates)
+            for o, b in zip(self.runs["ours"], self.runs["bare"], strict=True)
+        ]
+
+    @property
+    def instruction_ratio(self) -> float:
+        return self.per_update("bare", "instructions") / self.per_update("ours", "instructions")
+
+    @property
     def cpu_ratio(self) -> float:
         return self.per_update("bare", "bot_cpu_s") / self.per_update("ours", "bot_cpu_s")
 
@@ -83,11 +97,27 @@ class ThroughputResult:
             f"ours / bare by CPU time per update (less noisy): {self.cpu_ratio:.0%}"
             f" (per run: {pairs})"
         )
+        if self.counted:
+            per_run = ", ".join(f"{ratio:.0%}" for ratio in self.instruction_ratios())
+            bare, ours = (self.per_update(kind, "instructions") for kind in ("bare", "ours"))
+            rows.append(
+                f"instructions per update (valgrind): bare {bare:,.0f}, ours {ours:,.0f};"
+                f" ours / bare: {self.instruction_ratio:.0%} (per run: {per_run})"
+            )
         rows.append(f"requests taken on per run: {self.claimed} of {self.updates // 2}")
         return rows
 
     def figures(self) -> dict[str, float]:
-        return {
+        counted = (
+            {
+                "bare_instructions_per_update": self.per_update("bare", "instructions"),
+                "ours_instructions_per_update": self.per_update("ours", "instructions"),
+                "instruction_ratio": self.instruction_ratio,
+            }
+            if self.counted
+            else {}
+        )
+        return counted | {
             "bare_updates_per_s": self.rate("bare"),
             "ours_updates_per_s": self.rate("ours"),
             "ratio": self.ratio,
@@ -104,6 +134,7 @@ async def measure_once(
     *,
     profile: Path | None = None,
     profiler: Profiler = "pyinstrument",
+    instructions: bool = False,
 ) -> tuple[WorkloadResult, int, list[str]]:
     """One bot, one fresh simulator (and database, for ours): the workload's result, the
     requests taken on, and the bot's errors."""
@@ -121,6 +152,7 @@ async def measure_once(
             rate_limit=False,
             profile=profile,
             profiler=profiler,
+            count_instructions=instructions,
         )
         await bot.start()
         try:
@@ -132,7 +164,12 @@ async def measure_once(
 
 
 async def run(
-    size: str, runs: int, *, profile: Path | None = None, profiler: Profiler = "pyinstrument"
+    size: str,
+    runs: int,
+    *,
+    profile: Path | None = None,
+    profiler: Profiler = "pyinstrument",
+    instructions: bool = False,
 ) -> ThroughputResult:
     groups, _, rounds = SIZES[size]
     result = ThroughputResult(size, groups, 2 * groups * rounds)
@@ -141,8 +178,9 @@ async def run(
             for kind in ("bare", "ours"):
                 chosen = profile / f"ours-{number + 1}.txt" if profile and kind == "ours" else None
                 workload, claimed, problems = await measure_once(
-                    kind, size, Path(tmp), profile=chosen, profiler=profiler
-                )
+                    kind, size, Path(tmp), profile=chosen, profiler=profiler,
+                    instructions=instructions,
+                )  # fmt: skip
                 result.runs[kind].append(workload)
                 result.problems += problems
                 if kind == "ours":
@@ -159,11 +197,23 @@ def main(argv: list[str] | None = None) -> list[ThroughputResult]:
         default="pyinstrument",
         help="(default: %(default)s)",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="run both bots under valgrind and count the instructions per update: the same"
+        " on a busy machine as on a quiet one (about 40 times slower; try --size small)",
+    )
     args = parser.parse_args(argv)
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     runs = cli.runs_for(args)
-    work = run(args.size, runs, profile=args.profile, profiler=args.profiler)
+    work = run(
+        args.size,
+        runs,
+        profile=args.profile,
+        profiler=args.profiler,
+        instructions=args.instructions,
+    )
     return cli.run_and_print(work, args)
 
 

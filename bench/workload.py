@@ -33,6 +33,7 @@ class WorkloadResult:
     calls: int  # Bot API calls the bot made meanwhile
     bot_cpu_s: float  # CPU time of the bot's process
     sim_cpu_s: float  # CPU time of this process: the simulator and the users
+    instructions: int | None = None  # the bot's, counted by valgrind (--instructions)
 
     @property
     def rate(self) -> float:
@@ -58,6 +59,7 @@ async def run_workload(
 ) -> WorkloadResult:
     """Both phases against a running bot; raises TimeoutError if answers stop coming."""
     kind: BotKind = bot.kind
+    await bot.start_counting()
     cpu_before, sim_cpu_before = bot.usage().cpu_s, time.process_time()
     first_call = len(sim.arrivals)
     posts = len(groups) * rounds
@@ -105,6 +107,7 @@ async def run_workload(
         calls=len(sim.arrivals) - first_call,
         bot_cpu_s=bot.usage().cpu_s - cpu_before,
         sim_cpu_s=time.process_time() - sim_cpu_before,
+        instructions=await bot.instructions(),
     )
 
 

@@ -6,6 +6,8 @@ winner of a claim race, every reminder delivered exactly once, the figures print
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from bench import claims, fanout, growth, reports, scale, throughput
@@ -77,6 +79,16 @@ def test_throughput(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(run.calls >= run.updates for runs in result.runs.values() for run in runs)
     assert result.problems == []
     assert "ours / bare" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="counting instructions needs valgrind")
+def test_throughput_counts_instructions(capsys: pytest.CaptureFixture[str]) -> None:
+    (result,) = throughput.main(["--size", "tiny", "--runs", "1", "--instructions"])
+    assert result.problems == []
+    assert result.claimed == [result.updates // 2]
+    counts = [run.instructions for runs in result.runs.values() for run in runs]
+    assert all(count and count > 100_000 * result.updates for count in counts)
+    assert "instructions per update (valgrind)" in capsys.readouterr().out
 
 
 def test_fanout_delivers_every_reminder_exactly_once(capsys: pytest.CaptureFixture[str]) -> None:
