@@ -167,9 +167,11 @@ class BotProcess:
         profile: Path | None = None,
         profiler: Profiler = "pyinstrument",
         count_instructions: bool = False,
+        core: int | None = None,
     ) -> None:
         self.kind = kind
         self.count_instructions = count_instructions
+        self.core = core  # the one CPU the bot (all its threads) may run on; None: any
         self._counted = 0  # callgrind's dumps read so far
         self.sim = sim
         self.workdir = workdir
@@ -214,6 +216,8 @@ class BotProcess:
                 f"--callgrind-out-file={self._callgrind_file}", "--log-file=/dev/null",
             ]  # fmt: skip
             timeout *= 40
+        if self.core is not None:  # from its first instruction: every thread it starts inherits
+            command[0:0] = ["taskset", "--cpu-list", str(self.core)]
         self.started_at = time.monotonic()
         with self.log_path.open("wb") as log:
             self._process = await asyncio.create_subprocess_exec(

@@ -10,6 +10,7 @@ per run into DIR (``--profiler``: pyinstrument, py-spy or cprofile; see bench/RE
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -135,6 +136,7 @@ async def measure_once(
     profile: Path | None = None,
     profiler: Profiler = "pyinstrument",
     instructions: bool = False,
+    core: int | None = None,
 ) -> tuple[WorkloadResult, int, list[str]]:
     """One bot, one fresh simulator (and database, for ours): the workload's result, the
     requests taken on, and the bot's errors."""
@@ -153,6 +155,7 @@ async def measure_once(
             profile=profile,
             profiler=profiler,
             count_instructions=instructions,
+            core=core,
         )
         await bot.start()
         try:
@@ -170,8 +173,16 @@ async def run(
     profile: Path | None = None,
     profiler: Profiler = "pyinstrument",
     instructions: bool = False,
+    pin: bool = False,
 ) -> ThroughputResult:
     groups, _, rounds = SIZES[size]
+    core = None
+    if pin:  # the simulator and the users on the first CPU, the bot under test on the last
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) < 2:
+            raise SystemExit("--pin needs two CPUs")
+        os.sched_setaffinity(0, {cores[0]})
+        core = cores[-1]
     result = ThroughputResult(size, groups, 2 * groups * rounds)
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
         for number in range(runs):
@@ -179,7 +190,7 @@ async def run(
                 chosen = profile / f"ours-{number + 1}.txt" if profile and kind == "ours" else None
                 workload, claimed, problems = await measure_once(
                     kind, size, Path(tmp), profile=chosen, profiler=profiler,
-                    instructions=instructions,
+                    instructions=instructions, core=core,
                 )  # fmt: skip
                 result.runs[kind].append(workload)
                 result.problems += problems
@@ -203,6 +214,12 @@ def main(argv: list[str] | None = None) -> list[ThroughputResult]:
         help="run both bots under valgrind and count the instructions per update: the same"
         " on a busy machine as on a quiet one (about 40 times slower; try --size small)",
     )
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="the bot under test on one CPU of its own (all its threads), the simulator and"
+        " the users on another: as on a one-CPU server, and without the load generator's noise",
+    )
     args = parser.parse_args(argv)
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
@@ -213,6 +230,7 @@ def main(argv: list[str] | None = None) -> list[ThroughputResult]:
         profile=args.profile,
         profiler=args.profiler,
         instructions=args.instructions,
+        pin=args.pin,
     )
     return cli.run_and_print(work, args)
 
