@@ -253,7 +253,8 @@ async def _post_init(app: Any) -> None:
     # 50 ms of CPU while updates waited; bench/README.md, issue 19).
     gc.freeze()
     gc.enable()  # off while starting up (bot.__main__)
-    log.info("bot @%s ready", app.bot.username)
+    loop = type(asyncio.get_running_loop()).__module__.partition(".")[0]  # uvloop or asyncio
+    log.info("bot @%s ready (event loop: %s)", app.bot.username, loop)
 
 
 async def _post_shutdown(app: Any) -> None:

@@ -8,6 +8,7 @@ BOT_CONFLICT_GRACE stop ``constellation-bot run`` with exit code 3 and a line sa
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -57,6 +58,9 @@ async def test_another_copy_stops_the_bot_with_one_line(sim: FakeTelegram, tmp_p
     )
     polls = [call for call in sim.calls if call.method == "getUpdates"]
     assert len(polls) >= 2 and all(call.error_code == 409 for call in polls)
+    # It ran on uvloop's event loop where uvloop is installed (bot/loop.py).
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    assert f"ready (event loop: {loop})" in text
 
 
 async def test_one_conflict_after_a_restart_passes(scene: Scene) -> None:
