@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import compileall
+import functools
 import math
 import os
 import re
@@ -144,6 +145,7 @@ def process_usage(pid: int) -> Usage:
     return Usage(fields.get("VmHWM", 0.0), fields.get("VmRSS", 0.0), cpu)
 
 
+@functools.cache  # once per benchmark process
 def compile_bytecode() -> None:
     """The bot's (and the bare bot's) bytecode, written next to the source as ``pip install``
     writes it for an installed package: a start-up is then timed as an installed bot starts.

@@ -46,31 +46,21 @@ class ThroughputResult:
     def ratio(self) -> float:
         return self.rate("ours") / self.rate("bare")
 
-    def cpu_ratios(self) -> list[float]:
-        """Per run: the bare bot's CPU time per update over ours (the two ran one after the
-        other, so a busy spell on the machine weighs on both)."""
+    def ratios(self, what: str) -> list[float]:
+        """Per run: the bare bot's ``what`` (CPU time, instructions) per update over ours (the
+        two ran one after the other, so a busy spell on the machine weighs on both)."""
         return [
-            (b.bot_cpu_s / b.updates) / (o.bot_cpu_s / o.updates)
+            (getattr(b, what) / b.updates) / (getattr(o, what) / o.updates)
             for o, b in zip(self.runs["ours"], self.runs["bare"], strict=True)
         ]
+
+    def ratio_of(self, what: str) -> float:
+        """The bare bot's median ``what`` per update over ours."""
+        return self.per_update("bare", what) / self.per_update("ours", what)
 
     @property
     def counted(self) -> bool:
         return all(run.instructions for runs in self.runs.values() for run in runs)
-
-    def instruction_ratios(self) -> list[float]:
-        return [
-            (b.instructions or 0) / b.updates / ((o.instructions or 0) / o.updates)
-            for o, b in zip(self.runs["ours"], self.runs["bare"], strict=True)
-        ]
-
-    @property
-    def instruction_ratio(self) -> float:
-        return self.per_update("bare", "instructions") / self.per_update("ours", "instructions")
-
-    @property
-    def cpu_ratio(self) -> float:
-        return self.per_update("bare", "bot_cpu_s") / self.per_update("ours", "bot_cpu_s")
 
     def per_update(self, kind: BotKind, what: str) -> float:
         return median([getattr(run, what) / run.updates for run in self.runs[kind]])
@@ -93,17 +83,17 @@ class ThroughputResult:
             for o, b in zip(self.runs["ours"], self.runs["bare"], strict=True)
         )
         rows.append(f"ours / bare: {self.ratio:.0%} (goal >= 60%; per run: {runs})")
-        pairs = ", ".join(f"{ratio:.0%}" for ratio in self.cpu_ratios())
+        pairs = ", ".join(f"{ratio:.0%}" for ratio in self.ratios("bot_cpu_s"))
         rows.append(
-            f"ours / bare by CPU time per update (less noisy): {self.cpu_ratio:.0%}"
+            f"ours / bare by CPU time per update (less noisy): {self.ratio_of('bot_cpu_s'):.0%}"
             f" (per run: {pairs})"
         )
         if self.counted:
-            per_run = ", ".join(f"{ratio:.0%}" for ratio in self.instruction_ratios())
+            per_run = ", ".join(f"{ratio:.0%}" for ratio in self.ratios("instructions"))
             bare, ours = (self.per_update(kind, "instructions") for kind in ("bare", "ours"))
             rows.append(
                 f"instructions per update (valgrind): bare {bare:,.0f}, ours {ours:,.0f};"
-                f" ours / bare: {self.instruction_ratio:.0%} (per run: {per_run})"
+                f" ours / bare: {self.ratio_of('instructions'):.0%} (per run: {per_run})"
             )
         rows.append(f"requests taken on per run: {self.claimed} of {self.updates // 2}")
         return rows
@@ -113,7 +103,7 @@ class ThroughputResult:
             {
                 "bare_instructions_per_update": self.per_update("bare", "instructions"),
                 "ours_instructions_per_update": self.per_update("ours", "instructions"),
-                "instruction_ratio": self.instruction_ratio,
+                "instruction_ratio": self.ratio_of("instructions"),
             }
             if self.counted
             else {}
@@ -122,7 +112,7 @@ class ThroughputResult:
             "bare_updates_per_s": self.rate("bare"),
             "ours_updates_per_s": self.rate("ours"),
             "ratio": self.ratio,
-            "cpu_ratio": self.cpu_ratio,
+            "cpu_ratio": self.ratio_of("bot_cpu_s"),
             "bare_cpu_ms_per_update": 1000 * self.per_update("bare", "bot_cpu_s"),
             "ours_cpu_ms_per_update": 1000 * self.per_update("ours", "bot_cpu_s"),
         }

@@ -24,6 +24,19 @@ to your constellation's group and type /setup there.
 
 
 def run(settings: Settings) -> int:
+    # Start-up makes the libraries' ~100,000 objects, all kept for the bot's life: collecting
+    # garbage while they are made only costs time (about 0.15 s of a 1 s start, bench/README.md).
+    # The bot switches collection back on once it is ready (bot.app, after gc.freeze()).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(settings)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(settings: Settings) -> int:
     from telegram import Update
 
     from bot.app import build_application
@@ -95,19 +108,6 @@ def doctor(settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Start-up makes the libraries' ~100,000 objects, all kept for the bot's life: collecting
-    # garbage while they are made only costs time (about 0.15 s of a 1 s start, bench/README.md).
-    # The bot switches collection back on once it is ready (bot.app, after gc.freeze()).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _main(argv)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _main(argv: list[str] | None) -> int:
     from bot.settings import ConfigError, load_settings
 
     parser = argparse.ArgumentParser(
@@ -132,15 +132,12 @@ def _main(argv: list[str] | None) -> int:
         parser.error("backup needs a FILE to write to, and only backup takes one")
     colour = False if args.no_colour else None
     if args.command == "demo":
-        gc.enable()
         return demo(colour=colour)
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"constellation-bot: configuration error: {exc}", file=sys.stderr)
         return 2
-    if args.command != "run" or settings.token is None:
-        gc.enable()  # only a bot starting up for a long run leaves collection off till ready
     if args.command == "backup":
         return make_backup(settings, args.file, overwrite=args.force)
     if args.command == "doctor":
