@@ -275,3 +275,95 @@ async def test_a_commit_whose_caller_was_cancelled_leaves_no_stale_lookup(
     monkeypatch.undo()
     # The rename was committed; what was kept of the old name is not served any more.
     assert (await people.get(db.reader, 21)) == Person(21, "Ines")
+
+
+STATE = "SELECT state FROM outbox WHERE dedupe_key = ?"
+
+
+async def _queued_notice(db: Database, key: str, *, ahead: bool = True) -> None:
+    """A notice queued in one transaction, its state read right after the COMMIT."""
+    notice = Notice(kind=NoticeKind.UNDELIVERED, dedupe_key=key, refs={}, user_id=31)
+    async with db.transaction() as tx:
+        await OutboxRepository().add(tx, notice, NOW)
+        if ahead:
+            tx.read_after((STATE, (key,)))
+
+
+async def _state(db: Database, key: str) -> str:
+    row = await db.reader.fetch_one(STATE, (key,))
+    assert row is not None
+    return str(row[0])
+
+
+async def test_what_is_read_after_a_commit_saves_the_reader_a_trip_until_anything_changes(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trips = Trips(monkeypatch)
+    await _queued_notice(db, "a")
+    assert trips.batches == [["BEGIN", "INSERT", "COMMIT", "SELECT"]]  # one trip in all
+    assert await _state(db, "a") == "pending"
+    assert trips.reads == 0  # the reader was given what was read after the COMMIT
+    assert await _state(db, "a") == "pending"  # as often as it is asked
+    assert trips.reads == 0
+    async with db.transaction() as tx:  # a transaction that changes nothing changes nothing
+        await tx.execute("UPDATE outbox SET state = 'sent' WHERE dedupe_key = 'nobody'")
+    assert await _state(db, "a") == "pending"
+    assert trips.reads == 0
+    async with db.transaction() as tx:  # one that changes a row: read again
+        await tx.execute("UPDATE outbox SET state = 'sent' WHERE dedupe_key = 'a'")
+    assert await _state(db, "a") == "sent"
+    assert trips.reads == 1
+
+
+async def test_a_change_whose_commit_was_cancelled_is_never_hidden_by_what_was_read_before(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _queued_notice(db, "b")
+    run_batch = Connection.run_batch
+
+    async def cancelled_at_commit(conn: Connection, steps: Sequence[Any]) -> Any:
+        done = await run_batch(conn, steps)  # SQLite's thread carries it out all the same
+        if any(step[0] == "COMMIT" for step in steps):
+            raise asyncio.CancelledError
+        return done
+
+    monkeypatch.setattr(Connection, "run_batch", cancelled_at_commit)
+    with pytest.raises(asyncio.CancelledError):
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE outbox SET state = 'sent' WHERE dedupe_key = 'b'")
+    monkeypatch.undo()
+    assert await _state(db, "b") == "sent"  # committed after all: read as it is
+
+
+async def test_a_lookup_after_the_commit_that_fails_leaves_the_commit_standing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notice = Notice(kind=NoticeKind.UNDELIVERED, dedupe_key="c", refs={}, user_id=32)
+    async with db.transaction() as tx:
+        await OutboxRepository().add(tx, notice, NOW)
+        tx.read_after(("SELECT nothing FROM no_such_table", ()), (STATE, ("c",)))
+    trips = Trips(monkeypatch)
+    assert await _state(db, "c") == "pending"  # committed; nothing kept, so read afresh
+    assert trips.reads == 1
+
+
+async def test_nothing_read_after_a_commit_that_failed_is_kept(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _queued_notice(db, "d", ahead=False)
+    run_batch = Connection.run_batch
+
+    async def full_at_commit(conn: Connection, steps: Sequence[Any]) -> Any:
+        for index, step in enumerate(steps):
+            if step[0] == "COMMIT":
+                done, _ = await run_batch(conn, steps[:index])
+                return done, (index, sqlite3.OperationalError("database or disk is full"))
+        return await run_batch(conn, steps)
+
+    monkeypatch.setattr(Connection, "run_batch", full_at_commit)
+    with pytest.raises(sqlite3.OperationalError):
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE outbox SET state = 'sent' WHERE dedupe_key = 'd'")
+            tx.read_after((STATE, ("d",)))
+    monkeypatch.undo()
+    assert await _state(db, "d") == "pending"  # rolled back, and read as it is

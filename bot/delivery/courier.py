@@ -21,7 +21,7 @@ import asyncio
 import logging
 import sqlite3
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -46,7 +46,7 @@ from bot.domain import (
     PendingNotice,
 )
 from bot.i18n import Html, normalise_language
-from bot.storage.db import Tx
+from bot.storage.db import Lookup, Tx
 from bot.telegram_bot import asked_wait, lean_answers, no_waiting_for_429, unless_unchanged
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,9 @@ class Courier:
         # Notices failed for good since start, per kind (the health check and metrics): a
         # kind is an enum word, never a name or a text.
         self.failures: Counter[str] = Counter()
+        # What the next notice's renderer reads first: read in the round trip that records
+        # the one before it (Kind.ahead), which saves the next render a trip of its own.
+        self._next: Sequence[Lookup] = ()
 
     @property
     def busy(self) -> bool:
@@ -109,9 +112,18 @@ class Courier:
                     fresh = [p for p in batch if (p.id, p.version) not in tried]
                     if not fresh:
                         return len(tried)
-                    for pending in fresh:
+                    for index, pending in enumerate(fresh):
                         tried.add((pending.id, pending.version))
-                        await self._deliver(pending)
+                        following = fresh[index + 1] if index + 1 < len(fresh) else None
+                        self._next = self._ahead(following) if following is not None else ()
+                        try:
+                            await self._deliver(pending)
+                        finally:
+                            self._next = ()
+
+    def _ahead(self, pending: PendingNotice) -> Sequence[Lookup]:
+        ahead = kind_of(pending.notice.kind).ahead
+        return ahead(self._services, pending.notice) if ahead is not None else ()
 
     async def finish_marking(self) -> None:
         """Write down what Telegram took but the disk could not record (before stopping)."""
@@ -310,17 +322,19 @@ class Courier:
     async def _in_transaction(self, work: Callable[[Tx], Awaitable[object]]) -> None:
         async with self._services.db.transaction() as tx:
             await work(tx)
+            tx.read_after(*self._next)
 
     async def _sent(
         self, pending: PendingNotice, kind: Kind, audience: Audience, sent: Sent
     ) -> None:
-        services = self._services
+        services, ahead = self._services, self._next
 
         async def finish() -> None:
             async with services.db.transaction() as tx:
                 await services.outbox.mark_sent(tx, pending, services.clock.now())
                 if kind.after_sent is not None:
                     await kind.after_sent(services, tx, pending.notice, audience, sent)
+                tx.read_after(*ahead)
 
         try:
             await finish()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.context import Services
 from bot.domain import Notice, Person
-from bot.storage.db import Tx
+from bot.storage.db import Lookup, Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,7 @@ class Sent:
 Render = Callable[[Services, Notice, Audience], Awaitable[Outgoing | None]]
 AfterSent = Callable[[Services, Tx, Notice, Audience, Sent], Awaitable[None]]
 OnUndelivered = Callable[[Services, Tx, Notice], Awaitable[None]]
+Ahead = Callable[[Services, Notice], Sequence[Lookup]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +65,14 @@ class Kind:
     it made (in the transaction that marks it sent); ``on_undelivered`` says what follows when
     it was skipped or failed for good (in that transaction). When nobody can be reached at all
     it fails ("fail": then, with ``reports``, ``Notice.report_to`` is told) or is quietly
-    dropped ("skip")."""
+    dropped ("skip"). ``ahead`` names what ``render`` will read first, so that the courier
+    can have it read in the round trip that records the notice before it (``Tx.read_after``):
+    one round trip to the database less per notice, and never staler than a read of its own
+    (``bot.storage.db.Lookahead``)."""
 
     render: Render
     after_sent: AfterSent | None = None
     on_undelivered: OnUndelivered | None = None
     reports: bool = False
     unreachable: Literal["fail", "skip"] = "fail"
+    ahead: Ahead | None = None

@@ -7,6 +7,7 @@ nothing (the notice is skipped).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,7 @@ from bot.domain import (
 )
 from bot.i18n import Html, cut, escape
 from bot.services.requests.visibility import shown_in_group
-from bot.storage.db import Tx
+from bot.storage.db import Lookup, Tx
 from bot.views.common import message_link
 from bot.views.requests import (
     category_label,
@@ -33,6 +34,12 @@ from bot.views.requests import (
 )
 
 ESCALATION_TEXT_LIMIT = 600  # of the request's text in a reminder, in Telegram's units
+
+
+def _ahead(services: Services, notice: Notice) -> Sequence[Lookup]:
+    """The request the notice is about, which its renderer reads first."""
+    request_id = notice.ref("request")
+    return services.requests.lookups(request_id) if request_id is not None else ()
 
 
 async def _request(services: Services, notice: Notice) -> HelpRequest | None:
@@ -285,14 +292,16 @@ async def _unreached(services: Services, notice: Notice, audience: Audience) -> 
 
 
 KINDS: dict[NoticeKind, Kind] = {
-    NoticeKind.REQUEST_CARD: Kind(_card, after_sent=_card_sent, on_undelivered=_card_undelivered),
-    NoticeKind.REQUEST_CARD_EDIT: Kind(_card, unreachable="skip"),
-    NoticeKind.REQUEST_POSTED: Kind(_posted),
-    NoticeKind.REQUEST_CLAIMED: Kind(_to_requester),
-    NoticeKind.REQUEST_RELEASED: Kind(_to_requester),
-    NoticeKind.REQUEST_WITHDRAWN: Kind(_withdrawn),
-    NoticeKind.ESCALATION: Kind(_escalation),
+    NoticeKind.REQUEST_CARD: Kind(
+        _card, after_sent=_card_sent, on_undelivered=_card_undelivered, ahead=_ahead
+    ),
+    NoticeKind.REQUEST_CARD_EDIT: Kind(_card, unreachable="skip", ahead=_ahead),
+    NoticeKind.REQUEST_POSTED: Kind(_posted, ahead=_ahead),
+    NoticeKind.REQUEST_CLAIMED: Kind(_to_requester, ahead=_ahead),
+    NoticeKind.REQUEST_RELEASED: Kind(_to_requester, ahead=_ahead),
+    NoticeKind.REQUEST_WITHDRAWN: Kind(_withdrawn, ahead=_ahead),
+    NoticeKind.ESCALATION: Kind(_escalation, ahead=_ahead),
     NoticeKind.ESCALATION_GROUP: Kind(_unreachable_role, unreachable="skip"),
     NoticeKind.MEMBER_LEFT: Kind(_member_left),
-    NoticeKind.HUBHOME_UNREACHED: Kind(_unreached),
+    NoticeKind.HUBHOME_UNREACHED: Kind(_unreached, ahead=_ahead),
 }

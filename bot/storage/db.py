@@ -184,6 +184,7 @@ _WRITTEN: dict[str, frozenset[str]] = {}  # statement -> the cached tables it ma
 
 
 _Key = tuple[str, tuple[Any, ...]]
+Lookup = _Key  # a lookup: its statement and parameters
 # A kept lookup: its rows, the tables it read, and the (immutable) objects made of it.
 _Entry = tuple[list[aiosqlite.Row], frozenset[str], dict[Callable[[aiosqlite.Row], Any], Any]]
 MISSING: Any = object()  # not kept
@@ -194,6 +195,41 @@ T = TypeVar("T")
 _READ, _RETURNING, _WRITE, _MANY, _CONTROL = range(5)
 _Step = tuple[str, Any, int]
 _Result = list[sqlite3.Row] | Written
+
+
+class Lookahead:
+    """Rows read right after a transaction's COMMIT, in the same round trip, for what the
+    caller reads next (:meth:`Tx.read_after`): the reader gets them instead of making a trip
+    of its own, as long as no transaction has changed a row since.
+
+    That is exact, not a guess: they were read while the transaction still held the write
+    lock, after its COMMIT, and :attr:`Database.generation` counts every transaction that
+    changed rows (incremented before that lock is let go). The courier reads, in the trip
+    that marks a notice sent, the request the next notice is about (issue 19).
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[Lookup, list[aiosqlite.Row]] = {}
+        self._generation = -1
+        self.hits = 0
+
+    def keep(self, rows: dict[Lookup, list[aiosqlite.Row]], generation: int) -> None:
+        self._rows, self._generation = rows, generation
+
+    def clear(self) -> None:
+        """Something changed: nothing of it is kept (not even in memory: an erased name)."""
+        self._rows = {}
+
+    def get(self, key: Lookup, generation: int) -> list[aiosqlite.Row] | None:
+        if not self._rows:
+            return None
+        if generation != self._generation:
+            self._rows = {}  # something changed since: none of it is sure any more
+            return None
+        rows = self._rows.get(key)
+        if rows is not None:
+            self.hits += 1
+        return rows
 
 
 class QueuedWriteFailed(sqlite3.OperationalError):
@@ -272,10 +308,14 @@ class Session:
     method takes exactly one — or none, for lookups the cache (if it has one) still holds."""
 
     def __init__(
-        self, connection: Callable[[], aiosqlite.Connection], cache: ReadCache | None = None
+        self,
+        connection: Callable[[], aiosqlite.Connection],
+        cache: ReadCache | None = None,
+        ahead: Callable[[Lookup], list[aiosqlite.Row] | None] | None = None,
     ) -> None:
         self._connection = connection
         self._cache = cache
+        self._ahead = ahead  # rows already read for this lookup, still current (Lookahead)
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -325,6 +365,10 @@ class Session:
         return cache.tables(sql) if cache is not None else frozenset()
 
     async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[aiosqlite.Row]:
+        if self._ahead is not None:
+            ahead = self._ahead((sql, params))
+            if ahead is not None:
+                return ahead
         cache = self._cache
         tables = self._cacheable(sql)
         if cache is None or not tables:
@@ -363,6 +407,8 @@ class Tx(Session):
         self.changed_tables: frozenset[str] = frozenset()
         self.begun = False  # BEGIN IMMEDIATE was sent
         self._queued: list[_Step] = []
+        self._after: list[Lookup] = []  # read right after the COMMIT (read_after)
+        self.read_after_commit: dict[Lookup, list[aiosqlite.Row]] = {}
         # The cached tables it wrote or queued writes to (whether or not they changed rows).
         self.touched: frozenset[str] = frozenset()
 
@@ -408,10 +454,25 @@ class Tx(Session):
         assert isinstance(rows, list)
         return rows
 
+    def read_after(self, *lookups: Lookup) -> None:
+        """Lookups to make right after the COMMIT, in its round trip, for the reader to be
+        given next (:class:`Lookahead`). One that fails is simply not kept: the COMMIT
+        happened all the same. Nothing is read for a transaction that sent nothing."""
+        self._after += lookups
+
     async def commit(self) -> None:
-        """COMMIT, with whatever is still queued (nothing at all if nothing was sent)."""
+        """COMMIT, with whatever is still queued (nothing at all if nothing was sent), and
+        then the lookups of :meth:`read_after`."""
         if self.begun or self._queued:
-            await self._send([("COMMIT", (), _CONTROL)])
+            after, self._after = self._after, []
+            steps: list[_Step] = [("COMMIT", (), _CONTROL)]
+            steps += [(sql, params, _READ) for sql, params in after]
+            _, *found = await self._send(steps, needed=1)
+            self.read_after_commit = {
+                lookup: rows
+                for lookup, rows in zip(after, found, strict=False)
+                if isinstance(rows, list)
+            }
 
     async def _read(self, sql: str, params: tuple[Any, ...]) -> list[aiosqlite.Row]:
         [rows] = await self._send([(sql, params, _READ)])
@@ -423,9 +484,10 @@ class Tx(Session):
         if not written <= self.touched:
             self.touched |= written
 
-    async def _send(self, steps: list[_Step]) -> list[_Result]:
+    async def _send(self, steps: list[_Step], needed: int | None = None) -> list[_Result]:
         """BEGIN (the first time), the queued writes and ``steps``, in one round trip; what
-        ``steps`` gave back."""
+        ``steps`` gave back. With ``needed``, only that many first steps must succeed: what
+        the rest gave back, up to one that failed, is returned all the same."""
         conn = self.conn
         if not isinstance(conn, Connection):
             raise TypeError("a transaction runs on bot.storage.db.Connection")
@@ -437,7 +499,7 @@ class Tx(Session):
         results, failure = await conn.run_batch(batch)
         for (sql, _, kind), result in zip(batch, results, strict=False):
             self._count(sql, kind, result)
-        if failure is not None:
+        if failure is not None and (needed is None or failure[0] < len(head) + needed):
             index, error = failure
             if batch[index][2] == _WRITE and index < len(head):
                 raise QueuedWriteFailed(str(error)) from error
@@ -471,12 +533,16 @@ class Database:
         # interleaving on the shared connection.
         self._write_lock = asyncio.Lock()
         self.cache = ReadCache()
-        self.reader = Session(self._reader_connection, self.cache)
+        self.lookahead = Lookahead()
+        self.reader = Session(self._reader_connection, self.cache, self._looked_ahead)
         # Counts committed transactions that changed rows: whoever remembers it can tell
         # whether anything changed since.
         self.generation = 0
         # An erasure's checkpoint could not finish (see checkpoint()): try again soon.
         self.checkpoint_owed = False
+
+    def _looked_ahead(self, key: Lookup) -> list[aiosqlite.Row] | None:
+        return self.lookahead.get(key, self.generation)
 
     def _reader_connection(self) -> Connection:
         if self._reader is None:
@@ -592,6 +658,10 @@ class Database:
                     # still runs, its COMMIT too): whatever it may have written goes.
                     changed = tx.changed_tables | tx.touched
                     if tx.begun:
+                        # Its COMMIT may have run all the same: count it as a change, so
+                        # nothing read before (a Lookahead) is taken for current.
+                        self.generation += 1
+                        self.lookahead.clear()
                         await conn.rollback_if_open()
                     raise
             finally:
@@ -599,6 +669,9 @@ class Database:
                     self.cache.changed(changed)
             if tx.changed:
                 self.generation += 1
+                self.lookahead.clear()
+            if tx.read_after_commit:  # read after its COMMIT, under the lock: current now
+                self.lookahead.keep(tx.read_after_commit, self.generation)
 
     async def checkpoint(self) -> bool:
         """Move the write-ahead log into the database file and truncate it to nothing, so

@@ -15,7 +15,7 @@ from bot.domain import (
     Visibility,
     WhenKind,
 )
-from bot.storage.db import Session, Tx, from_db_time, to_db_time
+from bot.storage.db import Lookup, Session, Tx, from_db_time, to_db_time
 
 _SELECT = (
     "SELECT r.*, rp.first_name AS requester_name, cp.first_name AS claimer_name"
@@ -24,6 +24,7 @@ _SELECT = (
     " LEFT JOIN people cp ON cp.user_id = r.claimed_by"
 )
 
+_BY_ID = f"{_SELECT} WHERE r.id = ?"
 _CARDS = "SELECT chat_id, message_id FROM request_cards WHERE request_id = ? ORDER BY rowid"
 
 
@@ -106,8 +107,13 @@ class HelpRequestRepository:
         return _request(row)
 
     async def get(self, s: Session, request_id: int) -> HelpRequest | None:
-        row = await s.fetch_one(f"{_SELECT} WHERE r.id = ?", (request_id,))
+        row = await s.fetch_one(*self.lookup(request_id))
         return _request(row) if row else None
+
+    @staticmethod
+    def lookup(request_id: int) -> Lookup:
+        """How :meth:`get` looks a request up (to have it read ahead: ``Tx.read_after``)."""
+        return _BY_ID, (request_id,)
 
     async def by_number(
         self, s: Session, constellation_id: int, number: int, visibility: Visibility
@@ -172,7 +178,7 @@ class HelpRequestRepository:
         self, tx: Tx, sql: str, params: tuple[object, ...], request_id: int
     ) -> tuple[bool, HelpRequest, list[CardLocation]]:
         written, (rows, cards) = await tx.execute_then(
-            sql, params, (f"{_SELECT} WHERE r.id = ?", (request_id,)), (_CARDS, (request_id,))
+            sql, params, self.lookup(request_id), (_CARDS, (request_id,))
         )
         assert rows, "a request that was changed exists"
         locations = [CardLocation(row["chat_id"], row["message_id"]) for row in cards]

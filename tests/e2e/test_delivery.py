@@ -19,7 +19,9 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
-from bot.delivery import MAX_BACKOFF
+from bot.delivery import MAX_BACKOFF, Courier
+from bot.delivery.kinds import Audience, Kind, Sent
+from bot.domain import NoticeKind, PendingNotice
 from bot.scheduler import RETRY_AFTER_ERROR, WAKEUP
 from bot.simulator.server import FakeTelegram
 from bot.simulator.world import SimChat, SimMessage
@@ -469,3 +471,54 @@ async def test_the_private_line_says_when_telegram_is_slow_and_when_it_went(scen
     )
     await deliver_until_done(scene)
     assert len(starting(scene, anna, "🏠 Hanneke (kerngezin)")) == 1
+
+
+# -- the next notice's request, read in the trip that marks the one before it sent ---------
+
+
+async def test_the_next_notice_is_drawn_from_what_was_read_as_the_one_before_was_marked(
+    scene: Scene,
+) -> None:
+    """A press queues the DM to the requester and then the card's redraw. The request the
+    redraw shows was read in the round trip that marked the DM sent: drawn right all the
+    same."""
+    await scene.with_roles(linked=(scene.anna,))
+    await scene.say(scene.anna, scene.group, "/hulpvraag #oppas Wie kan zaterdag oppassen?")
+    card = scene.last(scene.group)
+    lookahead = scene.bot.app.bot_data.services.db.lookahead
+    before = lookahead.hits
+    await scene.press(scene.hubhome, card, "🙋 Ik help")
+    assert lookahead.hits > before
+    assert scene.refreshed(card).plain_text.endswith("🤝 Hanneke helpt")
+    told = scene.last(scene.private(scene.anna))
+    assert told.plain_text.startswith("🤝 Goed nieuws: Hanneke helpt je met hulpvraag #1")
+
+
+async def test_an_erasure_between_two_notices_is_seen_by_the_second(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hanneke erases herself right after the DM saying she helps was marked sent, before
+    the card's redraw is drawn: what was read with that marking is not used, and no call to
+    Telegram after her erasure carries her name."""
+    await scene.with_roles(linked=(scene.anna,))
+    await scene.say(scene.anna, scene.group, "/hulpvraag #oppas Wie kan zaterdag oppassen?")
+    card = scene.last(scene.group)
+    services = scene.bot.app.bot_data.services
+    marked = Courier._sent
+    erased_at: list[int] = []
+
+    async def marked_then_erased(
+        courier: Courier, pending: PendingNotice, kind: Kind, audience: Audience, sent: Sent
+    ) -> None:
+        await marked(courier, pending, kind, audience, sent)
+        if pending.notice.kind is NoticeKind.REQUEST_CLAIMED and not erased_at:
+            erased_at.append(len(scene.sim.calls))
+            await services.privacy.forget(scene.hubhome.id)
+
+    monkeypatch.setattr(Courier, "_sent", marked_then_erased)
+    await scene.press(scene.hubhome, card, "🙋 Ik help")
+    assert erased_at, "the DM to the requester was never sent"
+    after = scene.sim.calls[erased_at[0] :]
+    assert [call for call in after if call.method == "editMessageText"]  # the card's redraw
+    assert not [call for call in after if "Hanneke" in str(call.params)]
+    assert "Hanneke" not in scene.refreshed(card).plain_text

@@ -39,7 +39,7 @@ from bot.services.requests import notices
 from bot.services.requests.drafts import EmptyRequest, EscalationPolicy, RequestDraft
 from bot.services.requests.visibility import may_claim, may_resolve, may_see, shown_in_group
 from bot.storage.constellations import ConstellationRepository
-from bot.storage.db import Database, Session, Tx
+from bot.storage.db import Database, Lookup, Session, Tx
 from bot.storage.help_requests import HelpRequestRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
@@ -206,6 +206,10 @@ class RequestService:
 
     async def get(self, request_id: int) -> HelpRequest | None:
         return await self._requests.get(self._db.reader, request_id)
+
+    def lookups(self, request_id: int) -> list[Lookup]:
+        """What :meth:`get` reads, to be read ahead (``Tx.read_after``)."""
+        return [self._requests.lookup(request_id)]
 
     async def may_resolve(
         self, constellation: Constellation, request: HelpRequest, user_id: int
