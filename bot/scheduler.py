@@ -24,6 +24,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.context import AnyApplication, BotContext, BotData, Services
+from bot.storage.db import together
 
 log = logging.getLogger(__name__)
 
@@ -194,16 +195,18 @@ async def _wakeup(context: BotContext) -> None:
 
 
 async def next_wakeup(services: Services) -> datetime | None:
+    """The first moment anything is due. Asked after every delivery round: the lookups go
+    to the database together (two round trips instead of nine)."""
     moments = [
         moment
-        for moment in (
-            await services.requests.next_due(),
-            await services.meetups.next_due(),
-            await services.outbox.next_due(services.db.reader),
-            await services.line.next_due(),
-            await services.sleepovers.next_due(),
-            await services.reports.next_due(),
-            await services.weekly.next_due(),
+        for moment in await together(
+            services.requests.next_due(),
+            services.meetups.next_due(),
+            services.outbox.next_due(services.db.reader),
+            services.line.next_due(),
+            services.sleepovers.next_due(),
+            services.reports.next_due(),
+            services.weekly.next_due(),
         )
         if moment is not None
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +14,7 @@ import pytest
 
 from bot.domain import Constellation, ConstellationStatus, Member, Notice, NoticeKind, Person, Role
 from bot.storage.constellations import ConstellationRepository
-from bot.storage.db import Connection, Database, QueuedWriteFailed, to_db_time
+from bot.storage.db import Connection, Database, QueuedWriteFailed, to_db_time, together
 from bot.storage.migrations import LATEST, MIGRATIONS
 from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
@@ -367,3 +367,47 @@ async def test_nothing_read_after_a_commit_that_failed_is_kept(
             tx.read_after((STATE, ("d",)))
     monkeypatch.undo()
     assert await _state(db, "d") == "pending"  # rolled back, and read as it is
+
+
+async def test_reads_asked_for_together_share_one_round_trip(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("e", "f"):
+        await _queued_notice(db, key, ahead=False)
+    trips = Trips(monkeypatch)
+
+    async def count() -> int:
+        row = await db.reader.fetch_one("SELECT COUNT(*) FROM outbox")
+        assert row is not None
+        return int(row[0])
+
+    async def both_states() -> list[str]:  # one lookup, then one that needs its answer
+        first = await _state(db, "e")
+        return [first, await _state(db, "f")]
+
+    found = await together(count(), both_states(), _state(db, "f"))
+    assert found == [2, ["pending", "pending"], "pending"]
+    assert trips.batches == [["SELECT", "SELECT", "SELECT"], ["SELECT"]]
+    assert trips.reads == 0
+
+
+async def test_a_read_that_fails_together_with_others_fails_only_its_own_caller(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _queued_notice(db, "g", ahead=False)
+    trips = Trips(monkeypatch)
+
+    async def caught(read: Awaitable[object]) -> object:
+        try:
+            return await read
+        except sqlite3.OperationalError as exc:
+            return type(exc).__name__
+
+    found = await together(
+        caught(_state(db, "g")),
+        caught(db.reader.fetch_one("SELECT nothing FROM no_such_table")),
+        caught(_state(db, "g")),
+    )
+    assert found == ["pending", "OperationalError", "pending"]
+    # The ones after the failed lookup are sent again, on their own.
+    assert trips.batches == [["SELECT", "SELECT", "SELECT"], ["SELECT"]]

@@ -16,13 +16,14 @@ the bot's user (0600), as is a data directory the bot creates (0700).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import os
 import re
 import sqlite3
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -232,6 +233,80 @@ class Lookahead:
         return rows
 
 
+class _Together:
+    """The reader's lookups asked for in one pass of the event loop (by the coroutines of
+    :func:`together`), sent to its thread in one round trip."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[Connection, _Step, asyncio.Future[list[aiosqlite.Row]]]] = []
+        self._trips: set[asyncio.Task[None]] = set()
+
+    def read(
+        self, conn: Connection, sql: str, params: tuple[Any, ...]
+    ) -> asyncio.Future[list[aiosqlite.Row]]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[aiosqlite.Row]] = loop.create_future()
+        if not self._waiting:
+            loop.call_soon(self._send, 0, _PASSES)
+        self._waiting.append((conn, (sql, params, _READ), future))
+        return future
+
+    def _send(self, seen: int, passes: int) -> None:
+        """Sent once a pass of the event loop went by in which nobody asked for more (the
+        coroutines a read starts with ``gather`` begin a pass later), or after ``passes``."""
+        if len(self._waiting) != seen and passes > 0:
+            asyncio.get_running_loop().call_soon(self._send, len(self._waiting), passes - 1)
+            return
+        waiting, self._waiting = self._waiting, []
+        trip = asyncio.ensure_future(self._run(waiting))
+        self._trips.add(trip)  # kept until done (the loop holds tasks only weakly)
+        trip.add_done_callback(self._trips.discard)
+
+    @staticmethod
+    async def _run(
+        waiting: list[tuple[Connection, _Step, asyncio.Future[list[aiosqlite.Row]]]],
+    ) -> None:
+        mine: list[tuple[Connection, _Step, asyncio.Future[list[aiosqlite.Row]]]] = []
+        try:
+            while waiting:
+                conn = waiting[0][0]
+                mine = [item for item in waiting if item[0] is conn]
+                waiting = [item for item in waiting if item[0] is not conn]
+                results, failure = await conn.run_batch([step for _, step, _ in mine])
+                for (_, _, future), rows in zip(mine, results, strict=False):
+                    if not future.done():
+                        future.set_result(cast("list[aiosqlite.Row]", rows))
+                if failure is not None:  # that one fails; the ones after it go again
+                    index, error = failure
+                    if not mine[index][2].done():
+                        mine[index][2].set_exception(error)
+                    waiting = mine[index + 1 :] + waiting
+        except BaseException as exc:  # the connection is gone: every one waiting hears it
+            for _, _, future in waiting + mine:
+                if not future.done():
+                    future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+
+
+_PASSES = 8  # passes of the event loop a shared round trip waits for more lookups, at most
+_TOGETHER: contextvars.ContextVar[_Together | None] = contextvars.ContextVar(
+    "reads_together", default=None
+)
+
+
+async def together(*reads: Awaitable[T]) -> list[T]:
+    """Run ``reads`` at once; the lookups they make on the reader in the same pass of the
+    event loop share one round trip to its thread (the way a data loader batches). For
+    independent reads, such as the moments the wake-up job is set by: nine round trips
+    become two."""
+    token = _TOGETHER.set(_Together())
+    try:
+        return list(await asyncio.gather(*reads))
+    finally:
+        _TOGETHER.reset(token)
+
+
 class QueuedWriteFailed(sqlite3.OperationalError):
     """A write queued earlier in the transaction (:meth:`Tx.queue`) failed when it was sent
     along with a later statement: a storage error of the whole transaction, never taken for
@@ -382,7 +457,11 @@ class Session:
         return rows
 
     async def _read(self, sql: str, params: tuple[Any, ...]) -> list[aiosqlite.Row]:
-        return list(await self.conn.execute_fetchall(sql, params))
+        together = _TOGETHER.get()
+        conn = self.conn
+        if together is not None and isinstance(conn, Connection):
+            return await together.read(conn, sql, params)
+        return list(await conn.execute_fetchall(sql, params))
 
 
 class Tx(Session):

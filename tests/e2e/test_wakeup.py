@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import pytest
 from telegram.ext import Job
 
 from bot.scheduler import WAKEUP, next_wakeup
+from bot.storage.db import CACHED_TABLES, Connection
 from tests.e2e.conftest import Scene
 from tests.e2e.test_meetup_reminders import DAY_BEFORE, at, swimming
 
@@ -32,3 +35,25 @@ async def test_the_wake_up_follows_the_next_due_moment(scene: Scene) -> None:
     moment = await next_wakeup(services)
     assert moment is not None and moment > DAY_BEFORE
     assert later.data == moment
+
+
+async def test_the_next_due_moment_is_looked_up_in_two_round_trips(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asked after every delivery round: all nine lookups (requests, meetups, the outbox,
+    the private line, sleepovers, reports, weekly overviews) go to the database together."""
+    await swimming(scene, linked=(scene.anna,))
+    services = scene.bot.app.bot_data.services
+    services.db.cache.changed(CACHED_TABLES)  # nothing from the cache: every lookup is made
+    batches: list[int] = []
+    run_batch = Connection.run_batch
+
+    async def counted(conn: Connection, steps: Sequence[Any]) -> Any:
+        batches.append(len(steps))
+        return await run_batch(conn, steps)
+
+    monkeypatch.setattr(Connection, "run_batch", counted)
+    assert await next_wakeup(services) == DAY_BEFORE
+    # The nine first lookups at once; then the one a report's month needs (it waits for
+    # the time zones to be known).
+    assert batches == [9, 1]

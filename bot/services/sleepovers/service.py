@@ -8,6 +8,7 @@ two asks for the last bed cannot both win. Nothing of a sleepover is ever shown 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -684,32 +685,33 @@ class SleepoverService:
         return found
 
     async def next_due(self) -> datetime | None:
-        due = await self._repo.next_due(self._db.reader)
-        lapse = await self._next_lapse()
-        moments = [moment for moment in (due, lapse) if moment is not None]
-        return min(moments) if moments else None
+        """The next reminder or escalation; the midnight after the earliest open planned
+        ask's first night, in its zone; the moment the earliest open emergency has waited
+        ``EMERGENCY_OPEN``. (Three lookups at once: in ``together``, one round trip.)"""
+        moments = await asyncio.gather(
+            self._repo.next_due(self._db.reader), self._planned_lapse(), self._emergency_lapse()
+        )
+        found = [moment for moment in moments if moment is not None]
+        return min(found) if found else None
 
-    async def _next_lapse(self) -> datetime | None:
-        """Midnight after the earliest open planned ask's first night, in its zone; or the
-        moment the earliest open emergency has waited ``EMERGENCY_OPEN``."""
-        s = self._db.reader
-        moments = []
-        row = await s.fetch_one(
+    async def _planned_lapse(self) -> datetime | None:
+        row = await self._db.reader.fetch_one(
             "SELECT s.first_night, c.timezone FROM sleepovers s"
             " JOIN constellations c ON c.id = s.constellation_id"
             " WHERE s.state IN ('asked', 'proposed') AND s.kind = 'planned'"
             " ORDER BY s.first_night LIMIT 1"
         )
-        if row is not None:
-            day = date.fromisoformat(row[0]) + timedelta(days=1)
-            moments.append(datetime.combine(day, time(0, 0), ZoneInfo(row[1])))
-        row = await s.fetch_one(
+        if row is None:
+            return None
+        day = date.fromisoformat(row[0]) + timedelta(days=1)
+        return datetime.combine(day, time(0, 0), ZoneInfo(row[1]))
+
+    async def _emergency_lapse(self) -> datetime | None:
+        row = await self._db.reader.fetch_one(
             "SELECT MIN(asked_at) FROM sleepovers WHERE state IN ('asked', 'proposed')"
             " AND kind = 'emergency'"
         )
-        if row is not None and row[0]:
-            moments.append(from_db_time(row[0]) + EMERGENCY_OPEN)
-        return min(moments) if moments else None
+        return from_db_time(row[0]) + EMERGENCY_OPEN if row is not None and row[0] else None
 
 
 def _clean(text: str | None, limit: int) -> str | None:
