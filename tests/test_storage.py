@@ -411,3 +411,56 @@ async def test_a_read_that_fails_together_with_others_fails_only_its_own_caller(
     assert found == ["pending", "OperationalError", "pending"]
     # The ones after the failed lookup are sent again, on their own.
     assert trips.batches == [["SELECT", "SELECT", "SELECT"], ["SELECT"]]
+
+
+def _pending_of(rows: list[Any]) -> list[tuple[str, tuple[Any, ...]]]:
+    """Writes a lookup's rows call for: a notice for each pending one, told apart by key."""
+    notice = Notice(kind=NoticeKind.UNDELIVERED, dedupe_key="", refs={}, user_id=33)
+    outbox = OutboxRepository()
+    return [outbox.adding(replace(notice, dedupe_key=f"{row[0]}+"), NOW) for row in rows]
+
+
+PENDING = ("SELECT dedupe_key FROM outbox WHERE state = 'pending' ORDER BY id", ())
+
+
+async def test_a_lookup_and_the_writes_its_rows_call_for_go_with_the_commit(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _queued_notice(db, "h", ahead=False)
+    trips = Trips(monkeypatch)
+    notice = Notice(kind=NoticeKind.UNDELIVERED, dedupe_key="i", refs={}, user_id=33)
+    before = db.generation
+    async with db.transaction() as tx:
+        await OutboxRepository().add(tx, notice, NOW)
+        tx.queue_then(PENDING, _pending_of)  # sees the row queued just before it
+    assert trips.batches == [["BEGIN", "INSERT", "SELECT", "COMMIT"]]  # one trip in all
+    rows = await db.reader.fetch_all(*PENDING)
+    assert [row[0] for row in rows] == ["h", "i", "h+", "i+"]
+    assert db.generation == before + 1
+    async with db.transaction() as tx:  # rows that call for nothing: nothing changes
+        tx.queue_then(("SELECT 1 WHERE 0", ()), _pending_of)
+    assert db.generation == before + 1
+
+
+async def test_writes_a_lookup_calls_for_that_fail_fail_the_whole_transaction(
+    db: Database,
+) -> None:
+    constellation = await _constellation(db)
+
+    def rename(rows: list[Any]) -> list[tuple[str, tuple[Any, ...]]]:
+        return [("UPDATE constellations SET name = 'Z' WHERE id = ?", (rows[0][0],))]
+
+    def no_such_constellation(rows: list[Any]) -> list[tuple[str, tuple[Any, ...]]]:
+        notice = Notice(kind=NoticeKind.UNDELIVERED, dedupe_key="j", refs={}, user_id=34)
+        return [OutboxRepository().adding(replace(notice, constellation_id=999), NOW)]
+
+    lookup = ("SELECT id FROM constellations WHERE id = ?", (constellation.id,))
+    # Cached rows changed on the database's thread: refused (the cache could not be told).
+    for follow, error in ((rename, "cached rows"), (no_such_constellation, "FOREIGN KEY")):
+        with pytest.raises(QueuedWriteFailed, match=error):
+            async with db.transaction() as tx:
+                await PeopleRepository().upsert(tx, Person(35, "Joost"), NOW)
+                tx.queue_then(lookup, follow)
+        assert await PeopleRepository().get(db.reader, 35) is None  # nothing of it is kept
+    stored = await ConstellationRepository().by_id(db.reader, constellation.id)
+    assert stored is not None and stored.name == "Y"

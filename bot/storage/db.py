@@ -191,11 +191,22 @@ _Entry = tuple[list[aiosqlite.Row], frozenset[str], dict[Callable[[aiosqlite.Row
 MISSING: Any = object()  # not kept
 T = TypeVar("T")
 
+Statement = tuple[str, tuple[Any, ...]]  # a write: its statement and parameters
+
+
+@dataclass(frozen=True, slots=True)
+class Followed:
+    """What the writes a lookup's rows called for did (:meth:`Tx.queue_then`)."""
+
+    writes: tuple[Written, ...]
+
+
 # The steps of a batch (Connection.run_batch): a lookup, a write with RETURNING (both give
-# their rows), a write (gives what it did), one write over many rows, BEGIN or COMMIT.
-_READ, _RETURNING, _WRITE, _MANY, _CONTROL = range(5)
+# their rows), a write (gives what it did), one write over many rows, BEGIN or COMMIT, a
+# lookup and the writes its rows call for (Tx.queue_then).
+_READ, _RETURNING, _WRITE, _MANY, _CONTROL, _THEN = range(6)
 _Step = tuple[str, Any, int]
-_Result = list[sqlite3.Row] | Written
+_Result = list[sqlite3.Row] | Written | Followed
 
 
 class Lookahead:
@@ -339,6 +350,9 @@ class Connection(aiosqlite.Connection):
         results: list[_Result] = []
         for index, (sql, params, kind) in enumerate(steps):
             try:
+                if kind == _THEN:
+                    results.append(self._then(conn, sql, params))
+                    continue
                 if kind == _MANY:
                     cursor = conn.executemany(sql, params)
                 else:
@@ -352,6 +366,25 @@ class Connection(aiosqlite.Connection):
             except Exception as exc:
                 return results, (index, exc)
         return results, None
+
+    @staticmethod
+    def _then(
+        conn: sqlite3.Connection,
+        sql: str,
+        step: tuple[tuple[Any, ...], Callable[[list[sqlite3.Row]], Sequence[Statement]]],
+    ) -> Followed:
+        params, follow = step
+        cursor = conn.execute(sql, params)
+        rows = cursor.fetchall()
+        cursor.close()
+        done = []
+        for write, values in follow(rows):
+            if ReadCache.written_by(write):
+                raise ValueError("a write decided on the database's thread changed cached rows")
+            cursor = conn.execute(write, values)
+            done.append(Written(cursor.rowcount, cursor.lastrowid))
+            cursor.close()
+        return Followed(tuple(done))
 
     async def run(self, sql: str) -> None:
         """One statement, its cursor closed at once. (aiosqlite's ``execute`` hands its cursor
@@ -502,6 +535,18 @@ class Tx(Session):
         self._touch(sql)
         self._queued.append((sql, tuple(params), _WRITE))
 
+    def queue_then(
+        self, lookup: Lookup, follow: Callable[[list[aiosqlite.Row]], Sequence[Statement]]
+    ) -> None:
+        """A lookup and the writes its rows call for, queued (:meth:`queue`): both run on
+        the database's thread, in order with the other statements, so a decision on what
+        the transaction itself sees costs no round trip of its own. ``follow`` runs there
+        too, while the event loop goes on: it must only compute, from the rows and from
+        immutable values, the writes to make. Those may not write :data:`CACHED_TABLES`
+        (the cache could not be told in time); if one fails, the transaction fails."""
+        sql, params = lookup
+        self._queued.append((sql, (tuple(params), follow), _THEN))
+
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> Written:
         self._touch(sql)
         [written] = await self._send([(sql, tuple(params), _WRITE)])
@@ -580,7 +625,7 @@ class Tx(Session):
             self._count(sql, kind, result)
         if failure is not None and (needed is None or failure[0] < len(head) + needed):
             index, error = failure
-            if batch[index][2] == _WRITE and index < len(head):
+            if batch[index][2] in (_WRITE, _THEN) and index < len(head):
                 raise QueuedWriteFailed(str(error)) from error
             raise error
         return results[len(head) :]
@@ -594,6 +639,9 @@ class Tx(Session):
             rows = -1 if result else 0
         elif kind == _MANY:
             rows = -1
+        elif kind == _THEN:
+            assert isinstance(result, Followed)
+            rows = -1 if any(written.rowcount for written in result.writes) else 0
         else:
             return
         if rows:

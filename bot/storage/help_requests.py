@@ -111,6 +111,11 @@ class HelpRequestRepository:
         return _request(row) if row else None
 
     @staticmethod
+    def from_row(row: aiosqlite.Row) -> HelpRequest:
+        """A request as :meth:`lookup` found it."""
+        return _request(row)
+
+    @staticmethod
     def lookup(request_id: int) -> Lookup:
         """How :meth:`get` looks a request up (to have it read ahead: ``Tx.read_after``)."""
         return _BY_ID, (request_id,)

@@ -14,7 +14,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain import Notice, NoticeKind, PendingNotice, RefValue
-from bot.storage.db import Session, Tx, from_db_time, to_db_time
+from bot.storage.db import Session, Statement, Tx, from_db_time, to_db_time
 
 
 def _refs(text: str) -> dict[str, RefValue]:
@@ -68,6 +68,12 @@ _INSERT = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _ADD = f"{_INSERT} ON CONFLICT (dedupe_key) DO NOTHING"
+_RENEW = (
+    f"{_INSERT} ON CONFLICT (dedupe_key) DO UPDATE SET state = 'pending', attempts = 0,"
+    " version = outbox.version + 1, refs = excluded.refs,"
+    " next_attempt_at = excluded.next_attempt_at, created_at = excluded.created_at,"
+    " last_error = NULL, sent_at = NULL"
+)
 
 
 class OutboxRepository:
@@ -77,7 +83,7 @@ class OutboxRepository:
         """Queue inside the caller's transaction (nothing if this notice was queued before).
         The row is written with the transaction's next statement or its COMMIT (``Tx.queue``):
         nobody waits for it."""
-        tx.queue(_ADD, self._values(notice, now))
+        tx.queue(*self.adding(notice, now))
 
     async def add_once(self, tx: Tx, notice: Notice, now: datetime) -> bool:
         """As :meth:`add`, written at once: False if this notice was queued before."""
@@ -87,13 +93,15 @@ class OutboxRepository:
     async def renew(self, tx: Tx, notice: Notice, now: datetime) -> None:
         """Queue a notice that stands for "as things are now" (a card to redraw): one row per
         key, pending again whenever something changed, however often that happens."""
-        tx.queue(
-            f"{_INSERT} ON CONFLICT (dedupe_key) DO UPDATE SET state = 'pending', attempts = 0,"
-            " version = outbox.version + 1, refs = excluded.refs,"
-            " next_attempt_at = excluded.next_attempt_at, created_at = excluded.created_at,"
-            " last_error = NULL, sent_at = NULL",
-            self._values(notice, now),
-        )
+        tx.queue(*self.renewing(notice, now))
+
+    def adding(self, notice: Notice, now: datetime) -> Statement:
+        """The statement :meth:`add` queues (for ``Tx.queue_then``)."""
+        return _ADD, self._values(notice, now)
+
+    def renewing(self, notice: Notice, now: datetime) -> Statement:
+        """The statement :meth:`renew` queues (for ``Tx.queue_then``)."""
+        return _RENEW, self._values(notice, now)
 
     @staticmethod
     def _values(notice: Notice, now: datetime) -> tuple[object, ...]:

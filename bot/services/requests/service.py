@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import aiosqlite
+
 from bot.clock import Clock
 from bot.domain import (
     AlreadyClaimed,
@@ -39,7 +41,7 @@ from bot.services.requests import notices
 from bot.services.requests.drafts import EmptyRequest, EscalationPolicy, RequestDraft
 from bot.services.requests.visibility import may_claim, may_resolve, may_see, shown_in_group
 from bot.storage.constellations import ConstellationRepository
-from bot.storage.db import Database, Lookup, Session, Tx
+from bot.storage.db import Database, Lookup, Session, Statement, Tx
 from bot.storage.help_requests import HelpRequestRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.people import MembershipRepository, PeopleRepository
@@ -253,13 +255,22 @@ class RequestService:
         now = self._clock.now()
         card = CardLocation(chat_id, message_id)
         await self._requests.add_card(tx, drawn.id, chat_id, message_id)
-        current = await self._reload(tx, drawn.id)
-        if current != drawn:
-            await self._outbox.renew(tx, notices.card_edit(current, card), now)
-        if confirm and current.requester_id is not None:
-            constellation = await self._constellations.by_id(tx, current.constellation_id)
-            if constellation is not None:
-                await self._outbox.add(tx, notices.posted(constellation, current), now)
+        constellation = (
+            await self._constellations.by_id(tx, drawn.constellation_id) if confirm else None
+        )
+        outbox, requests = self._outbox, self._requests
+        redraw = outbox.renewing(notices.card_edit(drawn, card), now)
+
+        def follow(rows: list[aiosqlite.Row]) -> list[Statement]:
+            # On the database's thread, in the transaction (Tx.queue_then): the request as
+            # it is now, compared with the card that went out, without a round trip.
+            current = requests.from_row(rows[0])
+            writes = [redraw] if current != drawn else []
+            if constellation is not None and current.requester_id is not None:
+                writes.append(outbox.adding(notices.posted(constellation, current), now))
+            return writes
+
+        tx.queue_then(requests.lookup(drawn.id), follow)
 
     async def card_undelivered(self, tx: Tx, notice: Notice) -> None:
         """A card could not be delivered (failed for good, or its reader may no longer see
