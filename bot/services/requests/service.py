@@ -264,6 +264,8 @@ class RequestService:
         def follow(rows: list[aiosqlite.Row]) -> list[Statement]:
             # On the database's thread, in the transaction (Tx.queue_then): the request as
             # it is now, compared with the card that went out, without a round trip.
+            if not rows:
+                return []  # gone (requests are never deleted today): nothing to redraw
             current = requests.from_row(rows[0])
             writes = [redraw] if current != drawn else []
             if constellation is not None and current.requester_id is not None:
