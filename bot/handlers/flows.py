@@ -2,7 +2,9 @@
 
 The draft lives in ``user_data`` under the flow's key and remembers its newest message: only
 that message's buttons count. Stopping (a button or ``/cancel``) and lapsing after quiet hours
-close the flow the same way for every flow.
+close the flow the same way for every flow. A flow's handlers only take a person's messages
+while their draft is there: once it is gone (``/forgetme`` drops every draft at once, see
+:func:`end_all`), their messages go the usual way again.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -30,7 +32,7 @@ from telegram.warnings import PTBUserWarning
 from bot import callbacks
 from bot.callbacks import CallbackData
 from bot.commands import names
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.handlers.common import private_language, reply
 from bot.telegram_bot import unless_unchanged
 
@@ -44,11 +46,36 @@ class Draft(Protocol):
     message_id: int | None  # the message whose buttons drive the flow now
 
 
+KITS: list[FlowKit] = []  # every guided flow (each registers itself)
+
+
+class _Drafting(filters.MessageFilter):
+    """Messages from someone with a draft of this flow (read from the application's
+    ``user_data``: a filter sees no context)."""
+
+    def __init__(self, app: BotApplication, key: str) -> None:
+        super().__init__(name=f"drafting_{key}")
+        self._app, self._key = app, key
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        data = self._app.user_data.get(user.id) if user is not None else None
+        return data is not None and isinstance(data.get(self._key), Draft)
+
+
 @dataclass(frozen=True, slots=True)
 class FlowKit:
     feature: str  # the callback-data feature of the flow's buttons
     key: str  # where the draft lives in user_data
     timed_out_key: str  # what the flow message says when the draft lapses
+
+    def __post_init__(self) -> None:
+        KITS.append(self)
+
+    def drafting(self, app: BotApplication) -> filters.MessageFilter:
+        """Only while the person has a draft of this flow: for the flow's own handlers of
+        messages, so that without one the conversation takes none of them."""
+        return _Drafting(app, self.key)
 
     def current(self, context: BotContext) -> Draft | None:
         draft = (context.user_data or {}).get(self.key)
@@ -153,6 +180,7 @@ class FlowKit:
 
     def conversation(
         self,
+        app: BotApplication,
         *,
         entries: list[tuple[list[str], Callback[int]]],
         got_text: Callback[int | None],
@@ -166,10 +194,11 @@ class FlowKit:
         and what starts it): typed answers, other messages, and the flow's own buttons;
         ``/cancel`` stops it; it lapses after ``timeout``."""
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        drafting = private & self.drafting(app)
         states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
             state: [
-                MessageHandler(private & filters.TEXT & ~filters.COMMAND, got_text),
-                MessageHandler(private & ~filters.COMMAND, not_text),
+                MessageHandler(drafting & filters.TEXT & ~filters.COMMAND, got_text),
+                MessageHandler(drafting & ~filters.COMMAND, not_text),
                 CallbackQueryHandler(pressed, pattern=callbacks.pattern(self.feature)),
             ],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, self.timed_out)],
@@ -183,7 +212,7 @@ class FlowKit:
             return ConversationHandler(
                 entry_points=entry,
                 states=states,
-                fallbacks=[CommandHandler(names("cancel"), self.stop_command, private)],
+                fallbacks=[CommandHandler(names("cancel"), self.stop_command, drafting)],
                 allow_reentry=True,
                 conversation_timeout=timeout,
                 name=name,
@@ -198,3 +227,19 @@ class FlowKit:
 
 def in_rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+async def end_all(context: BotContext, chat_id: int, language: str) -> None:
+    """Every flow of this person ends now, its draft gone (``/forgetme``): a flow message
+    still showing buttons says it stopped, and nothing of the drafts stays in memory."""
+    for kit in KITS:
+        draft = kit.current(context)
+        if draft is not None and draft.message_id is not None:
+            # The message may be gone or say something else by now: that is fine.
+            with contextlib.suppress(TelegramError):
+                await context.bot.edit_message_text(
+                    context.services.texts(language, "flow.cancelled"),
+                    chat_id=chat_id,
+                    message_id=draft.message_id,
+                )
+        kit.drop(context)

@@ -335,6 +335,7 @@ async def not_text(update: Update, context: BotContext) -> None:
 def register(app: BotApplication) -> None:
     app.add_handler(
         KIT.conversation(
+            app,
             entries=[(names("meetup"), start_meetup), (names("activity"), start_activity)],
             got_text=got_text,
             not_text=not_text,

@@ -20,6 +20,7 @@ from bot.handlers.common import (
     on_pressed_message,
     reply,
 )
+from bot.handlers.flows import end_all
 from bot.telegram_bot import unless_unchanged
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,11 @@ async def forget_button(update: Update, context: BotContext) -> None:
     # Erased, and every card that showed them redrawn (through the outbox), in one go.
     erased = await services.privacy.forget(user.id)
     log.info("person %s erased on request", user.id)
+    # What the bot held in memory for them goes too: the drafts of guided flows (their
+    # messages go the usual way again), an answer that waited, a stay being proposed.
+    await end_all(context, user.id, language)
+    if context.user_data is not None:
+        context.user_data.clear()
     done = texts(
         language,
         "forget.done",

@@ -376,14 +376,15 @@ async def _send(update: Update, context: BotContext, flow: Flow) -> int | None:
 
 def register(app: BotApplication) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    drafting = private & KIT.drafting(app)
     buttons = CallbackQueryHandler(pressed, pattern=callbacks.pattern(KIT.feature))
     asked_by_buttons = (PICK, CATEGORY, WHEN, DAY, URGENCY, VISIBILITY, PREVIEW)
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
         state: [buttons] for state in asked_by_buttons
     }
     states[TEXT] = [
-        MessageHandler(private & filters.TEXT & ~filters.COMMAND, got_text),
-        MessageHandler(private & ~filters.COMMAND, not_text),
+        MessageHandler(drafting & filters.TEXT & ~filters.COMMAND, got_text),
+        MessageHandler(drafting & ~filters.COMMAND, not_text),
         buttons,
     ]
     states[ConversationHandler.TIMEOUT] = [TypeHandler(Update, KIT.timed_out)]
@@ -395,8 +396,8 @@ def register(app: BotApplication) -> None:
             entry_points=[CommandHandler(names("request"), start, private)],
             states=states,
             fallbacks=[
-                CommandHandler(names("cancel"), KIT.stop_command, private),
-                MessageHandler(private & ~filters.COMMAND, use_buttons),
+                CommandHandler(names("cancel"), KIT.stop_command, drafting),
+                MessageHandler(drafting & ~filters.COMMAND, use_buttons),
             ],
             allow_reentry=True,
             conversation_timeout=TIMEOUT,

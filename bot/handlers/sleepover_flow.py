@@ -382,6 +382,7 @@ async def not_text(update: Update, context: BotContext) -> None:
 def register(app: BotApplication) -> None:
     app.add_handler(
         KIT.conversation(
+            app,
             entries=[(names("sleepover"), start)],
             got_text=got_text,
             not_text=not_text,

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.clock import FakeClock
 from bot.handlers.privacy import run_retention
+from bot.simulator.world import SimUser
 from tests.e2e.conftest import Scene, database_numbers, database_text
 
 
@@ -137,3 +138,64 @@ async def test_retention_removes_old_texts_and_routing(scene: Scene) -> None:
     gone = "Ik kan niet meer vinden van wie dit bericht was; je antwoord is niet verstuurd."
     assert gone in scene.bot_texts(hub)[seen:]
     assert "Sorry, laat" not in "\n".join(scene.bot_texts(scene.private(scene.anna)))
+
+
+async def _erase(scene: Scene, user: SimUser) -> None:
+    """``/vergeetmij`` and its confirmation, in their own chat."""
+    chat = scene.private(user)
+    await scene.say(user, chat, "/vergeetmij")
+    confirm = scene.last(chat)
+    await scene.press(user, confirm, "🗑️ Ja, wis alles")
+    assert scene.refreshed(confirm).plain_text.startswith("✅ Gewist.")
+
+
+async def test_forget_me_in_the_middle_of_a_request_ends_the_draft_too(scene: Scene) -> None:
+    """Anna is writing a request about Sem when she erases herself: what she typed is not
+    kept in memory either, the flow's buttons stop, and nothing of it is ever posted."""
+    await scene.with_roles(linked=(scene.hubhome,))
+    chat = scene.private(scene.anna)
+    await scene.say(scene.anna, chat, "/hulpvraag")
+    await scene.press(scene.anna, scene.last(chat), "🚗 Vervoer")
+    await scene.say(scene.anna, chat, "Wie kan Sem naar de bezoekregeling brengen?")
+    flow = scene.last(chat)
+    assert flow.plain_text == "Wanneer is het nodig?"
+    await _erase(scene, scene.anna)
+    stopped = scene.refreshed(flow)
+    assert (stopped.plain_text, stopped.button_texts) == ("Gestopt. Er is niets verstuurd.", [])
+    assert not scene.bot.app.user_data.get(scene.anna.id)  # nothing of her in memory
+    # Her old buttons do nothing; what she types now goes the usual way (she is nobody's
+    # member any more), not into the draft.
+    assert await scene.forge(scene.anna, flow, "new:v1:when:none") == "Deze knop werkt niet meer."
+    await scene.say(scene.anna, chat, "Morgen om 9 uur graag")
+    assert scene.last(chat).plain_text.startswith("Ik weet nog niet bij welke constellatie")
+    assert "bezoekregeling" not in database_text(scene.bot.settings.database_path)
+    assert not [m for m in scene.sim.bot_messages(scene.group) if "Hulpvraag" in m.plain_text]
+
+
+async def test_forget_me_in_the_middle_of_planning_an_activity_ends_it(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome,))
+    chat = scene.private(scene.hubhome)
+    await scene.say(scene.hubhome, chat, "/activiteit")
+    await scene.say(scene.hubhome, chat, "Zwemmen met Sem en Lisa")
+    flow = scene.last(chat)
+    assert flow.plain_text.startswith("Zwemmen met Sem en Lisa: wanneer is het?")
+    await _erase(scene, scene.hubhome)
+    assert scene.refreshed(flow).button_texts == []
+    assert not scene.bot.app.user_data.get(scene.hubhome.id)
+    await scene.say(scene.hubhome, chat, "zaterdag 14:00")  # not an answer to the flow
+    assert not scene.last(chat).plain_text.startswith("📅 Gelezen als")
+    assert "Zwemmen" not in database_text(scene.bot.settings.database_path)
+
+
+async def test_forget_me_in_the_middle_of_asking_for_a_stay_ends_it(scene: Scene) -> None:
+    await scene.with_roles(linked=(scene.hubhome,))
+    chat = scene.private(scene.anna)
+    await scene.say(scene.anna, chat, "/logeren")
+    flow = scene.last(chat)
+    assert flow.button_texts  # the first question, with its buttons
+    await _erase(scene, scene.anna)
+    stopped = scene.refreshed(flow)
+    assert (stopped.plain_text, stopped.button_texts) == ("Gestopt. Er is niets verstuurd.", [])
+    assert not scene.bot.app.user_data.get(scene.anna.id)
+    await scene.say(scene.anna, chat, "2 nachten")  # not an answer to the flow
+    assert scene.last(chat).plain_text.startswith("Ik weet nog niet bij welke constellatie")
