@@ -305,14 +305,39 @@ async def test_what_is_read_after_a_commit_saves_the_reader_a_trip_until_anythin
     assert trips.reads == 0  # the reader was given what was read after the COMMIT
     assert await _state(db, "a") == "pending"  # as often as it is asked
     assert trips.reads == 0
-    async with db.transaction() as tx:  # a transaction that changes nothing changes nothing
-        await tx.execute("UPDATE outbox SET state = 'sent' WHERE dedupe_key = 'nobody'")
-    assert await _state(db, "a") == "pending"
-    assert trips.reads == 0
-    async with db.transaction() as tx:  # one that changes a row: read again
+    async with db.transaction() as tx:  # whatever commits after it: read again
         await tx.execute("UPDATE outbox SET state = 'sent' WHERE dedupe_key = 'a'")
     assert await _state(db, "a") == "sent"
     assert trips.reads == 1
+
+
+async def test_nothing_read_before_is_served_while_a_commit_is_on_its_way(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the moment a COMMIT runs on the database's thread until its round trip comes
+    back, rows read before it may be stale: neither what was read ahead nor kept lookups of
+    the tables it wrote are served then (the reader reads what is there)."""
+    people = PeopleRepository()
+    async with db.transaction() as tx:
+        await people.upsert(tx, Person(36, "Kees"), NOW)
+    assert await people.get(db.reader, 36) == Person(36, "Kees")  # kept in the cache now
+    await _queued_notice(db, "k")  # its state read ahead
+    run_batch = Connection.run_batch
+    seen: list[object] = []
+
+    async def read_while_committing(conn: Connection, steps: Sequence[Any]) -> Any:
+        done = await run_batch(conn, steps)  # the COMMIT has run on the thread...
+        if any(step[0] == "COMMIT" for step in steps):  # ...and before it is reported back:
+            monkeypatch.setattr(Connection, "run_batch", run_batch)
+            seen.append(await people.get(db.reader, 36))
+            seen.append(await _state(db, "k"))
+        return done
+
+    monkeypatch.setattr(Connection, "run_batch", read_while_committing)
+    async with db.transaction() as tx:  # her erasure, and the notice's end
+        await tx.execute("DELETE FROM people WHERE user_id = 36")
+        await tx.execute("UPDATE outbox SET state = 'sent' WHERE dedupe_key = 'k'")
+    assert seen == [None, "sent"]
 
 
 async def test_a_change_whose_commit_was_cancelled_is_never_hidden_by_what_was_read_before(

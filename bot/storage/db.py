@@ -103,6 +103,8 @@ class ReadCache:
         self._rows: OrderedDict[_Key, _Entry] = OrderedDict()
         self._kind: dict[str, frozenset[str]] = {}  # statement -> the tables it reads (kept)
         self._epochs = dict.fromkeys(CACHED_TABLES, 0)  # counts each table's changes
+        # Tables a COMMIT on its way may change: their lookups are not served meanwhile.
+        self._held: frozenset[str] = frozenset()
         self.hits = 0
         self.misses = 0
 
@@ -139,7 +141,7 @@ class ReadCache:
 
     def _entry(self, key: _Key) -> _Entry | None:
         entry = self._rows.get(key)
-        if entry is None:
+        if entry is None or (self._held and entry[1] & self._held):
             self.misses += 1
             return None
         self.hits += 1
@@ -149,11 +151,23 @@ class ReadCache:
     def put(
         self, key: _Key, rows: list[aiosqlite.Row], tables: frozenset[str], epoch: tuple[int, ...]
     ) -> None:
-        if epoch != self.epoch(tables):
+        if epoch != self.epoch(tables) or tables & self._held:
             return  # read while one of its tables changed: maybe stale already
         self._rows[key] = (rows, tables, {})
         if len(self._rows) > self._size:
             self._rows.popitem(last=False)
+
+    def hold(self, tables: frozenset[str]) -> None:
+        """A COMMIT that may change ``tables`` is on its way to the database: from the moment
+        it runs there, their kept lookups could be stale, before :meth:`changed` is told
+        (the thread reports back later). Until :meth:`release`, they are not served, and
+        nothing read meanwhile is kept."""
+        self._held = tables
+        for table in tables:
+            self._epochs[table] += 1
+
+    def release(self) -> None:
+        self._held = frozenset()
 
     def changed(self, tables: frozenset[str]) -> None:
         """Rows of ``tables`` changed: what was read from them goes."""
@@ -229,7 +243,8 @@ class Lookahead:
         self._rows, self._generation = rows, generation
 
     def clear(self) -> None:
-        """Something changed: nothing of it is kept (not even in memory: an erased name)."""
+        """Something changed, or may be changing now (a COMMIT on its way): nothing of it is
+        kept (not even in memory: an erased name)."""
         self._rows = {}
 
     def get(self, key: Lookup, generation: int) -> list[aiosqlite.Row] | None:
@@ -511,9 +526,13 @@ class Tx(Session):
     """
 
     def __init__(
-        self, connection: Callable[[], aiosqlite.Connection], cache: ReadCache | None = None
+        self,
+        connection: Callable[[], aiosqlite.Connection],
+        cache: ReadCache | None = None,
+        before_commit: Callable[[Tx], None] | None = None,
     ) -> None:
         super().__init__(connection, cache)
+        self._before_commit = before_commit  # told right before the COMMIT is sent
         self.changed = False  # whether any statement changed a row
         # The cached tables whose rows this changed: their lookups go when it ends.
         self.changed_tables: frozenset[str] = frozenset()
@@ -588,6 +607,8 @@ class Tx(Session):
         """COMMIT, with whatever is still queued (nothing at all if nothing was sent), and
         then the lookups of :meth:`read_after`."""
         if self.begun or self._queued:
+            if self._before_commit is not None:
+                self._before_commit(self)
             after, self._after = self._after, []
             steps: list[_Step] = [("COMMIT", (), _CONTROL)]
             steps += [(sql, params, _READ) for sql, params in after]
@@ -667,9 +688,20 @@ class Database:
         self.generation = 0
         # An erasure's checkpoint could not finish (see checkpoint()): try again soon.
         self.checkpoint_owed = False
+        self.committing = False  # a COMMIT is on its way to the database (_committing)
 
     def _looked_ahead(self, key: Lookup) -> list[aiosqlite.Row] | None:
+        if self.committing:
+            return None
         return self.lookahead.get(key, self.generation)
+
+    def _committing(self, tx: Tx) -> None:
+        """A transaction's COMMIT is about to be sent. Once it runs, rows read before may be
+        stale, but ``generation`` and the cache only hear of it when its round trip comes
+        back: until then nothing read before it is served (Lookahead, ReadCache.hold)."""
+        self.committing = True
+        self.lookahead.clear()
+        self.cache.hold(tx.touched)
 
     def _reader_connection(self) -> Connection:
         if self._reader is None:
@@ -772,7 +804,7 @@ class Database:
         statement and COMMIT with the last writes (see :class:`Tx`)."""
         async with self._write_lock:
             conn = self._writer_connection()
-            tx = Tx(self._writer_connection, self.cache)
+            tx = Tx(self._writer_connection, self.cache, self._committing)
             changed = tx.changed_tables
             try:
                 try:
@@ -792,6 +824,9 @@ class Database:
                         await conn.rollback_if_open()
                     raise
             finally:
+                # The COMMIT has run by now, or never will (a rollback came after it).
+                self.committing = False
+                self.cache.release()
                 if changed:  # also what was read while it was not committed yet
                     self.cache.changed(changed)
             if tx.changed:

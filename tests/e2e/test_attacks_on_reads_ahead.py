@@ -850,13 +850,6 @@ class SlowAfterCommit:
         raise AssertionError("the COMMIT never ran")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Lookahead.get trusts Database.generation, which is bumped only when the "
-    "erasure's coroutine resumes after its COMMIT (Database.transaction); between the COMMIT "
-    "on disk and that moment the reader hands out the rows read ahead with the previous "
-    "marking: the card's redraw carries '🤝 Hanneke helpt' after her erasure committed",
-)
 async def test_an_erasure_on_disk_is_seen_by_the_next_notice_even_before_its_coroutine_resumes(
     scene: Scene, monkeypatch: pytest.MonkeyPatch
 ) -> None:
