@@ -2,6 +2,7 @@
 
 Schema 5 rebuilds the outbox (ids instead of names and texts) and schema 6 rebuilds the help
 requests (hidden ones count on their own); both must keep every row that refers to them.
+Schema 15 rebuilds the outbox again, so that no notice's id is ever given to another.
 """
 
 from __future__ import annotations
@@ -87,5 +88,31 @@ async def test_an_older_database_is_upgraded_keeping_every_reference(tmp_path: P
         assert "Hanneke" not in stored
         check = await db.reader.fetch_all("PRAGMA foreign_key_check")
         assert check == []
+    finally:
+        await db.close()
+
+
+async def test_after_the_upgrade_no_notice_gets_an_id_another_had(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    version_4(path)
+    db = Database(path)
+    await db.open()
+    try:
+        before = await db.reader.fetch_all("SELECT id, dedupe_key, state FROM outbox ORDER BY id")
+        assert [tuple(row)[1:] for row in before] == [
+            ("old-claim", "pending"),
+            ("old-sent", "sent"),
+        ]
+        newest = before[-1][0]
+        async with db.transaction() as tx:  # an erasure deletes the newest notice…
+            await tx.execute("DELETE FROM outbox WHERE id = ?", (newest,))
+        async with db.transaction() as tx:  # …and the next one gets an id of its own
+            await tx.execute(
+                "INSERT INTO outbox (dedupe_key, kind, next_attempt_at, created_at)"
+                " VALUES ('new', 'undelivered', ?, ?)",
+                (STAMP, STAMP),
+            )
+        row = await db.reader.fetch_one("SELECT id FROM outbox WHERE dedupe_key = 'new'")
+        assert row is not None and row[0] == newest + 1
     finally:
         await db.close()

@@ -586,6 +586,47 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX children_questions_of ON children_questions (user_id)
         """,
     ),
+    (
+        15,
+        """
+        -- A notice's id is never given to another notice (AUTOINCREMENT): an erasure deletes
+        -- the notices to the erased person, and the courier, still holding one it read before,
+        -- must not mark a newer notice that got the same id (a card's redraw marked skipped,
+        -- a card marked sent that never went out). Rebuilt as it was, with the same rows.
+        ALTER TABLE outbox RENAME TO outbox_v14;
+
+        CREATE TABLE outbox (
+            id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+            dedupe_key          TEXT    NOT NULL UNIQUE,
+            kind                TEXT    NOT NULL,
+            constellation_id    INTEGER REFERENCES constellations (id) ON DELETE CASCADE,
+            user_id             INTEGER,
+            chat_id             INTEGER,
+            fallback_chat_id    INTEGER,
+            reply_to_message_id INTEGER,
+            refs                TEXT    NOT NULL DEFAULT '{}',
+            report_to           INTEGER,
+            state               TEXT    NOT NULL DEFAULT 'pending'
+                                        CHECK (state IN ('pending', 'sent', 'failed', 'skipped')),
+            version             INTEGER NOT NULL DEFAULT 0,
+            attempts            INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at     TEXT    NOT NULL,
+            created_at          TEXT    NOT NULL,
+            sent_at             TEXT,
+            last_error          TEXT
+        );
+        INSERT INTO outbox (id, dedupe_key, kind, constellation_id, user_id, chat_id,
+                            fallback_chat_id, reply_to_message_id, refs, report_to, state,
+                            version, attempts, next_attempt_at, created_at, sent_at, last_error)
+        SELECT id, dedupe_key, kind, constellation_id, user_id, chat_id, fallback_chat_id,
+               reply_to_message_id, refs, report_to, state, version, attempts,
+               next_attempt_at, created_at, sent_at, last_error
+        FROM outbox_v14;
+        DROP TABLE outbox_v14;
+        CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+        CREATE INDEX outbox_user ON outbox (user_id)
+        """,
+    ),
 ]
 
 # Migrations that rebuild a table other tables refer to: they run with foreign keys off (else
