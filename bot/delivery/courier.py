@@ -87,6 +87,8 @@ class Courier:
         # What the next notice's renderer reads first: read in the round trip that records
         # the one before it (Kind.ahead), which saves the next render a trip of its own.
         self._next: Sequence[Lookup] = ()
+        # Database.notices_deleted when the notices being delivered were read (see _gone).
+        self._read_at = 0
 
     @property
     def busy(self) -> bool:
@@ -106,6 +108,7 @@ class Courier:
                 # with a new version and is drawn again in the same round.
                 tried: set[tuple[int, int]] = set()
                 while True:
+                    self._read_at = self._services.db.notices_deleted  # before they are read
                     batch = await self._services.outbox.due(
                         self._services.db.reader, self._services.clock.now(), BATCH
                     )
@@ -167,9 +170,10 @@ class Courier:
             raise  # storage: stop the round, never send anything twice
         except _Hold:
             await self._in_transaction(
+                pending,
                 lambda tx: self._services.outbox.hold(
                     tx, pending, self._services.clock.now() + PAUSED_HOLD
-                )
+                ),
             )
         except PartlySent as partly:
             # The header went out, the copy under it did not: next time only the copy.
@@ -319,21 +323,37 @@ class Courier:
 
     # -- recording what happened ----------------------------------------------------------
 
-    async def _in_transaction(self, work: Callable[[Tx], Awaitable[object]]) -> None:
+    async def _in_transaction(
+        self, pending: PendingNotice, work: Callable[[Tx], Awaitable[object]]
+    ) -> None:
         async with self._services.db.transaction() as tx:
-            await work(tx)
+            if not await self._gone(tx, pending, self._read_at):
+                await work(tx)
             tx.read_after(*self._next)
+
+    async def _gone(self, tx: Tx, pending: PendingNotice, read_at: int) -> bool:
+        """Whether the notice was deleted since it was read (its reader, or whoever it is
+        about, erased meanwhile): then nothing its sending or failing made is recorded, no
+        card's place in an erased person's chat, no "sent!" after "reached nobody". Only
+        asked (a round trip) when some transaction deleted notices since."""
+        if self._services.db.notices_deleted == read_at:
+            return False
+        if await self._services.outbox.still_there(tx, pending):
+            return False
+        log.info("notice %s was deleted while it was on its way: nothing recorded", pending.id)
+        return True
 
     async def _sent(
         self, pending: PendingNotice, kind: Kind, audience: Audience, sent: Sent
     ) -> None:
-        services, ahead = self._services, self._next
+        services, ahead, read_at = self._services, self._next, self._read_at
 
         async def finish() -> None:
             async with services.db.transaction() as tx:
-                await services.outbox.mark_sent(tx, pending, services.clock.now())
-                if kind.after_sent is not None:
-                    await kind.after_sent(services, tx, pending.notice, audience, sent)
+                if not await self._gone(tx, pending, read_at):
+                    await services.outbox.mark_sent(tx, pending, services.clock.now())
+                    if kind.after_sent is not None:
+                        await kind.after_sent(services, tx, pending.notice, audience, sent)
                 tx.read_after(*ahead)
 
         try:
@@ -355,7 +375,7 @@ class Courier:
             if kind.on_undelivered is not None:
                 await kind.on_undelivered(services, tx, pending.notice)
 
-        await self._in_transaction(work)
+        await self._in_transaction(pending, work)
 
     async def _retry(
         self, pending: PendingNotice, kind: Kind, wait: timedelta, error: str, **refs: int
@@ -368,7 +388,7 @@ class Courier:
         log.info("notice %s will be retried in %s: %s", pending.id, wait, error)
         outbox = self._services.outbox
         await self._in_transaction(
-            lambda tx: outbox.retry_later(tx, pending, now + wait, error, **refs)
+            pending, lambda tx: outbox.retry_later(tx, pending, now + wait, error, **refs)
         )
 
     async def _give_up(self, pending: PendingNotice, kind: Kind, error: str) -> None:
@@ -385,7 +405,7 @@ class Courier:
             if kind.on_undelivered is not None:
                 await kind.on_undelivered(services, tx, notice)
 
-        await self._in_transaction(work)
+        await self._in_transaction(pending, work)
         self.failures[notice.kind.value] += 1
 
 

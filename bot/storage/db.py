@@ -196,6 +196,7 @@ class ReadCache:
 
 
 _WRITTEN: dict[str, frozenset[str]] = {}  # statement -> the cached tables it may change
+_DELETES_NOTICES = re.compile(r"\s*DELETE\s+FROM\s+outbox\b", re.IGNORECASE)
 
 
 _Key = tuple[str, tuple[Any, ...]]
@@ -534,6 +535,7 @@ class Tx(Session):
         super().__init__(connection, cache)
         self._before_commit = before_commit  # told right before the COMMIT is sent
         self.changed = False  # whether any statement changed a row
+        self.deleted_notices = False  # whether it deleted rows of the outbox
         # The cached tables whose rows this changed: their lookups go when it ends.
         self.changed_tables: frozenset[str] = frozenset()
         self.begun = False  # BEGIN IMMEDIATE was sent
@@ -668,6 +670,8 @@ class Tx(Session):
         if rows:
             self.changed = True
             self.changed_tables |= ReadCache.written_by(sql)
+            if kind == _WRITE and _DELETES_NOTICES.match(sql):
+                self.deleted_notices = True
 
 
 class Database:
@@ -689,6 +693,9 @@ class Database:
         # An erasure's checkpoint could not finish (see checkpoint()): try again soon.
         self.checkpoint_owed = False
         self.committing = False  # a COMMIT is on its way to the database (_committing)
+        # Counts transactions that deleted notices (an erasure deletes those to the person):
+        # whoever read a notice before can tell whether it may be gone since.
+        self.notices_deleted = 0
 
     def _looked_ahead(self, key: Lookup) -> list[aiosqlite.Row] | None:
         if self.committing:
@@ -820,6 +827,7 @@ class Database:
                         # Its COMMIT may have run all the same: count it as a change, so
                         # nothing read before (a Lookahead) is taken for current.
                         self.generation += 1
+                        self.notices_deleted += 1
                         self.lookahead.clear()
                         await conn.rollback_if_open()
                     raise
@@ -832,6 +840,8 @@ class Database:
             if tx.changed:
                 self.generation += 1
                 self.lookahead.clear()
+            if tx.deleted_notices:
+                self.notices_deleted += 1
             if tx.read_after_commit:  # read after its COMMIT, under the lock: current now
                 self.lookahead.keep(tx.read_after_commit, self.generation)
 

@@ -139,6 +139,12 @@ class OutboxRepository:
             (to_db_time(now), pending.id, pending.version),
         )
 
+    async def still_there(self, tx: Tx, pending: PendingNotice) -> bool:
+        """Whether the notice still exists (an erasure deletes those to the erased person;
+        ids are never given to another notice)."""
+        row = await tx.fetch_one("SELECT 1 FROM outbox WHERE id = ?", (pending.id,))
+        return row is not None
+
     async def mark_skipped(self, tx: Tx, pending: PendingNotice, now: datetime) -> None:
         """Nothing to say any more (the meetup began, the request is gone): done, unsent."""
         tx.queue(
