@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import closing
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 
 from bot.domain import Visibility
@@ -62,12 +63,21 @@ def version_4(path: Path) -> None:
         db.commit()
 
 
-async def test_an_older_database_is_upgraded_keeping_every_reference(tmp_path: Path) -> None:
+@asynccontextmanager
+async def upgraded(tmp_path: Path) -> AsyncIterator[Database]:
+    """The version-4 database, opened (so upgraded) by today's bot."""
     path = tmp_path / "old.db"
     version_4(path)
     db = Database(path)
     await db.open()
     try:
+        yield db
+    finally:
+        await db.close()
+
+
+async def test_an_older_database_is_upgraded_keeping_every_reference(tmp_path: Path) -> None:
+    async with upgraded(tmp_path) as db:
         assert await db.schema_version() == LATEST
         request = await HelpRequestRepository().by_number(db.reader, 1, 1, Visibility.GROUP)
         assert request is not None and request.text == "Rit naar het bezoek"
@@ -88,16 +98,10 @@ async def test_an_older_database_is_upgraded_keeping_every_reference(tmp_path: P
         assert "Hanneke" not in stored
         check = await db.reader.fetch_all("PRAGMA foreign_key_check")
         assert check == []
-    finally:
-        await db.close()
 
 
 async def test_after_the_upgrade_no_notice_gets_an_id_another_had(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    version_4(path)
-    db = Database(path)
-    await db.open()
-    try:
+    async with upgraded(tmp_path) as db:
         before = await db.reader.fetch_all("SELECT id, dedupe_key, state FROM outbox ORDER BY id")
         assert [tuple(row)[1:] for row in before] == [
             ("old-claim", "pending"),
@@ -114,5 +118,3 @@ async def test_after_the_upgrade_no_notice_gets_an_id_another_had(tmp_path: Path
             )
         row = await db.reader.fetch_one("SELECT id FROM outbox WHERE dedupe_key = 'new'")
         assert row is not None and row[0] == newest + 1
-    finally:
-        await db.close()
