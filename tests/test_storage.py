@@ -489,3 +489,37 @@ async def test_writes_a_lookup_calls_for_that_fail_fail_the_whole_transaction(
         assert await PeopleRepository().get(db.reader, 35) is None  # nothing of it is kept
     stored = await ConstellationRepository().by_id(db.reader, constellation.id)
     assert stored is not None and stored.name == "Y"
+
+
+async def test_the_rows_a_queued_lookup_found_come_back_with_the_commit(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trips = Trips(monkeypatch)
+    notice = Notice(kind=NoticeKind.UNDELIVERED, dedupe_key="l", refs={}, user_id=37)
+    async with db.transaction() as tx:
+        await OutboxRepository().add(tx, notice, NOW)
+        then = tx.queue_then(
+            ("SELECT dedupe_key, id FROM outbox WHERE id = last_insert_rowid()", ()), _pending_of
+        )
+        with pytest.raises(RuntimeError):
+            then.rows  # noqa: B018 (not run yet: nothing was sent)
+    assert [row[0] for row in then.rows] == ["l"]
+    assert trips.batches == [["BEGIN", "INSERT", "SELECT", "COMMIT"]]
+    row = await db.reader.fetch_one("SELECT COUNT(*) FROM outbox WHERE dedupe_key = 'l+'")
+    assert row is not None and row[0] == 1
+
+
+async def test_writes_a_lookup_calls_for_leave_the_kept_lookups_be(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They may only write tables outside the cache, so what the cache keeps stays."""
+    people = PeopleRepository()
+    async with db.transaction() as tx:
+        await people.upsert(tx, Person(38, "Lieke"), NOW)
+    assert await people.get(db.reader, 38) == Person(38, "Lieke")  # kept now
+    await _queued_notice(db, "m", ahead=False)
+    trips = Trips(monkeypatch)
+    async with db.transaction() as tx:
+        tx.queue_then(PENDING, _pending_of)  # writes a notice for each pending one
+    assert await people.get(db.reader, 38) == Person(38, "Lieke")
+    assert trips.reads == 0

@@ -211,9 +211,24 @@ Statement = tuple[str, tuple[Any, ...]]  # a write: its statement and parameters
 
 @dataclass(frozen=True, slots=True)
 class Followed:
-    """What the writes a lookup's rows called for did (:meth:`Tx.queue_then`)."""
+    """A lookup's rows and what the writes they called for did (:meth:`Tx.queue_then`)."""
 
+    rows: list[sqlite3.Row]
     writes: tuple[Written, ...]
+
+
+class Then:
+    """What a lookup queued with :meth:`Tx.queue_then` found: its rows, once the round trip
+    that carried it came back (at the latest, when the transaction committed)."""
+
+    def __init__(self) -> None:
+        self._rows: list[aiosqlite.Row] | None = None
+
+    @property
+    def rows(self) -> list[aiosqlite.Row]:
+        if self._rows is None:
+            raise RuntimeError("the lookup has not run yet")
+        return self._rows
 
 
 # The steps of a batch (Connection.run_batch): a lookup, a write with RETURNING (both give
@@ -387,9 +402,9 @@ class Connection(aiosqlite.Connection):
     def _then(
         conn: sqlite3.Connection,
         sql: str,
-        step: tuple[tuple[Any, ...], Callable[[list[sqlite3.Row]], Sequence[Statement]]],
+        step: tuple[tuple[Any, ...], Callable[[list[sqlite3.Row]], Sequence[Statement]], Then],
     ) -> Followed:
-        params, follow = step
+        params, follow, _ = step  # the Then is filled in on the event loop (Tx._send)
         cursor = conn.execute(sql, params)
         rows = cursor.fetchall()
         cursor.close()
@@ -400,7 +415,7 @@ class Connection(aiosqlite.Connection):
             cursor = conn.execute(write, values)
             done.append(Written(cursor.rowcount, cursor.lastrowid))
             cursor.close()
-        return Followed(tuple(done))
+        return Followed(rows, tuple(done))
 
     async def run(self, sql: str) -> None:
         """One statement, its cursor closed at once. (aiosqlite's ``execute`` hands its cursor
@@ -558,15 +573,18 @@ class Tx(Session):
 
     def queue_then(
         self, lookup: Lookup, follow: Callable[[list[aiosqlite.Row]], Sequence[Statement]]
-    ) -> None:
+    ) -> Then:
         """A lookup and the writes its rows call for, queued (:meth:`queue`): both run on
         the database's thread, in order with the other statements, so a decision on what
         the transaction itself sees costs no round trip of its own. ``follow`` runs there
         too, while the event loop goes on: it must only compute, from the rows and from
         immutable values, the writes to make. Those may not write :data:`CACHED_TABLES`
-        (the cache could not be told in time); if one fails, the transaction fails."""
+        (the cache could not be told in time); if one fails, the transaction fails. The
+        lookup's rows come back too (:class:`Then`)."""
         sql, params = lookup
-        self._queued.append((sql, (tuple(params), follow), _THEN))
+        then = Then()
+        self._queued.append((sql, (tuple(params), follow, then), _THEN))
+        return then
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> Written:
         self._touch(sql)
@@ -644,8 +662,11 @@ class Tx(Session):
         self._queued = []
         batch = head + steps
         results, failure = await conn.run_batch(batch)
-        for (sql, _, kind), result in zip(batch, results, strict=False):
+        for (sql, params, kind), result in zip(batch, results, strict=False):
             self._count(sql, kind, result)
+            if kind == _THEN:
+                assert isinstance(result, Followed)
+                params[2]._rows = result.rows
         if failure is not None and (needed is None or failure[0] < len(head) + needed):
             index, error = failure
             if batch[index][2] in (_WRITE, _THEN) and index < len(head):
@@ -669,7 +690,8 @@ class Tx(Session):
             return
         if rows:
             self.changed = True
-            self.changed_tables |= ReadCache.written_by(sql)
+            if kind != _THEN:  # (its writes may not change cached rows: refused if they do)
+                self.changed_tables |= ReadCache.written_by(sql)
             if kind == _WRITE and _DELETES_NOTICES.match(sql):
                 self.deleted_notices = True
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
@@ -15,7 +17,7 @@ from bot.domain import (
     Visibility,
     WhenKind,
 )
-from bot.storage.db import Lookup, Session, Tx, from_db_time, to_db_time
+from bot.storage.db import Lookup, Session, Statement, Then, Tx, from_db_time, to_db_time
 
 _SELECT = (
     "SELECT r.*, rp.first_name AS requester_name, cp.first_name AS claimer_name"
@@ -25,6 +27,7 @@ _SELECT = (
 )
 
 _BY_ID = f"{_SELECT} WHERE r.id = ?"
+_CREATED: Lookup = (f"{_SELECT} WHERE r.id = last_insert_rowid()", ())
 _CARDS = "SELECT chat_id, message_id FROM request_cards WHERE request_id = ? ORDER BY rowid"
 
 
@@ -64,8 +67,17 @@ def _opt(moment: datetime | None) -> str | None:
 class HelpRequestRepository:
     """Stateless: every method works on the session it is given."""
 
-    async def create(
-        self,
+    async def create(self, tx: Tx, **fields: Any) -> HelpRequest:
+        """Insert (the fields of :meth:`_insert`) with the next number of this
+        constellation's requests of this visibility (hub-home-only ones count on their own),
+        inside the caller's transaction; the row is read back in the same round trip."""
+        self._insert(tx, **fields)
+        row = await tx.fetch_one(*_CREATED)
+        assert row is not None
+        return _request(row)
+
+    @staticmethod
+    def _insert(
         tx: Tx,
         *,
         constellation_id: int,
@@ -78,10 +90,7 @@ class HelpRequestRepository:
         visibility: Visibility,
         created_at: datetime,
         next_escalation_at: datetime | None,
-    ) -> HelpRequest:
-        """Insert with the next number of this constellation's requests of this visibility
-        (hub-home-only ones count on their own), inside the caller's transaction; the row is
-        read back in the same round trip."""
+    ) -> None:
         tx.queue(
             "INSERT INTO help_requests (constellation_id, number, requester_id, category,"
             " text, when_kind, needed_by, urgent, visibility, created_at, next_escalation_at)"
@@ -102,9 +111,18 @@ class HelpRequestRepository:
                 _opt(next_escalation_at),
             ),
         )
-        row = await tx.fetch_one(f"{_SELECT} WHERE r.id = last_insert_rowid()")
-        assert row is not None
-        return _request(row)
+
+    def create_then(
+        self,
+        tx: Tx,
+        follow: Callable[[HelpRequest], Sequence[Statement]],
+        **fields: Any,
+    ) -> Then:
+        """:meth:`create`, queued with the writes the new request calls for (its card's
+        notice, whose key holds its id): one round trip with the COMMIT instead of two. The
+        new request: ``from_row(then.rows[0])`` once the transaction committed."""
+        self._insert(tx, **fields)
+        return tx.queue_then(_CREATED, lambda rows: follow(_request(rows[0])))
 
     async def get(self, s: Session, request_id: int) -> HelpRequest | None:
         row = await s.fetch_one(*self.lookup(request_id))

@@ -98,11 +98,19 @@ class RequestService:
         draft = RequestDraft(
             parsed.category, parsed.text, parsed.when, None, parsed.urgent, Visibility.GROUP
         )
+        outbox = self._outbox
+
+        def card(request: HelpRequest) -> list[Statement]:
+            # On the database's thread, with the COMMIT (Tx.queue_then): the card's notice
+            # holds the new request's id.
+            return [outbox.adding(notices.group_card(constellation, request), now)]
+
         async with self._db.transaction() as tx:
             await self._people.upsert(tx, person, now, member_of=constellation.id)
             await self._memberships.ensure_active(tx, constellation.id, person.user_id, now)
-            request = await self._create(tx, constellation, person.user_id, draft, now)
-            await self._outbox.add(tx, notices.group_card(constellation, request), now)
+            fields = self._fields(constellation, person.user_id, draft, now)
+            created = self._requests.create_then(tx, card, **fields)
+        request = self._requests.from_row(created.rows[0])
         return Posted(constellation, request, parsed)
 
     async def post_draft(
@@ -161,20 +169,26 @@ class RequestService:
         draft: RequestDraft,
         now: datetime,
     ) -> HelpRequest:
+        fields = self._fields(constellation, requester_id, draft, now)
+        return await self._requests.create(tx, **fields)
+
+    def _fields(
+        self, constellation: Constellation, requester_id: int, draft: RequestDraft, now: datetime
+    ) -> dict[str, object]:
+        """What a new request is stored with (``HelpRequestRepository._insert``)."""
         zone = ZoneInfo(constellation.timezone)
-        return await self._requests.create(
-            tx,
-            constellation_id=constellation.id,
-            requester_id=requester_id,
-            category=draft.category,
-            text=draft.text,
-            when_kind=draft.when,
-            needed_by=draft.deadline(now, zone),
-            urgent=draft.urgent,
-            visibility=draft.visibility,
-            created_at=now,
-            next_escalation_at=self._policy.first(now, draft.urgent, zone),
-        )
+        return {
+            "constellation_id": constellation.id,
+            "requester_id": requester_id,
+            "category": draft.category,
+            "text": draft.text,
+            "when_kind": draft.when,
+            "needed_by": draft.deadline(now, zone),
+            "urgent": draft.urgent,
+            "visibility": draft.visibility,
+            "created_at": now,
+            "next_escalation_at": self._policy.first(now, draft.urgent, zone),
+        }
 
     def preview(
         self, constellation: Constellation, requester_name: str, draft: RequestDraft
