@@ -130,10 +130,28 @@ class Usage:
     peak_rss_mb: float
     rss_mb: float
     cpu_s: float
+    # Context switches of all its threads so far (voluntary and not): each hand-over to
+    # another thread (aiosqlite's) and each wait for the network is one.
+    switches: int = 0
+
+
+def _switches(pid: int) -> int:
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            status = (task / "status").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        for line in status.splitlines():
+            name, _, value = line.partition(":")
+            if name in ("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"):
+                total += int(value)
+    return total
 
 
 def process_usage(pid: int) -> Usage:
-    """Peak and current resident memory and CPU time of a running process, from /proc."""
+    """Peak and current resident memory, CPU time and context switches of a running
+    process, from /proc."""
     fields: dict[str, float] = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, value = line.partition(":")
@@ -142,7 +160,7 @@ def process_usage(pid: int) -> Usage:
     stat = Path(f"/proc/{pid}/stat").read_text()
     ticks = stat.rsplit(")", 1)[1].split()  # fields after the command name, from field 3
     cpu = (int(ticks[11]) + int(ticks[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-    return Usage(fields.get("VmHWM", 0.0), fields.get("VmRSS", 0.0), cpu)
+    return Usage(fields.get("VmHWM", 0.0), fields.get("VmRSS", 0.0), cpu, _switches(pid))
 
 
 @functools.cache  # once per benchmark process

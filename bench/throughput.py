@@ -88,6 +88,10 @@ class ThroughputResult:
             f"ours / bare by CPU time per update (less noisy): {self.ratio_of('bot_cpu_s'):.0%}"
             f" (per run: {pairs})"
         )
+        bare, ours = (self.per_update(kind, "switches") for kind in ("bare", "ours"))
+        rows.append(
+            f"context switches per update (all the bot's threads): bare {bare:.1f}, ours {ours:.1f}"
+        )
         if self.counted:
             per_run = ", ".join(f"{ratio:.0%}" for ratio in self.ratios("instructions"))
             bare, ours = (self.per_update(kind, "instructions") for kind in ("bare", "ours"))
@@ -115,6 +119,8 @@ class ThroughputResult:
             "cpu_ratio": self.ratio_of("bot_cpu_s"),
             "bare_cpu_ms_per_update": 1000 * self.per_update("bare", "bot_cpu_s"),
             "ours_cpu_ms_per_update": 1000 * self.per_update("ours", "bot_cpu_s"),
+            "bare_switches_per_update": self.per_update("bare", "switches"),
+            "ours_switches_per_update": self.per_update("ours", "switches"),
         }
 
 

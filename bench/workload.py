@@ -34,6 +34,7 @@ class WorkloadResult:
     bot_cpu_s: float  # CPU time of the bot's process
     sim_cpu_s: float  # CPU time of this process: the simulator and the users
     instructions: int | None = None  # the bot's, counted by valgrind (--instructions)
+    switches: int = 0  # context switches of the bot's threads
 
     @property
     def rate(self) -> float:
@@ -60,7 +61,7 @@ async def run_workload(
     """Both phases against a running bot; raises TimeoutError if answers stop coming."""
     kind: BotKind = bot.kind
     await bot.start_counting()
-    cpu_before, sim_cpu_before = bot.usage().cpu_s, time.process_time()
+    before, sim_cpu_before = bot.usage(), time.process_time()
     first_call = len(sim.arrivals)
     posts = len(groups) * rounds
 
@@ -101,13 +102,15 @@ async def run_workload(
             arrived = await tally.wait(len(cards), timeout, what)
             claiming = max(claiming, arrived[len(cards) - 1].at - started)
 
+    after = bot.usage()
     return WorkloadResult(
         updates=posts + len(cards),
         seconds=posting + claiming,
         calls=len(sim.arrivals) - first_call,
-        bot_cpu_s=bot.usage().cpu_s - cpu_before,
+        bot_cpu_s=after.cpu_s - before.cpu_s,
         sim_cpu_s=time.process_time() - sim_cpu_before,
         instructions=await bot.instructions(),
+        switches=after.switches - before.switches,
     )
 
 
