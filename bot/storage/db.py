@@ -242,33 +242,27 @@ _Result = list[sqlite3.Row] | Written | Followed
 class Lookahead:
     """Rows read right after a transaction's COMMIT, in the same round trip, for what the
     caller reads next (:meth:`Tx.read_after`): the reader gets them instead of making a trip
-    of its own, as long as no transaction has changed a row since.
+    of its own, until the next transaction sends its COMMIT.
 
     That is exact, not a guess: they were read while the transaction still held the write
-    lock, after its COMMIT, and :attr:`Database.generation` counts every transaction that
-    changed rows (incremented before that lock is let go). The courier reads, in the trip
-    that marks a notice sent, the request the next notice is about (issue 19).
+    lock, after its COMMIT, and nothing can change a row but another COMMIT, which empties
+    this before it is sent (``Database._committing``). The courier reads, in the trip that
+    marks a notice sent, the request the next notice is about (issue 19).
     """
 
     def __init__(self) -> None:
         self._rows: dict[Lookup, list[aiosqlite.Row]] = {}
-        self._generation = -1
         self.hits = 0
 
-    def keep(self, rows: dict[Lookup, list[aiosqlite.Row]], generation: int) -> None:
-        self._rows, self._generation = rows, generation
+    def keep(self, rows: dict[Lookup, list[aiosqlite.Row]]) -> None:
+        self._rows = rows
 
     def clear(self) -> None:
-        """Something changed, or may be changing now (a COMMIT on its way): nothing of it is
-        kept (not even in memory: an erased name)."""
+        """A COMMIT is on its way: nothing of it is kept (not even in memory: an erased
+        name)."""
         self._rows = {}
 
-    def get(self, key: Lookup, generation: int) -> list[aiosqlite.Row] | None:
-        if not self._rows:
-            return None
-        if generation != self._generation:
-            self._rows = {}  # something changed since: none of it is sure any more
-            return None
+    def get(self, key: Lookup) -> list[aiosqlite.Row] | None:
         rows = self._rows.get(key)
         if rows is not None:
             self.hits += 1
@@ -720,9 +714,7 @@ class Database:
         self.notices_deleted = 0
 
     def _looked_ahead(self, key: Lookup) -> list[aiosqlite.Row] | None:
-        if self.committing:
-            return None
-        return self.lookahead.get(key, self.generation)
+        return None if self.committing else self.lookahead.get(key)
 
     def _committing(self, tx: Tx) -> None:
         """A transaction's COMMIT is about to be sent. Once it runs, rows read before may be
@@ -846,11 +838,10 @@ class Database:
                     # still runs, its COMMIT too): whatever it may have written goes.
                     changed = tx.changed_tables | tx.touched
                     if tx.begun:
-                        # Its COMMIT may have run all the same: count it as a change, so
-                        # nothing read before (a Lookahead) is taken for current.
+                        # Its COMMIT may have run all the same: count it as a change (and as
+                        # notices deleted), so that whoever remembers the counts looks again.
                         self.generation += 1
                         self.notices_deleted += 1
-                        self.lookahead.clear()
                         await conn.rollback_if_open()
                     raise
             finally:
@@ -861,11 +852,10 @@ class Database:
                     self.cache.changed(changed)
             if tx.changed:
                 self.generation += 1
-                self.lookahead.clear()
             if tx.deleted_notices:
                 self.notices_deleted += 1
             if tx.read_after_commit:  # read after its COMMIT, under the lock: current now
-                self.lookahead.keep(tx.read_after_commit, self.generation)
+                self.lookahead.keep(tx.read_after_commit)
 
     async def checkpoint(self) -> bool:
         """Move the write-ahead log into the database file and truncate it to nothing, so
