@@ -16,14 +16,31 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import filters
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.domain import Constellation, Person
 from bot.i18n import normalise_language
 from bot.rights import BotRights, read_rights
 from bot.services.constellations import Actor
 
 log = logging.getLogger(__name__)
+
+
+class Holding(filters.MessageFilter):
+    """Messages from someone whose ``user_data`` holds a ``kind`` under ``key`` (a draft
+    being written, an answer waited for): read from the application, since a filter sees no
+    context."""
+
+    def __init__(self, app: BotApplication, key: str, kind: type | tuple[type, ...]) -> None:
+        super().__init__(name=f"holding_{key}")
+        self._app, self._key, self._kind = app, key, kind
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        data = self._app.user_data.get(user.id) if user is not None else None
+        return data is not None and isinstance(data.get(self._key), self._kind)
+
 
 GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)

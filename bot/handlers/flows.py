@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     BaseHandler,
@@ -33,7 +33,7 @@ from bot import callbacks
 from bot.callbacks import CallbackData
 from bot.commands import names
 from bot.context import BotApplication, BotContext
-from bot.handlers.common import private_language, reply
+from bot.handlers.common import Holding, private_language, reply
 from bot.telegram_bot import unless_unchanged
 
 END = ConversationHandler.END
@@ -49,20 +49,6 @@ class Draft(Protocol):
 KITS: list[FlowKit] = []  # every guided flow (each registers itself)
 
 
-class _Drafting(filters.MessageFilter):
-    """Messages from someone with a draft of this flow (read from the application's
-    ``user_data``: a filter sees no context)."""
-
-    def __init__(self, app: BotApplication, key: str) -> None:
-        super().__init__(name=f"drafting_{key}")
-        self._app, self._key = app, key
-
-    def filter(self, message: Message) -> bool:
-        user = message.from_user
-        data = self._app.user_data.get(user.id) if user is not None else None
-        return data is not None and isinstance(data.get(self._key), Draft)
-
-
 @dataclass(frozen=True, slots=True)
 class FlowKit:
     feature: str  # the callback-data feature of the flow's buttons
@@ -75,7 +61,7 @@ class FlowKit:
     def drafting(self, app: BotApplication) -> filters.MessageFilter:
         """Only while the person has a draft of this flow: for the flow's own handlers of
         messages, so that without one the conversation takes none of them."""
-        return _Drafting(app, self.key)
+        return Holding(app, self.key, Draft)
 
     def current(self, context: BotContext) -> Draft | None:
         draft = (context.user_data or {}).get(self.key)

@@ -33,7 +33,7 @@ from bot.callbacks import Feature, LineAction, LineButton
 from bot.commands import names
 from bot.context import BotApplication, BotContext
 from bot.domain import NotAllowed, NotAMember, PartlySent
-from bot.handlers.common import on_pressed_message, private_language, reply
+from bot.handlers.common import Holding, on_pressed_message, private_language, reply
 from bot.handlers.line_copies import copy_with_header
 from bot.handlers.private_line import answer_copy, refusal
 from bot.services.private_line import Answerable, AnswerRefused, NotALineReply, StillWaiting
@@ -53,19 +53,6 @@ class Awaiting:
     copy_id: int  # their copy of it, in their own chat
     prompt_id: int  # "your next message goes to …", with the stop button
     until: datetime
-
-
-class _Awaiting(filters.MessageFilter):
-    """Messages from someone whose next message answers a member."""
-
-    def __init__(self, app: BotApplication) -> None:
-        super().__init__(name="awaiting_answer")
-        self._app = app
-
-    def filter(self, message: Message) -> bool:
-        user = message.from_user
-        data = self._app.user_data.get(user.id) if user is not None else None
-        return data is not None and isinstance(data.get(KEY), Awaiting)
 
 
 def _current(context: BotContext) -> Awaiting | None:
@@ -281,7 +268,7 @@ async def restore(app: BotApplication) -> None:
 
 def register(app: BotApplication) -> None:
     """Before the guided flows: while an answer waits, the next message is the answer."""
-    awaiting = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & _Awaiting(app)
+    awaiting = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & Holding(app, KEY, Awaiting)
     app.add_handler(CommandHandler(names("cancel"), cancelled, awaiting))
     app.add_handler(MessageHandler(awaiting & ~filters.COMMAND, next_message))
     actions = f"({LineAction.REPLY}|{LineAction.STOP}|{LineAction.SHOW})"
