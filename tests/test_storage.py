@@ -253,13 +253,19 @@ async def _constellation(db: Database) -> Constellation:
     return created
 
 
+async def _kept(db: Database, person: Person) -> None:
+    """A person written, and the lookup of them kept in the cache since."""
+    people = PeopleRepository()
+    async with db.transaction() as tx:
+        await people.upsert(tx, person, NOW)
+    assert await people.get(db.reader, person.user_id) == person
+
+
 async def test_a_commit_whose_caller_was_cancelled_leaves_no_stale_lookup(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     people = PeopleRepository()
-    async with db.transaction() as tx:
-        await people.upsert(tx, Person(21, "Iris"), NOW)
-    assert (await people.get(db.reader, 21)) == Person(21, "Iris")  # kept in the cache now
+    await _kept(db, Person(21, "Iris"))
     run_batch = Connection.run_batch
 
     async def cancelled_at_commit(conn: Connection, steps: Sequence[Any]) -> Any:
@@ -318,9 +324,7 @@ async def test_nothing_read_before_is_served_while_a_commit_is_on_its_way(
     back, rows read before it may be stale: neither what was read ahead nor kept lookups of
     the tables it wrote are served then (the reader reads what is there)."""
     people = PeopleRepository()
-    async with db.transaction() as tx:
-        await people.upsert(tx, Person(36, "Kees"), NOW)
-    assert await people.get(db.reader, 36) == Person(36, "Kees")  # kept in the cache now
+    await _kept(db, Person(36, "Kees"))
     await _queued_notice(db, "k")  # its state read ahead
     run_batch = Connection.run_batch
     seen: list[object] = []
@@ -514,9 +518,7 @@ async def test_writes_a_lookup_calls_for_leave_the_kept_lookups_be(
 ) -> None:
     """They may only write tables outside the cache, so what the cache keeps stays."""
     people = PeopleRepository()
-    async with db.transaction() as tx:
-        await people.upsert(tx, Person(38, "Lieke"), NOW)
-    assert await people.get(db.reader, 38) == Person(38, "Lieke")  # kept now
+    await _kept(db, Person(38, "Lieke"))
     await _queued_notice(db, "m", ahead=False)
     trips = Trips(monkeypatch)
     async with db.transaction() as tx:

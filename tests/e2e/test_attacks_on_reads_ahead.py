@@ -28,7 +28,6 @@ from typing import Any
 import pytest
 
 from bot import scheduler
-from bot.clock import FakeClock
 from bot.context import Services
 from bot.delivery import Courier
 from bot.delivery.kinds import Audience, Kind, Sent
@@ -36,34 +35,17 @@ from bot.domain import NoticeKind, PendingNotice
 from bot.scheduler import RETRY_AFTER_ERROR, WAKEUP
 from bot.simulator.world import ApiCall, SimChat, SimMessage, SimUser
 from bot.storage.db import Connection
-from tests.e2e.attacks import HIDDEN, reveals, second_carer
+from tests.e2e.attacks import HIDDEN, clock_of, reveals, second_carer
 from tests.e2e.conftest import FULL, FullDisk, Scene, database_numbers
+from tests.e2e.test_attacks_on_delivery import buttons, request_card, stored
+from tests.e2e.test_delivery import starting
 
 Change = Callable[[], Awaitable[object]]
 Chooser = Callable[[PendingNotice], bool]
 
 
-def clock_of(scene: Scene) -> FakeClock:
-    clock = scene.bot.clock
-    assert isinstance(clock, FakeClock)
-    return clock
-
-
 def services_of(scene: Scene) -> Services:
     return scene.bot.app.bot_data.services
-
-
-def stored(scene: Scene, sql: str, *params: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(scene.bot.settings.database_path) as db:
-        return list(db.execute(sql, params))
-
-
-def buttons(message: SimMessage) -> list[str]:
-    return [label for row in message.button_texts for label in row]
-
-
-def starting(scene: Scene, chat: SimChat, prefix: str) -> list[SimMessage]:
-    return [m for m in scene.sim.bot_messages(chat) if m.plain_text.startswith(prefix)]
 
 
 def shown(call: ApiCall) -> str:
@@ -132,13 +114,6 @@ def of_kind(kind: NoticeKind, user: SimUser | None = None) -> Chooser:
         return notice.kind is kind and (user is None or notice.user_id == user.id)
 
     return chosen
-
-
-async def request_card(scene: Scene, text: str = "#oppas Wie kan zaterdag oppassen?") -> SimMessage:
-    await scene.say(scene.anna, scene.group, f"/hulpvraag {text}")
-    card = scene.last(scene.group)
-    assert card.plain_text.startswith("🆘 Hulpvraag")
-    return card
 
 
 # == Between one notice being marked sent and the next being drawn ==========================
